@@ -1,0 +1,54 @@
+"""The method registry: every anonymization method by name, with a one-line description."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from supervision import Detections
+
+from privad.anonymize import adaptive, filters
+from privad.config import MethodParams
+from privad.errors import PrivadError
+
+MethodFn = Callable[[np.ndarray, Detections, MethodParams], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    fn: MethodFn
+    summary: str
+    needs_regions: bool = True  # False: whole-frame methods that run without detectors
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(name: str, fn: MethodFn, summary: str, needs_regions: bool = True) -> None:
+    """Add a method (later issues register learned and selective methods the same way)."""
+    METHODS[name] = Method(name, fn, summary, needs_regions)
+
+
+def get_method(name: str) -> Method:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise PrivadError(f"unknown method '{name}'; run 'privad methods' to list them") from None
+
+
+for _name, _fn, _summary in [
+    ("no-an", filters.no_an, "no anonymization (the raw frame; for baselines only)"),
+    ("mask", filters.mask, "regions filled black"),
+    ("fill", filters.fill, "regions filled with a solid colour (params.fill_color)"),
+    ("edge", filters.edge, "regions replaced by Canny edges (100/200) of the frame"),
+    ("blur", filters.blur, "Gaussian blur, kernel 13, sigma 10, inside the regions"),
+    ("pixelization", filters.pixelization, "pixelization, factor 4 (down bilinear, up nearest), inside the regions"),
+    ("adaptive_blur", adaptive.adaptive_blur, "per-instance Gaussian blur; kernel grows with box size and log area"),
+    ("adaptive_full_blur", adaptive.adaptive_full_blur, "adaptive_blur with sigma scaled too (capped at the kernel)"),
+    ("adaptive_max_blur", adaptive.adaptive_max_blur, "per-instance Gaussian blur with the whole box as kernel"),
+    ("adaptive_pixelization", adaptive.adaptive_pixelization, "per-instance pixelization; block grows with box and area"),
+    ("adaptive_max_pixelization", adaptive.adaptive_max_pixelization, "one flat colour (the mean) per instance"),
+]:
+    register(_name, _fn, _summary)

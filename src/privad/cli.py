@@ -1,0 +1,123 @@
+"""The `privad` command. Every command wraps a function of the Python API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from privad.config import AnonymizeConfig, load_config, validate_config
+from privad.errors import PrivadError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="privad: anonymize video, detect anomalies, measure privacy and utility.")
+err = Console(stderr=True)
+
+
+def _overlay(base: AnonymizeConfig, **overrides) -> AnonymizeConfig:
+    """Apply the command-line options that were given (dotted names reach nested settings)."""
+    data = base.model_dump()
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        node = data
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node[p]
+        node[leaf] = value
+    return validate_config(data, source="options")
+
+
+@app.command()
+def anonymize(
+    input: Annotated[str, typer.Argument(help="Video file, image, frames folder, webcam index (0) or stream URL.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Video (.mp4/.mkv/.mov/.avi), image, or new folder.")],
+    method: Annotated[Optional[str], typer.Option("--method", "-m", help="See 'privad methods'.")] = None,
+    targets: Annotated[Optional[str], typer.Option(help="Comma list: faces,motion,people,yolo.")] = None,
+    hold: Annotated[Optional[int], typer.Option(help="Frames a missed track stays anonymized.")] = None,
+    detect_every: Annotated[Optional[int], typer.Option(help="Detect every K frames, track in between.")] = None,
+    detect_scale: Annotated[Optional[float], typer.Option(help="Resize factor for face detection (e.g. 0.5).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Face detection threshold.")] = None,
+    mask_scale: Annotated[Optional[float], typer.Option(help="Face ellipse size relative to its box.")] = None,
+    mask_dilate: Annotated[Optional[int], typer.Option(help="Grow regions by N pixels.")] = None,
+    box_pad: Annotated[Optional[float], typer.Option(help="Grow regions' boxes by this share of their size.")] = None,
+    alpha_mask_scale: Annotated[Optional[float], typer.Option("--alpha-mask-scale", "--anr", help="LA3D -anr.")] = None,
+    alpha_dim_scale: Annotated[Optional[float], typer.Option("--alpha-dim-scale", "--anl", help="LA3D -anl.")] = None,
+    on_error: Annotated[Optional[str], typer.Option(help="obfuscate | drop | abort a frame that fails.")] = None,
+    keep_audio: Annotated[Optional[bool], typer.Option("--keep-audio/--no-audio", help="Mux the input's audio back.")] = None,
+    yolo_weights: Annotated[Optional[Path], typer.Option(help="Local YOLO-seg weights for target 'yolo'.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML settings file.")] = None,
+    max_frames: Annotated[Optional[int], typer.Option(help="Stop after N frames (webcam, streams).")] = None,
+    fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
+    summary_json: Annotated[Optional[Path], typer.Option(help="Also write the run summary as JSON.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Remove identity from a video, image, folder, webcam or stream."""
+    from privad.api import anonymize_video
+
+    base = load_config(config) if config else AnonymizeConfig()
+    cfg = _overlay(
+        base, method=method, targets=targets, hold=hold, detect_every=detect_every, detect_scale=detect_scale,
+        mask_dilate=mask_dilate, box_pad=box_pad, on_error=on_error, keep_audio=keep_audio,
+        **{"faces.threshold": threshold, "faces.mask_scale": mask_scale, "yolo.weights": yolo_weights,
+           "params.alpha_mask_scale": alpha_mask_scale, "params.alpha_dim_scale": alpha_dim_scale},
+    )
+    with _progress(quiet) as progress:
+        task = progress.add_task("anonymize", total=None)
+        summary = anonymize_video(input, output, cfg, max_frames=max_frames, fps=fps,
+                                  on_frame=lambda i: progress.update(task, completed=i + 1))
+    if summary_json:
+        summary_json.write_text(json.dumps(summary.to_dict(), indent=2))
+    typer.echo(summary.line())
+    if summary.audio not in ("none", "kept"):
+        err.print(f"note: --keep-audio: {summary.audio}")
+
+
+@app.command()
+def methods() -> None:
+    """List the anonymization methods."""
+    from privad.anonymize import METHODS
+
+    width = max(len(n) for n in METHODS)
+    for name, m in METHODS.items():
+        typer.echo(f"{name:<{width}}  {m.summary}")
+
+
+@app.command()
+def targets() -> None:
+    """List the detection targets."""
+    from privad.detect import TARGETS
+
+    for name, summary in TARGETS.items():
+        typer.echo(f"{name:<7}  {summary}")
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.speed:>6.1f} fps" if True else ""), console=err, disable=quiet or not err.is_terminal,
+        transient=True,
+    )
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and exit code 2."""
+    logging.basicConfig(level=logging.ERROR, format="privad: %(message)s")
+    try:
+        app()
+    except PrivadError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; no output written", markup=False)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Pydantic configuration for the anonymization pipeline; load from YAML or TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from privad.errors import PrivadError
+
+OnError = Literal["obfuscate", "drop", "abort"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MethodParams(_Strict):
+    """Parameters of the LA3D methods (defaults are LA3D's)."""
+
+    alpha_mask_scale: float = Field(1.0, gt=0, description="LA3D -anr: scales the log-area factor r.")
+    alpha_dim_scale: float = Field(0.5, gt=0, description="LA3D -anl: kernel/block cap as a share of box size.")
+    blur_kernel: int = Field(13, ge=1, description="Gaussian kernel of `blur` (forced odd).")
+    blur_sigma: float = Field(10.0, gt=0, description="Gaussian sigma of `blur`.")
+    pixel_factor: int = Field(4, ge=1, description="Downscale factor of `pixelization`.")
+    canny_low: int = Field(100, ge=0)
+    canny_high: int = Field(200, ge=0)
+    fill_color: tuple[int, int, int] = Field((0, 0, 0), description="BGR colour of `fill`.")
+
+
+class FaceConfig(_Strict):
+    threshold: float = Field(0.2, gt=0, lt=1, description="CenterFace heat-map threshold.")
+    mask_scale: float = Field(1.3, gt=0, description="Ellipse size relative to the detected box.")
+    nms_iou: float = Field(0.3, gt=0, le=1)
+
+
+class MotionConfig(_Strict):
+    algorithm: Literal["mog2", "knn"] = "mog2"
+    history: int = Field(500, ge=1)
+    var_threshold: float = Field(16.0, gt=0)
+    warmup: int = Field(30, ge=0, description="Frames read ahead to learn the background before the first output.")
+    min_area: float = Field(0.0008, ge=0, description="Smallest component, as a share of the frame area.")
+    close_kernel: int = Field(9, ge=1, description="Closing kernel that merges fragments of one object.")
+
+
+class PeopleConfig(_Strict):
+    hit_threshold: float = 0.0
+    scale: float = Field(1.0, gt=0, description="Resize factor before the HOG detector (it needs >= 128 px tall people).")
+
+
+class YoloConfig(_Strict):
+    weights: Path | None = Field(None, description="Local ultralytics *-seg.pt weights (never downloaded).")
+    classes: list[int] = Field(default_factory=lambda: [0, 67, 63, 62], description="COCO ids: person, cell phone, laptop, tv (LA3D).")
+    confidence: float = Field(0.25, gt=0, lt=1)
+    imgsz: int = Field(320, ge=32)
+
+
+class AnonymizeConfig(_Strict):
+    """Everything `privad anonymize` and `privad.anonymize_video` need."""
+
+    method: str = "adaptive_blur"
+    targets: list[str] = Field(default_factory=lambda: ["faces"])
+    hold: int = Field(5, ge=0, description="Frames a lost track's last region stays anonymized.")
+    detect_every: int = Field(1, ge=1, description="Run detectors every K frames; track in between.")
+    detect_scale: float = Field(1.0, gt=0, le=4, description="Detect on a frame resized by this factor.")
+    mask_dilate: int = Field(0, ge=0, description="Grow every region by this many pixels.")
+    box_pad: float = Field(0.0, ge=0, description="Grow every region's box by this share of its size.")
+    on_error: OnError = "obfuscate"
+    keep_audio: bool = False
+    params: MethodParams = Field(default_factory=MethodParams)
+    faces: FaceConfig = Field(default_factory=FaceConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+    people: PeopleConfig = Field(default_factory=PeopleConfig)
+    yolo: YoloConfig = Field(default_factory=YoloConfig)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _split_targets(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [t.strip() for t in v.split(",") if t.strip()]
+        return v
+
+
+def load_config(path: Path) -> AnonymizeConfig:
+    """Read an `AnonymizeConfig` from a .yaml/.yml/.toml/.json file."""
+    path = Path(path)
+    if not path.is_file():
+        raise PrivadError(f"config file not found: {path}")
+    text = path.read_text()
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise PrivadError(f"cannot parse config {path}: {exc}".splitlines()[0]) from exc
+    if not isinstance(data, dict):
+        raise PrivadError(f"config {path} must hold a mapping of settings")
+    return validate_config(data, source=str(path))
+
+
+def validate_config(data: dict, source: str = "config") -> AnonymizeConfig:
+    """Validate a settings mapping, turning pydantic's report into one line."""
+    try:
+        return AnonymizeConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        raise PrivadError(f"{source}: {where}: {err['msg']}") from exc
+
+
+def save_config(config: AnonymizeConfig, path: Path) -> None:
+    """Write a config as YAML (or TOML-free JSON-compatible YAML)."""
+    Path(path).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))

@@ -1,0 +1,96 @@
+"""The `Detections` type (supervision's) and the helpers every detector shares.
+
+Every privad detector returns `supervision.Detections` with `xyxy`, `confidence`, `class_id` and a full-frame
+boolean `mask` per instance (rectangles or ellipses where the model has no masks), so anonymizers always work on masks.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import cv2
+import numpy as np
+from supervision import Detections
+
+# class ids by target, so one merged Detections still tells what found each region
+CLASS_IDS = {"faces": 0, "people": 1, "motion": 2, "yolo": 3}
+
+
+class Detector(Protocol):
+    """Finds regions to anonymize in one BGR frame."""
+
+    name: str
+    warmup: int  # frames this detector wants to see before its first answer (0: none)
+
+    def __call__(self, frame: np.ndarray) -> Detections: ...
+
+    def prime(self, frames: list[np.ndarray]) -> None: ...
+
+
+def empty(shape: tuple[int, int]) -> Detections:
+    """No regions, with every field present (so merges with non-empty results work)."""
+    h, w = shape
+    return Detections(
+        xyxy=np.zeros((0, 4), np.float32),
+        mask=np.zeros((0, h, w), bool),
+        confidence=np.zeros(0, np.float32),
+        class_id=np.zeros(0, int),
+        tracker_id=np.zeros(0, int),
+    )
+
+
+def make(xyxy: np.ndarray, masks: np.ndarray, scores: np.ndarray, class_id: int) -> Detections:
+    """Build Detections of one class from boxes, full-frame masks and scores."""
+    n = len(xyxy)
+    if n == 0:
+        return empty(masks.shape[1:] if masks.ndim == 3 else (0, 0))
+    return Detections(
+        xyxy=np.asarray(xyxy, np.float32).reshape(n, 4),
+        mask=np.asarray(masks, bool),
+        confidence=np.asarray(scores, np.float32),
+        class_id=np.full(n, class_id, int),
+        tracker_id=np.full(n, -1, int),
+    )
+
+
+def merge(parts: list[Detections], shape: tuple[int, int]) -> Detections:
+    """Concatenate the results of several detectors."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty(shape)
+    return parts[0] if len(parts) == 1 else Detections.merge(parts)
+
+
+def clip_boxes(xyxy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Clip xyxy boxes to the frame."""
+    h, w = shape
+    out = np.asarray(xyxy, np.float32).copy()
+    out[:, [0, 2]] = out[:, [0, 2]].clip(0, w)
+    out[:, [1, 3]] = out[:, [1, 3]].clip(0, h)
+    return out
+
+
+def box_masks(xyxy: np.ndarray, shape: tuple[int, int], ellipse: bool = False, scale: float = 1.0) -> np.ndarray:
+    """Full-frame masks for boxes: filled rectangles, or ellipses inscribed in the box scaled by `scale`."""
+    h, w = shape
+    masks = np.zeros((len(xyxy), h, w), np.uint8)
+    for i, (x1, y1, x2, y2) in enumerate(np.asarray(xyxy, np.float32)):
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        ax, ay = (x2 - x1) * scale / 2, (y2 - y1) * scale / 2
+        if ellipse:
+            cv2.ellipse(masks[i], (round(cx), round(cy)), (max(1, round(ax)), max(1, round(ay))), 0, 0, 360, 1, -1)
+        else:
+            p1 = (int(np.floor(cx - ax)), int(np.floor(cy - ay)))
+            p2 = (int(np.ceil(cx + ax)) - 1, int(np.ceil(cy + ay)) - 1)
+            cv2.rectangle(masks[i], p1, p2, 1, -1)
+    return masks.astype(bool)
+
+
+def mask_boxes(masks: np.ndarray) -> np.ndarray:
+    """Tight xyxy boxes (exclusive max) of full-frame masks; empty masks give a zero box."""
+    out = np.zeros((len(masks), 4), np.float32)
+    for i, m in enumerate(masks):
+        ys, xs = np.nonzero(m.any(axis=1))[0], np.nonzero(m.any(axis=0))[0]
+        if len(ys):
+            out[i] = (xs[0], ys[0], xs[-1] + 1, ys[-1] + 1)
+    return out

@@ -1,0 +1,6 @@
+"""Frame sources (video, image, folder, webcam, stream) and atomic sinks."""
+
+from privad.io.sinks import Sink, open_sink
+from privad.io.sources import Frame, Source, SourceInfo, open_source
+
+__all__ = ["Frame", "Sink", "Source", "SourceInfo", "open_sink", "open_source"]
