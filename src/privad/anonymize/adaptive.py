@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 from supervision import Detections
 
-from privad.anonymize.filters import flatten, odd, pixelate
+from privad.anonymize.filters import flatten, gaussian, odd, pixelate
 from privad.config import MethodParams
 
 
@@ -51,8 +50,8 @@ def _instances(frame: np.ndarray, dets: Detections):
         if x2 <= x1 or y2 <= y1:
             continue
         sy, sx = slice(y1, y2), slice(x1, x2)
-        m = dets.mask[i, sy, sx]
-        area = int(np.count_nonzero(dets.mask[i]))
+        m = dets.mask[i, sy, sx]  # masks lie inside their boxes (detectors and tracking keep it so)
+        area = int(np.count_nonzero(m))
         if area == 0:
             continue
         yield sy, sx, m, area
@@ -74,7 +73,7 @@ def _per_instance(frame: np.ndarray, dets: Detections, p: MethodParams, crop_fil
 def adaptive_blur(frame: np.ndarray, dets: Detections, p: MethodParams) -> np.ndarray:
     def f(crop: np.ndarray, r: float) -> np.ndarray:
         h, w = crop.shape[:2]
-        return cv2.GaussianBlur(crop, (blur_kernel(w, r, p), blur_kernel(h, r, p)), p.blur_sigma)
+        return gaussian(crop, blur_kernel(w, r, p), blur_kernel(h, r, p), p.blur_sigma)
 
     return _per_instance(frame, dets, p, f)
 
@@ -83,7 +82,7 @@ def adaptive_full_blur(frame: np.ndarray, dets: Detections, p: MethodParams) -> 
     def f(crop: np.ndarray, r: float) -> np.ndarray:
         h, w = crop.shape[:2]
         kx, ky = blur_kernel(w, r, p), blur_kernel(h, r, p)
-        return cv2.GaussianBlur(crop, (kx, ky), full_blur_sigma(kx, r, p), sigmaY=full_blur_sigma(ky, r, p))
+        return gaussian(crop, kx, ky, full_blur_sigma(kx, r, p), full_blur_sigma(ky, r, p))
 
     return _per_instance(frame, dets, p, f)
 
@@ -91,7 +90,7 @@ def adaptive_full_blur(frame: np.ndarray, dets: Detections, p: MethodParams) -> 
 def adaptive_max_blur(frame: np.ndarray, dets: Detections, p: MethodParams) -> np.ndarray:
     def f(crop: np.ndarray, r: float) -> np.ndarray:
         h, w = crop.shape[:2]
-        return cv2.GaussianBlur(crop, (odd(w), odd(h)), 0)  # OpenCV derives sigma from the kernel
+        return gaussian(crop, odd(w), odd(h), 0)  # sigma derived from the kernel size, as OpenCV does
 
     return _per_instance(frame, dets, p, f)
 

@@ -70,20 +70,22 @@ def clip_boxes(xyxy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def box_masks(xyxy: np.ndarray, shape: tuple[int, int], ellipse: bool = False, scale: float = 1.0) -> np.ndarray:
-    """Full-frame masks for boxes: filled rectangles, or ellipses inscribed in the box scaled by `scale`."""
+def box_masks(xyxy: np.ndarray, shape: tuple[int, int], ellipse: bool = False,
+              scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Full-frame masks for boxes — filled rectangles, or ellipses inscribed in the box — scaled about the box
+    centre by `scale`; returns (boxes, masks) where each box is exactly its mask's extent (clipped to the frame)."""
     h, w = shape
     masks = np.zeros((len(xyxy), h, w), np.uint8)
+    boxes = np.zeros((len(xyxy), 4), np.float32)
     for i, (x1, y1, x2, y2) in enumerate(np.asarray(xyxy, np.float32)):
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        ax, ay = (x2 - x1) * scale / 2, (y2 - y1) * scale / 2
+        cx, cy = round(float(x1 + x2) / 2), round(float(y1 + y2) / 2)
+        ax, ay = max(1, round(float(x2 - x1) * scale / 2)), max(1, round(float(y2 - y1) * scale / 2))
         if ellipse:
-            cv2.ellipse(masks[i], (round(cx), round(cy)), (max(1, round(ax)), max(1, round(ay))), 0, 0, 360, 1, -1)
+            cv2.ellipse(masks[i], (cx, cy), (ax, ay), 0, 0, 360, 1, -1)
         else:
-            p1 = (int(np.floor(cx - ax)), int(np.floor(cy - ay)))
-            p2 = (int(np.ceil(cx + ax)) - 1, int(np.ceil(cy + ay)) - 1)
-            cv2.rectangle(masks[i], p1, p2, 1, -1)
-    return masks.astype(bool)
+            cv2.rectangle(masks[i], (cx - ax, cy - ay), (cx + ax, cy + ay), 1, -1)
+        boxes[i] = (cx - ax, cy - ay, cx + ax + 1, cy + ay + 1)
+    return clip_boxes(boxes, shape), masks.astype(bool)
 
 
 def mask_boxes(masks: np.ndarray) -> np.ndarray:

@@ -87,14 +87,8 @@ class FaceDetector:
 
     def __call__(self, frame: np.ndarray) -> Detections:
         boxes, scores = self.raw(frame)
-        shape = frame.shape[:2]
-        masks = box_masks(boxes, shape, ellipse=True, scale=self.config.mask_scale)
-        # the region is the (scaled) ellipse: report its box
-        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
-        hw = (boxes[:, 2] - boxes[:, 0]) * self.config.mask_scale / 2
-        hh = (boxes[:, 3] - boxes[:, 1]) * self.config.mask_scale / 2
-        grown = clip_boxes(np.stack([cx - hw, cy - hh, cx + hw, cy + hh], axis=1), shape) if len(boxes) else boxes
-        return make(grown, masks, scores, CLASS_IDS["faces"])
+        regions, masks = box_masks(boxes, frame.shape[:2], ellipse=True, scale=self.config.mask_scale)
+        return make(regions, masks, scores, CLASS_IDS["faces"])
 
 
 def _decode(heat: np.ndarray, size: np.ndarray, offset: np.ndarray, threshold: float,

@@ -35,4 +35,5 @@ class PeopleDetector:
             return make(np.zeros((0, 4)), np.zeros((0, *shape), bool), np.zeros(0), CLASS_IDS["people"])
         rects = np.asarray(rects, np.float32) / s
         boxes = clip_boxes(np.column_stack([rects[:, :2], rects[:, :2] + rects[:, 2:]]), shape)
-        return make(boxes, box_masks(boxes, shape), np.asarray(weights, np.float32).reshape(-1), CLASS_IDS["people"])
+        boxes, masks = box_masks(boxes, shape)
+        return make(boxes, masks, np.asarray(weights, np.float32).reshape(-1), CLASS_IDS["people"])

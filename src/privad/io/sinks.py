@@ -7,6 +7,8 @@ exception inside a `with` block) removes the temporary, so a failed run leaves n
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -210,9 +212,49 @@ def open_sink(output: Path, info: SourceInfo, keep_audio: bool = False, frame_ex
     kind = check_output(output, info)
     try:
         if kind == "video":
-            return VideoSink(output, info, keep_audio=keep_audio)
+            return BackgroundSink(VideoSink(output, info, keep_audio=keep_audio))
         if kind == "image":
             return ImageSink(output)
         return FolderSink(output, ext=frame_ext)
     except (av.error.FFmpegError, OSError) as exc:
         raise PrivadError(f"cannot write {output}: {exc}".splitlines()[0]) from exc
+
+
+class BackgroundSink(_AtomicSink):
+    """Runs another sink's writes on a worker thread, so encoding overlaps detection (PyAV releases the GIL)."""
+
+    def __init__(self, sink: Sink, size: int = 8):
+        self.path = sink.path
+        self._sink = sink
+        self._queue: queue.Queue = queue.Queue(maxsize=size)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._sink.write(*item)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self._error = exc
+
+    def write(self, image: np.ndarray, pts: int | None = None, name: str | None = None) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((image, pts, name))
+
+    def _join(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def close(self) -> None:
+        self._join()
+        if self._error is not None:
+            self._sink.abort()
+            raise self._error
+        self._sink.close()
+
+    def abort(self) -> None:
+        self._join()
+        self._sink.abort()

@@ -1,0 +1,1 @@
+"""Metrics: privacy leakage (identity), and later VAD quality."""
