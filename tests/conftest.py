@@ -1,0 +1,46 @@
+"""Shared fixtures: real data through one helper (skipped with a message where it is missing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from privad.errors import PrivadError
+from privad.io.sources import open_source
+from privad.sample_data import data_path
+
+
+def _data(*parts: str) -> Path:
+    try:
+        return data_path(*parts)
+    except PrivadError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def face_clip() -> Path:
+    return _data("faces", "short_hamilton_clip.mp4")
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    return _data("faces")
+
+
+@pytest.fixture(scope="session")
+def ped2() -> Path:
+    return _data("ucsd_ped2")
+
+
+@pytest.fixture(scope="session")
+def clip_frames(face_clip) -> list[np.ndarray]:
+    """The first 60 frames of the face clip."""
+    return [f.image for f in open_source(face_clip, max_frames=60)]
+
+
+@pytest.fixture(scope="session")
+def ped2_frames(ped2) -> list[np.ndarray]:
+    """Ped2 test video 04 (a cart and cyclists among walkers)."""
+    return [f.image for f in open_source(ped2 / "testing" / "frames" / "04")]
