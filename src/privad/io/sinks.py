@@ -189,10 +189,11 @@ def check_output(output: Path, info: SourceInfo) -> str:
     kind = output_kind(output)
     if info.kind not in ("webcam", "stream") and Path(info.uri).resolve() == output.resolve():
         raise PrivadError(f"output is the input: {output}")
-    if kind != "frames" and output.is_dir():
-        raise PrivadError(f"output {output} is a directory; give a file name such as {output / 'anonymized.mp4'}")
-    if kind == "frames" and output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise PrivadError(f"frames output {output} exists and is not an empty folder")
+    if output.is_dir():
+        raise PrivadError(
+            f"output {output} is an existing directory; give a file such as {output / 'anonymized.mp4'}, "
+            "or a new folder name for frames"
+        )
     if kind == "image" and info.kind != "image":
         raise PrivadError(f"an image output takes a single image input, got a {info.kind}: use .mp4 or a folder")
     parent = output.parent if str(output.parent) else Path(".")
@@ -201,6 +202,8 @@ def check_output(output: Path, info: SourceInfo) -> str:
             parent.mkdir(parents=True)
         except OSError as exc:
             raise PrivadError(f"cannot create output folder {parent}: {exc.strerror}") from exc
+    if not parent.is_dir():
+        raise PrivadError(f"cannot create output folder {parent}: a file is in the way")
     if not os.access(parent, os.W_OK):
         raise PrivadError(f"output folder is not writable: {parent}")
     return kind

@@ -4,6 +4,10 @@ ByteTrack (from the `trackers` package) gives detections stable ids. For every i
 its velocity; when the id goes missing — a missed detection, or a frame on which detectors did not run at all
 (`detect every K`) — its region is re-emitted, moved along its velocity, for up to `hold` frames. Detections are
 never removed: unmatched ones pass through with id -1, so tracking can only add regions.
+
+ByteTrack names a track only from its second sighting. A region seen once (id -1) is kept as an *orphan* under a
+private negative key and held like any track, until a current detection overlaps it (the track was adopted) or
+its hold runs out — so a face seen on one frame and missed on the next is still covered.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from supervision import Detections
+from supervision import Detections, box_iou_batch
 from trackers import ByteTrackTracker
 
 from privad.detect.base import clip_boxes, empty
@@ -51,6 +55,7 @@ class RegionTracker:
             minimum_iou_threshold=0.1,
         )
         self._tracks: dict[int, _Track] = {}
+        self._next_orphan = -1
 
     def update(self, dets: Detections, shape: tuple[int, int]) -> Detections:
         """Associate a frame's detections; return them (with ids) plus held regions of missed tracks."""
@@ -64,13 +69,23 @@ class RegionTracker:
         else:
             self._bytetrack.update(Detections.empty())
             out = dets
+        self._drop_adopted_orphans(out)
         seen = set()
         for i, tid in enumerate(out.tracker_id if len(out) else []):
             if tid < 0:
-                continue
+                tid, self._next_orphan = self._next_orphan, self._next_orphan - 1
             seen.add(int(tid))
             self._observe(int(tid), out, i)
         return self._with_held(out, seen, shape)
+
+    def _drop_adopted_orphans(self, current: Detections) -> None:
+        orphans = [k for k in self._tracks if k < 0]
+        if not orphans or len(current) == 0:
+            return
+        iou = box_iou_batch(np.stack([self._tracks[k].box for k in orphans]), current.xyxy)
+        for k, best in zip(orphans, iou.max(axis=1)):
+            if best >= 0.3:
+                del self._tracks[k]
 
     def predict(self, shape: tuple[int, int]) -> Detections:
         """A frame without detection: every known track's region, moved along its velocity."""

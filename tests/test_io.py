@@ -1,0 +1,144 @@
+"""Sources and sinks: counts, timing, audio, folders, images, atomic writes."""
+
+import cv2
+import numpy as np
+import pytest
+
+from privad.api import anonymize_video
+from privad.config import AnonymizeConfig
+from privad.errors import PrivadError
+from privad.io.sinks import check_output
+from privad.io.sources import open_source
+
+from media import video_facts, write_frames, write_video
+
+FAST = AnonymizeConfig(method="adaptive_blur", targets=["faces"], detect_scale=0.5)
+
+
+def test_clip_frames_and_fps_preserved_with_audio(face_clip, tmp_path):
+    out = tmp_path / "anon.mp4"
+    summary = anonymize_video(face_clip, out, FAST.model_copy(update={"keep_audio": True}))
+    src, dst = video_facts(face_clip), video_facts(out)
+    assert summary.frames_in == summary.frames_out == src["frames"] == dst["frames"] == 275
+    assert dst["fps"] == src["fps"]
+    assert dst["streams"] == ["audio", "video"] and summary.audio == "kept"
+    assert summary.regions > 200 and summary.errors == 0
+
+
+def test_audio_dropped_by_default(tmp_path, clip_frames):
+    src = write_video(tmp_path / "tone.mp4", clip_frames[:20], audio_seconds=1.0)
+    out = tmp_path / "out.mp4"
+    anonymize_video(src, out, FAST)
+    assert video_facts(out)["streams"] == ["video"]
+    anonymize_video(src, out, FAST.model_copy(update={"keep_audio": True}))
+    assert video_facts(out)["streams"] == ["audio", "video"]
+
+
+def test_ped2_folder_to_video_keeps_count(ped2, tmp_path):
+    out = tmp_path / "ped2.mp4"
+    summary = anonymize_video(ped2 / "testing" / "frames" / "01", out,
+                              AnonymizeConfig(method="adaptive_blur", targets=["motion"]), fps=10)
+    facts = video_facts(out)
+    assert facts["frames"] == summary.frames_in == 180
+    assert facts["fps"] == 10
+
+
+def test_folder_to_folder_keeps_names(tmp_path, ped2_frames):
+    src = write_frames(tmp_path / "in", ped2_frames[:40], ext=".jpg")
+    out = tmp_path / "out"
+    anonymize_video(src, out, AnonymizeConfig(method="mask", targets=["motion"]))
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:03d}.png" for i in range(40)]
+
+
+def test_natural_sort_and_quirky_names(tmp_path, ped2_frames):
+    src = write_frames(tmp_path / "in", ped2_frames[:12], ext=".bmp", pattern="frame{}")
+    assert [f.name for f in open_source(src)][:3] == ["frame0.bmp", "frame1.bmp", "frame2.bmp"]
+    assert [f.name for f in open_source(src)][10] == "frame10.bmp"
+
+
+def test_image_to_image(faces_dir, tmp_path):
+    out = tmp_path / "anon.png"
+    summary = anonymize_video(faces_dir / "two_people.jpg", out, AnonymizeConfig(method="mask"))
+    assert summary.regions == 2 and cv2.imread(str(out)) is not None
+
+
+def test_odd_sized_grayscale_frames_to_video(tmp_path, clip_frames):
+    gray = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY)[:181, :321] for f in clip_frames[:10]]
+    src = write_frames(tmp_path / "gray", gray)
+    out = tmp_path / "gray.mp4"
+    anonymize_video(src, out, FAST)
+    source = open_source(out)
+    assert (source.info.width, source.info.height) == (321, 181)
+    source.close()
+    assert video_facts(out)["frames"] == 10
+
+
+def test_stream_url_over_http(clip_frames, tmp_path):
+    """A stream URL is read through FFmpeg's network layer (an MPEG-TS file served from loopback)."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "srv"
+    served.mkdir()
+    write_video(served / "live.ts", clip_frames[:40])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/live.ts"
+        summary = anonymize_video(url, tmp_path / "s.mp4", FAST, max_frames=30)
+    finally:
+        server.shutdown()
+    assert summary.frames_out == 30 and video_facts(tmp_path / "s.mp4")["frames"] == 30
+
+
+def test_failure_leaves_no_output(clip_frames, tmp_path, monkeypatch):
+    """An abort mid-run removes the temporary: nothing at the output path, no stray files."""
+    src = write_video(tmp_path / "in.mp4", clip_frames[:15])
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    from privad import pipeline
+
+    calls = {"n": 0}
+    real = pipeline.Anonymizer.regions
+
+    def boom(self, frame):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise RuntimeError("detector crashed")
+        return real(self, frame)
+
+    monkeypatch.setattr(pipeline.Anonymizer, "regions", boom)
+    with pytest.raises(PrivadError, match="aborted"):
+        anonymize_video(src, out_dir / "x.mp4", FAST.model_copy(update={"on_error": "abort"}))
+    assert list(out_dir.iterdir()) == []
+
+
+def test_corrupt_packets_fail_closed(clip_frames, tmp_path):
+    """Damaged bytes inside the stream: decoding goes on, no frame is lost silently, no error escapes."""
+    src = write_video(tmp_path / "in.mp4", clip_frames[:40])
+    data = bytearray(src.read_bytes())
+    rng = np.random.default_rng(0)
+    for pos in rng.integers(len(data) // 3, len(data) - 100, 30):
+        data[pos:pos + 16] = rng.integers(0, 256, 16, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    summary = anonymize_video(bad, tmp_path / "o.mp4", FAST)
+    assert summary.frames_out == summary.frames_in >= 30
+
+
+def test_check_output_rules(tmp_path, face_clip):
+    info = open_source(face_clip).info
+    with pytest.raises(PrivadError, match="is an existing directory"):
+        check_output(tmp_path, info)
+    with pytest.raises(PrivadError, match="output is the input"):
+        check_output(face_clip, info)
+    with pytest.raises(PrivadError, match="unsupported output format"):
+        check_output(tmp_path / "x.xyz", info)
+    with pytest.raises(PrivadError, match="image output takes a single image"):
+        check_output(tmp_path / "x.png", info)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PrivadError, match="cannot create output folder"):
+        check_output(tmp_path / "afile" / "o.mp4", info)
