@@ -1,0 +1,108 @@
+"""The command line: main paths and every bad input from the issue (one line, non-zero exit, nothing written)."""
+
+import sys
+
+import pytest
+
+from privad.cli import main
+
+from media import video_facts, write_video
+
+
+def run(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["privad", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_methods_lists_all(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "methods")
+    assert code == 0
+    names = [line.split()[0] for line in out.strip().splitlines()]
+    assert {"mask", "edge", "blur", "pixelization", "adaptive_blur", "adaptive_full_blur", "adaptive_max_blur",
+            "adaptive_pixelization", "adaptive_max_pixelization", "no-an", "fill"} == set(names)
+
+
+def test_anonymize_video_summary(monkeypatch, capsys, clip_frames, tmp_path):
+    src = write_video(tmp_path / "in.mp4", clip_frames[:20])
+    out = tmp_path / "out.mp4"
+    summary = tmp_path / "s.json"
+    code, stdout, _ = run(monkeypatch, capsys, "anonymize", src, "-o", out, "--method", "adaptive_max_blur",
+                          "--targets", "faces", "--hold", "2", "--detect-every", "2", "--detect-scale", "0.5",
+                          "--summary-json", summary)
+    assert code in (0, None)
+    assert "20 frames in, 20 out" in stdout and "0 errors" in stdout
+    assert video_facts(out)["frames"] == 20
+    import json
+
+    assert json.loads(summary.read_text())["frames_out"] == 20
+
+
+def test_config_file_and_override(monkeypatch, capsys, clip_frames, tmp_path):
+    src = write_video(tmp_path / "in.mp4", clip_frames[:5])
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("method: mask\ntargets: [faces]\nparams:\n  alpha_mask_scale: 2.0\n")
+    code, stdout, _ = run(monkeypatch, capsys, "anonymize", src, "-o", tmp_path / "o.mp4", "-c", cfg, "--method",
+                          "adaptive_blur")
+    assert code in (0, None) and "5 frames in" in stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('method = "mask"\nhold = -3\n')
+    code, _, err = run(monkeypatch, capsys, "anonymize", src, "-o", tmp_path / "o2.mp4", "-c", bad)
+    assert code == 2 and "hold" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.fixture()
+def inputs(tmp_path, clip_frames):
+    (tmp_path / "corrupt.mp4").write_bytes(b"\x00\x01garbage" * 500)
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    (tmp_path / "noimages").mkdir()
+    (tmp_path / "noimages" / "notes.txt").write_text("x")
+    (tmp_path / "outdir").mkdir()
+    (tmp_path / "afile").write_text("x")
+    write_video(tmp_path / "ok.mp4", clip_frames[:3])
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.mp4", "-o", "o.mp4"], "input not found"),
+        (["corrupt.mp4", "-o", "o.mp4"], "cannot open video"),
+        (["empty.mp4", "-o", "o.mp4"], "input is empty"),
+        (["noimages", "-o", "o.mp4"], "no images"),
+        (["ok.mp4", "-o", "o.mp4", "--method", "smudge"], "unknown method 'smudge'"),
+        (["ok.mp4", "-o", "o.mp4", "--targets", "faces,cars"], "unknown target 'cars'"),
+        (["ok.mp4", "-o", "outdir"], "is an existing directory"),
+        (["ok.mp4", "-o", "ok.mp4"], "output is the input"),
+        (["ok.mp4", "-o", "afile/o.mp4"], "cannot create output folder"),
+        (["ok.mp4", "-o", "o.xyz"], "unsupported output format"),
+        (["ok.mp4", "-o", "o.mp4", "--on-error", "shrug"], "on_error"),
+        (["ok.mp4", "-o", "o.mp4", "--targets", "yolo"], "needs local weights"),
+        (["ok.mp4", "-o", "o.mp4", "-c", "nope.yaml"], "config file not found"),
+    ],
+)
+def test_bad_input(monkeypatch, capsys, inputs, args, message):
+    monkeypatch.chdir(inputs)
+    before = sorted(p.name for p in inputs.rglob("*"))
+    code, stdout, err = run(monkeypatch, capsys, "anonymize", *args)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in inputs.rglob("*")) == before, "bad input must write nothing"
+
+
+def test_empty_container(monkeypatch, capsys, tmp_path):
+    """A valid container with a video stream but zero frames."""
+    import av
+
+    path = tmp_path / "zero.mp4"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height = 64, 48
+        s.pix_fmt = "yuv420p"
+    code, _, err = run(monkeypatch, capsys, "anonymize", path, "-o", tmp_path / "o.mp4")
+    assert code == 2 and err.startswith("error: ")
+    assert not (tmp_path / "o.mp4").exists()
