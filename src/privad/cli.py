@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from privad.config import AnonymizeConfig, load_config, validate_config
 from privad.errors import PrivadError
@@ -98,17 +99,22 @@ def targets() -> None:
         typer.echo(f"{name:<7}  {summary}")
 
 
+class _FpsColumn(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:6.1f} fps" if task.speed else "")
+
+
 def _progress(quiet: bool) -> Progress:
+    """A progress bar with frame count and fps on stderr (off when quiet or not a terminal)."""
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.speed:>6.1f} fps" if True else ""), console=err, disable=quiet or not err.is_terminal,
-        transient=True,
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), _FpsColumn(),
+        console=err, disable=quiet or not err.is_terminal, transient=True,
     )
 
 
 def main() -> None:
     """Console entry point: user errors become one line on stderr and exit code 2."""
-    logging.basicConfig(level=logging.ERROR, format="privad: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="privad: %(message)s")
     try:
         app()
     except PrivadError as exc:
