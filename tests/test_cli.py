@@ -106,3 +106,17 @@ def test_empty_container(monkeypatch, capsys, tmp_path):
     code, _, err = run(monkeypatch, capsys, "anonymize", path, "-o", tmp_path / "o.mp4")
     assert code == 2 and err.startswith("error: ")
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_datasets_describe(monkeypatch, capsys, ped2):
+    code, out, _ = run(monkeypatch, capsys, "datasets", "describe", "--dataset", "ucsd_ped2", "--root", ped2, "--json")
+    assert code in (0, None)
+    import json
+
+    summary = json.loads(out)
+    assert summary["test_frames"] == 2010 and summary["abnormal_frames"] == 1648
+
+
+def test_datasets_describe_bad_root(monkeypatch, capsys, tmp_path):
+    code, _, err = run(monkeypatch, capsys, "datasets", "describe", "--dataset", "ucsd_ped2", "--root", tmp_path)
+    assert code == 2 and err.startswith("error: ") and "not a UCSD ped2 folder" in err

@@ -104,6 +104,49 @@ class _FpsColumn(ProgressColumn):
         return Text(f"{task.speed:6.1f} fps" if task.speed else "")
 
 
+datasets_app = typer.Typer(no_args_is_help=True, help="Inspect datasets.")
+app.add_typer(datasets_app, name="datasets")
+
+
+@datasets_app.command("list")
+def datasets_list() -> None:
+    """List the dataset formats privad reads."""
+    from privad.data import DATASETS
+
+    for name, summary in DATASETS.items():
+        typer.echo(f"{name:<13}  {summary}")
+
+
+@datasets_app.command("describe")
+def datasets_describe(
+    dataset: Annotated[str, typer.Option(help="Dataset name: see 'privad datasets list'.")],
+    root: Annotated[Optional[Path], typer.Option(help="Dataset root folder.")] = None,
+    train_list: Annotated[Optional[Path], typer.Option(help="Feature datasets: training list file.")] = None,
+    test_list: Annotated[Optional[Path], typer.Option(help="Feature datasets: test list file.")] = None,
+    gt: Annotated[Optional[Path], typer.Option(help="Feature datasets: gt .npy or annotation .txt.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Validate a dataset's layout and print its summary (videos, frames, abnormal frames, masks)."""
+    from privad.data import load_dataset
+
+    if dataset in ("ucf_crime", "xd_violence"):
+        from privad.data.features import load_features
+
+        if not (train_list and test_list and gt):
+            raise PrivadError(f"{dataset} needs --train-list, --test-list and --gt")
+        summary = load_features(dataset, train_list, test_list, gt).describe()
+    else:
+        if root is None:
+            raise PrivadError("--root is required")
+        summary = load_dataset(dataset, root).describe()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        width = max(len(k) for k in summary)
+        for key, value in summary.items():
+            typer.echo(f"{key:<{width}}  {value}")
+
+
 def _progress(quiet: bool) -> Progress:
     """A progress bar with frame count and fps on stderr (off when quiet or not a terminal)."""
     return Progress(

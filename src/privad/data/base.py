@@ -1,0 +1,135 @@
+"""One dataset interface: videos with a frame source, frame labels and (optionally) pixel masks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from natsort import natsorted
+
+from privad.errors import PrivadError
+from privad.io.images import IMAGE_EXTS
+
+
+@dataclass
+class Video:
+    """One video of a dataset.
+
+    `source` is anything `privad.io.open_source` reads (a frames folder or a video file); feature datasets set
+    `features` instead. `labels` are per-frame 0/1 (test videos), `label` the video-level label (weak supervision).
+    """
+
+    name: str
+    num_frames: int
+    source: Path | None = None
+    labels: np.ndarray | None = None
+    label: int | None = None
+    features: Path | None = None
+    mask_loader: Callable[[], list[np.ndarray]] | None = field(default=None, repr=False)
+
+    @property
+    def has_masks(self) -> bool:
+        return self.mask_loader is not None
+
+    def masks(self) -> list[np.ndarray]:
+        """Per-frame boolean anomaly masks (a PrivadError when the dataset has none)."""
+        if self.mask_loader is None:
+            raise PrivadError(f"video {self.name} has no pixel masks")
+        return self.mask_loader()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """Decoded BGR frames."""
+        from privad.io.sources import open_source
+
+        if self.source is None:
+            raise PrivadError(f"video {self.name} has features only, no frames")
+        src = open_source(self.source)
+        try:
+            for frame in src:
+                if frame.image is None:
+                    raise PrivadError(f"video {self.name}: frame {frame.index}: {frame.error}")
+                yield frame.image
+        finally:
+            src.close()
+
+
+@dataclass
+class Dataset:
+    """Train and test videos of one dataset."""
+
+    name: str
+    root: Path
+    train: list[Video]
+    test: list[Video]
+    layout: str = ""
+
+    def describe(self) -> dict:
+        """Counts a user checks against the paper: videos, frames, abnormal frames, masks."""
+        labelled = [v for v in self.test if v.labels is not None]
+        return {
+            "dataset": self.name,
+            "layout": self.layout,
+            "root": str(self.root),
+            "train_videos": len(self.train),
+            "train_frames": sum(v.num_frames for v in self.train),
+            "test_videos": len(self.test),
+            "test_frames": sum(v.num_frames for v in self.test),
+            "test_videos_with_frame_labels": len(labelled),
+            "abnormal_frames": int(sum(int(v.labels.sum()) for v in labelled)),
+            "test_videos_abnormal": sum(1 for v in self.test if (v.label or 0) or (v.labels is not None and v.labels.any())),
+            "test_videos_with_masks": sum(1 for v in self.test if v.has_masks),
+        }
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Image files of a folder in natural order (hidden files such as ._001.tif left out)."""
+    return natsorted(p for p in folder.iterdir()
+                     if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTS)
+
+
+def subfolders(folder: Path) -> list[Path]:
+    return natsorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def require(path: Path, what: str) -> Path:
+    """A path that must exist, or a PrivadError naming what is missing."""
+    if not path.exists():
+        raise PrivadError(f"{what} not found: {path}")
+    return path
+
+
+def read_masks(files: list[Path]) -> list[np.ndarray]:
+    """Boolean masks from image files (any non-zero pixel is anomalous)."""
+    out = []
+    for f in files:
+        m = cv2.imread(str(f), cv2.IMREAD_GRAYSCALE)
+        if m is None:
+            raise PrivadError(f"cannot read mask {f}")
+        out.append(m > 0)
+    return out
+
+
+def ranges_to_labels(ranges: list[tuple[int, int]], n: int, one_based: bool = True) -> np.ndarray:
+    """0/1 labels of length n from inclusive [start, end] frame ranges."""
+    labels = np.zeros(n, np.int8)
+    for start, end in ranges:
+        s, e = (start - 1, end) if one_based else (start, end + 1)
+        if s < 0 or e > n or s >= e:
+            raise PrivadError(f"label range {start}:{end} does not fit a video of {n} frames")
+        labels[s:e] = 1
+    return labels
+
+
+def video_frame_count(path: Path) -> int:
+    """Frames in a video file (container count, else by decoding)."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            stream = c.streams.video[0]
+            return stream.frames or sum(1 for _ in c.decode(stream))
+    except (av.error.FFmpegError, IndexError) as exc:
+        raise PrivadError(f"cannot read video {path}: {exc}".splitlines()[0]) from exc
