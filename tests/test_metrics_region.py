@@ -116,3 +116,33 @@ def test_regions_from_masks():
     mover = [t for t in tracks.values() if t[0][1][1] == 2][0]
     assert [f for f, _ in mover] == [0, 1, 2, 3, 4]
     assert mover[0][1] == [2, 2, 6, 6] and mover[4][1] == [6, 2, 10, 6]
+
+
+def test_real_ped2_regions_and_an_oracle(ped2):
+    """Regions from Ped2's pixel masks: ground-truth boxes as detections give RBDC = TBDC = 1; shifted far, 0."""
+    from privad.data import load_dataset
+
+    d = load_dataset("ucsd_ped2", ped2)
+    videos = d.test[:2]
+    gt = regions_from_masks({v.name: v.masks() for v in videos})
+    frames_with_regions = {(r[0], r[2]) for r in gt}
+    abnormal = {(v.name, i) for v in videos for i in np.nonzero(v.labels)[0]}
+    assert frames_with_regions == abnormal
+    n = sum(v.num_frames for v in videos)
+    oracle = [(v, f, x1, y1, x2, y2, 1.0) for v, _, f, x1, y1, x2, y2 in gt]
+    assert rbdc_tbdc(oracle, gt, n) == (1.0, 1.0)
+    far = [(v, f, x1 + 400, y1, x2 + 400, y2, 1.0) for v, f, x1, y1, x2, y2, _ in oracle]
+    assert rbdc_tbdc(far, gt, n) == (0.0, 0.0)
+
+
+def test_results_schema_round_trip(tmp_path):
+    from privad.metrics import EvaluationResult, PostProcess
+
+    r = EvaluationResult(dataset="ucsd_ped2", model="attribute", micro_auc=0.9, macro_auc=0.95, ap=0.8, eer=0.1,
+                         rbdc=0.5, tbdc=0.7, fit_seconds=12.0, score_fps=80.0, test_videos=12, test_frames=2010,
+                         postprocess=PostProcess(smoothing_sigma=3), privad_version="0.1.0")
+    r.write(tmp_path / "r.json")
+    assert EvaluationResult.read(tmp_path / "r.json") == r
+    (tmp_path / "bad.json").write_text('{"dataset": "x"}')
+    with pytest.raises(PrivadError, match="not an evaluation result"):
+        EvaluationResult.read(tmp_path / "bad.json")
