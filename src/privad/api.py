@@ -88,7 +88,8 @@ def anonymize_video(
             audio = "kept" if info.has_audio and info.kind == "video" else "input has no audio"
         anonymizer = Anonymizer(config, fps=float(info.fps))
         start = time.perf_counter()
-        with open_sink(output, info, keep_audio=config.keep_audio) as sink:
+        with open_sink(output, info, keep_audio=config.keep_audio, crf=config.video_crf,
+                       preset=config.video_preset) as sink:
             shape = (info.height, info.width)
             for frame in _with_warmup(prefetch(iter(source)), anonymizer):
                 result = anonymizer.process(frame.image, decode_error=frame.error, shape=shape)

@@ -70,6 +70,8 @@ class AnonymizeConfig(_Strict):
     box_pad: float = Field(0.0, ge=0, description="Grow every region's box by this share of its size.")
     on_error: OnError = "obfuscate"
     keep_audio: bool = False
+    video_crf: int = Field(20, ge=0, le=51, description="H.264 quality of video outputs (lower is better).")
+    video_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"] = "superfast"
     params: MethodParams = Field(default_factory=MethodParams)
     faces: FaceConfig = Field(default_factory=FaceConfig)
     motion: MotionConfig = Field(default_factory=MotionConfig)

@@ -43,6 +43,7 @@ def _session(path: str, threads: int) -> ort.InferenceSession:
             dims[axis].dim_param = name
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to IO threads
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

@@ -58,7 +58,7 @@ class _AtomicSink:
 class VideoSink(_AtomicSink):
     """H.264 video through PyAV, keeping the input's timestamps so frames in == frames out."""
 
-    def __init__(self, path: Path, info: SourceInfo, keep_audio: bool = False, crf: int = 20, preset: str = "veryfast"):
+    def __init__(self, path: Path, info: SourceInfo, keep_audio: bool = False, crf: int = 20, preset: str = "superfast"):
         self.path = path
         self._temp = temp_path_for(path)
         self._info = info
@@ -209,13 +209,14 @@ def check_output(output: Path, info: SourceInfo) -> str:
     return kind
 
 
-def open_sink(output: Path, info: SourceInfo, keep_audio: bool = False, frame_ext: str = ".png") -> Sink:
+def open_sink(output: Path, info: SourceInfo, keep_audio: bool = False, frame_ext: str = ".png", crf: int = 20,
+              preset: str = "superfast") -> Sink:
     """Open the sink `output` calls for (after `check_output`)."""
     output = Path(output)
     kind = check_output(output, info)
     try:
         if kind == "video":
-            return BackgroundSink(VideoSink(output, info, keep_audio=keep_audio))
+            return BackgroundSink(VideoSink(output, info, keep_audio=keep_audio, crf=crf, preset=preset))
         if kind == "image":
             return ImageSink(output)
         return FolderSink(output, ext=frame_ext)
