@@ -165,6 +165,7 @@ class WebcamSource:
     """A local camera through OpenCV; stops after `max_frames` (or on Ctrl-C)."""
 
     def __init__(self, index: int, max_frames: int | None = None):
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own error line is enough
         self._cap = cv2.VideoCapture(index)
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok:

@@ -60,8 +60,8 @@ class RegionTracker:
     def update(self, dets: Detections, shape: tuple[int, int]) -> Detections:
         """Associate a frame's detections; return them (with ids) plus held regions of missed tracks."""
         if len(dets):
-            plain = Detections(xyxy=dets.xyxy, mask=dets.mask, class_id=dets.class_id,
-                               data={"row": np.arange(len(dets))})  # no confidence: every box may start a track
+            # boxes only (masks are not copied around), no confidence: every box may start a track
+            plain = Detections(xyxy=dets.xyxy, class_id=dets.class_id, data={"row": np.arange(len(dets))})
             tracked = self._bytetrack.update(plain)
             rows = np.asarray(tracked.data["row"], int)
             out = dets[rows]
