@@ -1,0 +1,138 @@
+"""`attribute`: one-class VAD from per-object attributes (in the spirit of AI-VAD, Reiss & Hoshen).
+
+Per region: a velocity descriptor (optical-flow orientation histogram and speeds) and an appearance descriptor
+(MobileNetV2). Fitted on normal video only: a Gaussian mixture on velocity (negative log-likelihood) and a kNN on
+PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the training
+regions' own scores (z-score; kNN training scores leave the region itself out), the two are summed, a frame
+scores the maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sklearn.decomposition import PCA
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+
+from privad.errors import PrivadError
+from privad.metrics.frame import smooth
+from privad.vad.appearance import AppearanceEncoder
+from privad.vad.regions import FrameRegions, RegionExtractor
+
+
+class AttributeConfig(BaseModel):
+    """Settings of the attribute model (fixed defaults, chosen without test labels)."""
+
+    gmm_components: int = Field(8, ge=1)
+    knn_k: int = Field(3, ge=1)
+    pca_dim: int = Field(64, ge=2)
+    max_train_regions: int = Field(40_000, ge=100, description="Subsample for the kNN index (seeded).")
+    crop_size: int = Field(64, ge=32)
+    smoothing_sigma: float = Field(3.0, ge=0)
+    use_appearance: bool = True
+    use_velocity: bool = True
+    warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
+    seed: int = 0
+
+
+@dataclass
+class VideoScore:
+    """Scores of one video: per frame, and per region (frame, x1, y1, x2, y2, score)."""
+
+    name: str
+    frames: np.ndarray
+    regions: list[tuple] = field(default_factory=list)
+
+
+def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
+              warmup: int) -> list[tuple[FrameRegions, np.ndarray]]:
+    out = []
+    for fr in extractor(frames, warmup=frames[:warmup]):
+        app = encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32)
+        fr.crops = []  # not kept
+        out.append((fr, app))
+    return out
+
+
+class AttributeModel:
+    """Fit on normal videos (lists of BGR frames), score new ones."""
+
+    name = "attribute"
+
+    def __init__(self, config: AttributeConfig | None = None):
+        self.config = config or AttributeConfig()
+        self.extractor = RegionExtractor()
+        self._encoder: AppearanceEncoder | None = None
+        self.state: dict = {}
+
+    @property
+    def encoder(self) -> AppearanceEncoder | None:
+        if self.config.use_appearance and self._encoder is None:
+            self._encoder = AppearanceEncoder(size=self.config.crop_size)
+        return self._encoder if self.config.use_appearance else None
+
+    def fit(self, videos: Iterable[list[np.ndarray]]) -> "AttributeModel":
+        c = self.config
+        vel, app = [], []
+        for frames in videos:
+            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
+                vel.append(fr.velocity)
+                app.append(a)
+        vel, app = np.concatenate(vel), np.concatenate(app)
+        if len(vel) < max(50, c.gmm_components * 5):
+            raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
+        rng = np.random.default_rng(c.seed)
+        state: dict = {"train_regions": len(vel)}
+        parts = []
+        if c.use_velocity:
+            logv = np.log1p(vel)
+            gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
+            gmm.fit(logv)
+            train = -gmm.score_samples(logv)
+            state["gmm"] = gmm
+            state["vel_calib"] = (float(train.mean()), float(train.std() + 1e-9))
+            parts.append(train)
+        if c.use_appearance:
+            idx = rng.permutation(len(app))[: c.max_train_regions]
+            pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=True, random_state=c.seed).fit(app[idx])
+            bank = pca.transform(app[idx]).astype(np.float32)
+            nn = NearestNeighbors(n_neighbors=c.knn_k + 1).fit(bank)
+            dist, _ = nn.kneighbors(bank)
+            train = dist[:, 1:].mean(axis=1)  # leave the region itself out
+            state.update(pca=pca, knn=nn, app_calib=(float(train.mean()), float(train.std() + 1e-9)))
+        self.state = state
+        return self
+
+    def region_scores(self, vel: np.ndarray, app: np.ndarray) -> np.ndarray:
+        s = self.state
+        total = np.zeros(len(vel))
+        if len(vel) == 0:
+            return total
+        if "gmm" in s:
+            mean, std = s["vel_calib"]
+            total += (-s["gmm"].score_samples(np.log1p(vel)) - mean) / std
+        if "knn" in s:
+            mean, std = s["app_calib"]
+            dist, _ = s["knn"].kneighbors(s["pca"].transform(app).astype(np.float32), n_neighbors=self.config.knn_k)
+            total += (dist.mean(axis=1) - mean) / std
+        return total
+
+    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+        if not self.state:
+            raise PrivadError("the model is not fitted")
+        raw = np.zeros(len(frames))
+        regions: list[tuple] = []
+        per_frame: list[np.ndarray] = []
+        for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup):
+            scores = self.region_scores(fr.velocity, app)
+            per_frame.append(scores)
+            for box, sc in zip(fr.boxes, scores):
+                regions.append((fr.index, *map(float, box), float(sc)))
+        floor = min((s.min() for s in per_frame if len(s)), default=0.0)
+        for i, s in enumerate(per_frame):
+            raw[i] = s.max() if len(s) else floor  # a frame without objects is as normal as the most normal one
+        return VideoScore(name, smooth([raw], self.config.smoothing_sigma)[0], regions)
