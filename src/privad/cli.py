@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -78,6 +79,80 @@ def anonymize(
     typer.echo(summary.line())
     if summary.audio not in ("none", "kept"):
         err.print(f"note: --keep-audio: {summary.audio}")
+
+
+def _anon_config(method: Optional[str], targets: Optional[str]) -> Optional[AnonymizeConfig]:
+    if method is None:
+        if targets is not None:
+            raise PrivadError("--targets needs --anonymize METHOD")
+        return None
+    return _overlay(AnonymizeConfig(), method=method, targets=targets)
+
+
+@app.command()
+def fit(
+    train: Annotated[Optional[list[str]], typer.Argument(help="Normal training videos or frame folders.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write (e.g. scene.privad).")] = Path("scene.privad"),
+    model: Annotated[str, typer.Option(help="Model: attribute.")] = "attribute",
+    dataset: Annotated[Optional[str], typer.Option(help="Train on a dataset's training split instead.")] = None,
+    root: Annotated[Optional[Path], typer.Option(help="Dataset root (with --dataset).")] = None,
+    anonymize: Annotated[Optional[str], typer.Option(help="Fit on footage anonymized with this method.")] = None,
+    targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+) -> None:
+    """Fit a one-class anomaly model on normal footage of a scene."""
+    from privad.vad.engine import fit as fit_model
+
+    sources = list(train or [])
+    if dataset:
+        from privad.data import load_dataset
+
+        if root is None:
+            raise PrivadError("--dataset needs --root")
+        sources += [v.source for v in load_dataset(dataset, root).train]
+    start = time.perf_counter()
+    m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets), output=output)
+    typer.echo(f"fitted {model} on {len(sources)} videos ({m.state.get('train_regions')} regions) "
+               f"in {time.perf_counter() - start:.1f} s → {output}")
+
+
+@app.command()
+def score(
+    inputs: Annotated[list[str], typer.Argument(help="Videos or frame folders to score.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="A model file from 'privad fit'.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for per-video scores.csv and regions.csv.")],
+) -> None:
+    """Score videos with a fitted model (anonymized as the model was fitted)."""
+    from privad.vad.base import load_model
+    from privad.vad.engine import score_to_dir
+
+    m, anon = load_model(model)
+    folders = score_to_dir(m, anon, inputs, output)
+    typer.echo(f"scored {len(folders)} videos → {output}")
+
+
+@app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Option(help="Dataset name (see 'privad datasets list').")],
+    root: Annotated[Path, typer.Option(help="Dataset root folder.")],
+    model: Annotated[str, typer.Option(help="Model: attribute.")] = "attribute",
+    anonymize: Annotated[Optional[str], typer.Option(help="Fit and score on footage anonymized with this method.")] = None,
+    targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
+    max_train: Annotated[Optional[int], typer.Option(help="Use only the first N training videos.")] = None,
+    max_test: Annotated[Optional[int], typer.Option(help="Use only the first N test videos.")] = None,
+) -> None:
+    """Fit on a dataset's training split, score its test split, report AUC/AP/EER/RBDC/TBDC."""
+    from privad.data import load_dataset
+    from privad.vad.engine import evaluate as run_evaluation
+
+    result = run_evaluation(load_dataset(dataset, root), model=model, anonymize=_anon_config(anonymize, targets),
+                            max_train=max_train, max_test=max_test)
+    if json_path:
+        result.write(json_path)
+    fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731
+    typer.echo(f"{dataset} {model}: micro AUC {fmt(result.micro_auc)}, macro AUC {fmt(result.macro_auc)}, "
+               f"AP {fmt(result.ap)}, EER {fmt(result.eer)}, RBDC {fmt(result.rbdc)}, TBDC {fmt(result.tbdc)}; "
+               f"fit {result.fit_seconds:.0f} s, scoring {result.score_fps:.1f} fps")
 
 
 @app.command()

@@ -35,6 +35,7 @@ class AttributeConfig(BaseModel):
     smoothing_sigma: float = Field(3.0, ge=0)
     use_appearance: bool = True
     use_velocity: bool = True
+    orientation: bool = Field(False, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     seed: int = 0
 
@@ -89,7 +90,7 @@ class AttributeModel:
         state: dict = {"train_regions": len(vel)}
         parts = []
         if c.use_velocity:
-            logv = np.log1p(vel)
+            logv = np.log1p(self._velocity(vel))
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             gmm.fit(logv)
             train = -gmm.score_samples(logv)
@@ -107,6 +108,9 @@ class AttributeModel:
         self.state = state
         return self
 
+    def _velocity(self, vel: np.ndarray) -> np.ndarray:
+        return vel if self.config.orientation else vel[:, -3:]
+
     def region_scores(self, vel: np.ndarray, app: np.ndarray) -> np.ndarray:
         s = self.state
         total = np.zeros(len(vel))
@@ -114,7 +118,7 @@ class AttributeModel:
             return total
         if "gmm" in s:
             mean, std = s["vel_calib"]
-            total += (-s["gmm"].score_samples(np.log1p(vel)) - mean) / std
+            total += (-s["gmm"].score_samples(np.log1p(self._velocity(vel))) - mean) / std
         if "knn" in s:
             mean, std = s["app_calib"]
             dist, _ = s["knn"].kneighbors(s["pca"].transform(app).astype(np.float32), n_neighbors=self.config.knn_k)

@@ -1,0 +1,129 @@
+"""Fit, score and evaluate one-class models on videos or datasets, optionally on anonymized frames."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from privad.config import AnonymizeConfig
+from privad.data import Dataset
+from privad.errors import PrivadError
+from privad.io.sources import open_source
+from privad.metrics import EvaluationResult, PostProcess, frame_ap, frame_auc, eer, frame_pr_auc, rbdc_tbdc
+from privad.metrics import regions_from_masks
+from privad.pipeline import Anonymizer
+from privad.vad.base import AnomalyModel, build_model, save_model
+
+
+def read_frames(source) -> list[np.ndarray]:
+    """All frames of a video, folder or image (a decode failure is an error: VAD needs every frame)."""
+    src = open_source(source)
+    try:
+        frames = []
+        for f in src:
+            if f.image is None:
+                raise PrivadError(f"{source}: frame {f.index}: {f.error}")
+            frames.append(f.image)
+    finally:
+        src.close()
+    if not frames:
+        raise PrivadError(f"no frames in {source}")
+    return frames
+
+
+def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
+    """The frames as the model sees them: through the anonymizer (frame count kept) or as they are."""
+    if config is None or config.method == "no-an":
+        return frames
+    anon = Anonymizer(config.model_copy(update={"on_error": "obfuscate"}))
+    anon.prime(frames[: anon.warmup])
+    return [anon.process(f).image for f in frames]
+
+
+def _videos(sources, anonymize: AnonymizeConfig | None) -> Iterator[list[np.ndarray]]:
+    for s in sources:
+        yield anonymized(read_frames(s), anonymize)
+
+
+def fit(train: list, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
+        config: dict | None = None, output: Path | None = None) -> AnomalyModel:
+    """Fit a model on normal footage (paths of videos or frame folders); save it when `output` is given."""
+    if not train:
+        raise PrivadError("no training videos given")
+    m = build_model(model, config).fit(_videos(train, anonymize))
+    if output is not None:
+        save_model(m, anonymize, output)
+    return m
+
+
+def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs: list, outdir: Path) -> list[Path]:
+    """Score videos; per video write OUTDIR/NAME/scores.csv (frame, score) and regions.csv."""
+    written = []
+    for source in inputs:
+        name = Path(str(source)).stem or "video"
+        result = model.score(anonymized(read_frames(source), anonymize), name)
+        folder = Path(outdir) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "scores.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["frame", "score"])
+            w.writerows((i, f"{s:.6f}") for i, s in enumerate(result.frames))
+        with (folder / "regions.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["frame", "x1", "y1", "x2", "y2", "score"])
+            w.writerows((f, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), f"{s:.6f}")
+                        for f, x1, y1, x2, y2, s in result.regions)
+        written.append(folder)
+    return written
+
+
+def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
+             config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
+             progress=None) -> EvaluationResult:
+    """Fit on the dataset's training split, score its test split, compute every frame and region metric."""
+    from privad import __version__
+
+    train = dataset.train[:max_train] if max_train else dataset.train
+    test = dataset.test[:max_test] if max_test else dataset.test
+    start = time.perf_counter()
+    m = build_model(model, config).fit(anonymized(list(v.frames()), anonymize) for v in train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    results = []
+    for v in test:
+        results.append(m.score(anonymized(list(v.frames()), anonymize), v.name))
+        if progress:
+            progress(v.name)
+    score_seconds = time.perf_counter() - start
+    scores = [r.frames for r in results]
+    labels = [v.labels for v in test]
+    if any(lab is None for lab in labels):
+        raise PrivadError("every test video needs frame labels to evaluate")
+    single = sum(1 for lab in labels if lab.min() == lab.max())
+    rbdc = tbdc = None
+    if all(v.has_masks for v in test):
+        gt = regions_from_masks({v.name: v.masks() for v in test})
+        dets = [(r.name, *reg) for r in results for reg in r.regions]
+        rbdc, tbdc = rbdc_tbdc(dets, gt, sum(v.num_frames for v in test))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        macro = frame_auc(scores, labels, "macro") if single < len(test) else None
+    n_frames = sum(v.num_frames for v in test)
+    return EvaluationResult(
+        dataset=dataset.name, model=model,
+        anonymization=anonymize.model_dump(mode="json", include={"method", "targets", "params", "hold"})
+        if anonymize and anonymize.method != "no-an" else None,
+        micro_auc=frame_auc(scores, labels), macro_auc=macro, ap=frame_ap(scores, labels),
+        pr_auc=frame_pr_auc(scores, labels), rbdc=rbdc, tbdc=tbdc, eer=eer(scores, labels),
+        fit_seconds=fit_seconds, score_fps=n_frames / score_seconds,
+        postprocess=PostProcess(normalization="none", smoothing_sigma=getattr(m.config, "smoothing_sigma", 0.0)),
+        test_videos=len(test), test_frames=n_frames, macro_excluded_videos=single, privad_version=__version__,
+        extra={"model_config": m.config.model_dump(), "train_videos": len(train),
+               "train_regions": m.state.get("train_regions")},
+    )

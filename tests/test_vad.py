@@ -1,0 +1,109 @@
+"""One-class VAD on real Ped2 (a fast subset): fit/score, save/load, evaluate, CLI, bad input."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from privad.config import AnonymizeConfig
+from privad.data import load_dataset
+from privad.errors import PrivadError
+from privad.metrics import EvaluationResult
+from privad.vad import build_model, load_model, save_model
+from privad.vad.engine import anonymized, evaluate, score_to_dir
+
+FAST = {"use_appearance": False}
+
+
+@pytest.fixture(scope="module")
+def ped2_data(ped2):
+    return load_dataset("ucsd_ped2", ped2)
+
+
+@pytest.fixture(scope="module")
+def fitted(ped2_data):
+    train = [list(v.frames()) for v in ped2_data.train[:3]]
+    return build_model("attribute", {"crop_size": 32, "max_train_regions": 2000}).fit(train)
+
+
+def test_fit_and_score_find_the_abnormal_part(fitted, ped2_data):
+    video = ped2_data.test[0]  # frames 61-180 abnormal (a cyclist)
+    result = fitted.score(list(video.frames()), video.name)
+    assert result.frames.shape == (video.num_frames,) and np.isfinite(result.frames).all()
+    assert result.frames[video.labels == 1].mean() > result.frames[video.labels == 0].mean()
+    assert len(result.regions) > video.num_frames  # several scored boxes per frame
+    f, x1, y1, x2, y2, s = result.regions[0]
+    assert 0 <= x1 < x2 <= 360 and 0 <= y1 < y2 <= 240
+
+
+def test_save_load_gives_identical_scores(fitted, ped2_data, tmp_path):
+    frames = list(ped2_data.test[1].frames())[:60]
+    path = tmp_path / "scene.privad"
+    save_model(fitted, AnonymizeConfig(method="adaptive_blur", targets=["motion"]), path)
+    loaded, anon = load_model(path)
+    assert anon.method == "adaptive_blur"
+    # equal up to float noise of multi-threaded CPU convolutions (the same model scored twice differs as much)
+    np.testing.assert_allclose(loaded.score(frames).frames, fitted.score(frames).frames, rtol=1e-6)
+
+
+def test_load_rejects_bad_files(tmp_path, fitted):
+    junk = tmp_path / "junk.privad"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(PrivadError, match="not a privad model file"):
+        load_model(junk)
+    with pytest.raises(PrivadError, match="model file not found"):
+        load_model(tmp_path / "missing.privad")
+    path = tmp_path / "old.privad"
+    save_model(fitted, None, path)
+    payload = pickle.loads(path.read_bytes())
+    payload["privad_version"] = "0.0.1"
+    path.write_bytes(pickle.dumps(payload))
+    with pytest.raises(PrivadError, match="saved by privad 0.0.1"):
+        load_model(path)
+
+
+def test_too_short_training(ped2_data):
+    with pytest.raises(PrivadError, match="training footage too short"):
+        build_model("attribute", FAST).fit([list(ped2_data.train[0].frames())[:3]])
+
+
+def test_video_without_regions_scores(fitted, ped2_data):
+    still = [next(ped2_data.test[0].frames())] * 20
+    result = fitted.score(still)
+    assert result.frames.shape == (20,) and np.isfinite(result.frames).all()
+
+
+def test_anonymized_frames_keep_count(ped2_data):
+    frames = list(ped2_data.test[0].frames())[:40]
+    out = anonymized(frames, AnonymizeConfig(method="mask", targets=["motion"]))
+    assert len(out) == 40 and any((o != f).any() for o, f in zip(out, frames))
+
+
+def test_evaluate_writes_valid_results(ped2_data, tmp_path):
+    result = evaluate(ped2_data, config=FAST, max_train=3, max_test=2)
+    path = tmp_path / "r.json"
+    result.write(path)
+    again = EvaluationResult.read(path)
+    assert again.test_videos == 2 and again.test_frames == 360
+    assert 0 <= again.micro_auc <= 1 and again.rbdc is not None and again.tbdc is not None
+    assert json.loads(path.read_text())["postprocess"]["smoothing_sigma"] == 3.0
+
+
+def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
+    from test_cli import run
+
+    model = tmp_path / "m.privad"
+    frames = ped2 / "training" / "frames"
+    code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", "-o", model)
+    assert code in (0, None), err
+    assert "fitted attribute on 2 videos" in out
+    code, out, err = run(monkeypatch, capsys, "score", ped2 / "testing" / "frames" / "02", "--model", model,
+                         "-o", tmp_path / "scores")
+    assert code in (0, None), err
+    lines = (tmp_path / "scores" / "02" / "scores.csv").read_text().splitlines()
+    assert lines[0] == "frame,score" and len(lines) == 181
+    assert (tmp_path / "scores" / "02" / "regions.csv").read_text().startswith("frame,x1,y1,x2,y2,score")
+    code, _, err = run(monkeypatch, capsys, "score", frames / "01", "--model", tmp_path / "none.privad", "-o",
+                       tmp_path / "x")
+    assert code == 2 and "model file not found" in err
