@@ -155,6 +155,31 @@ def evaluate(
                f"fit {result.fit_seconds:.0f} s, scoring {result.score_fps:.1f} fps")
 
 
+@app.command("run")
+def run_cmd(
+    input: Annotated[str, typer.Argument(help="Video or frame folder from a fixed camera.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="A model file from 'privad fit'.")] = None,
+    calibrate: Annotated[Optional[float], typer.Option(help="No model: fit on the first SECONDS as normal.")] = None,
+    fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
+) -> None:
+    """The main job: anonymized video, scores, regions, events and report.html."""
+    from privad.vad.job import run_job
+
+    typer.echo(run_job(input, output, model_path=model, calibrate_seconds=calibrate, fps=fps).line())
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("demo-out"),
+    data: Annotated[Optional[Path], typer.Option(help="Folder with ucsd_ped2/ (default: ../shared/data if found).")] = None,
+) -> None:
+    """Run the whole main job: on UCSD Ped2 when found, else on a generated scene with a planted anomaly."""
+    from privad.vad.demo import demo as run_demo
+
+    typer.echo(run_demo(output, data).line())
+
+
 @app.command()
 def methods() -> None:
     """List the anonymization methods."""

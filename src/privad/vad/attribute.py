@@ -77,36 +77,52 @@ class AttributeModel:
         return self._encoder if self.config.use_appearance else None
 
     def fit(self, videos: Iterable[list[np.ndarray]]) -> "AttributeModel":
+        """Fit the estimators on normal videos; also record the training frame-score distribution (threshold)."""
         c = self.config
-        vel, app = [], []
-        for frames in videos:
+        vel, app, frame_of, lengths = [], [], [], []
+        for v, frames in enumerate(videos):
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
                 vel.append(fr.velocity)
                 app.append(a)
+                frame_of.extend([(v, fr.index)] * len(fr.boxes))
+            lengths.append(len(frames))
         vel, app = np.concatenate(vel), np.concatenate(app)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
-        rng = np.random.default_rng(c.seed)
         state: dict = {"train_regions": len(vel)}
-        parts = []
+        train_scores = np.zeros(len(vel))
         if c.use_velocity:
             logv = np.log1p(self._velocity(vel))
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
-            gmm.fit(logv)
-            train = -gmm.score_samples(logv)
-            state["gmm"] = gmm
-            state["vel_calib"] = (float(train.mean()), float(train.std() + 1e-9))
-            parts.append(train)
+            nll = -gmm.fit(logv).score_samples(logv)
+            state.update(gmm=gmm, vel_calib=(float(nll.mean()), float(nll.std() + 1e-9)))
+            train_scores += (nll - nll.mean()) / (nll.std() + 1e-9)
         if c.use_appearance:
-            idx = rng.permutation(len(app))[: c.max_train_regions]
+            idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=True, random_state=c.seed).fit(app[idx])
-            bank = pca.transform(app[idx]).astype(np.float32)
-            nn = NearestNeighbors(n_neighbors=c.knn_k + 1).fit(bank)
-            dist, _ = nn.kneighbors(bank)
-            train = dist[:, 1:].mean(axis=1)  # leave the region itself out
-            state.update(pca=pca, knn=nn, app_calib=(float(train.mean()), float(train.std() + 1e-9)))
+            nn = NearestNeighbors(n_neighbors=c.knn_k + 1).fit(pca.transform(app[idx]).astype(np.float32))
+            dist, _ = nn.kneighbors(pca.transform(app).astype(np.float32))
+            in_bank = np.zeros(len(app), bool)
+            in_bank[idx] = True
+            # a region in the bank finds itself first: leave it out
+            knn = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
+            state.update(pca=pca, knn=nn, app_calib=(float(knn.mean()), float(knn.std() + 1e-9)))
+            train_scores += (knn - knn.mean()) / (knn.std() + 1e-9)
+        state["floor"] = float(train_scores.min())
+        frame_scores = self._frame_scores(train_scores, frame_of, lengths, state["floor"])
+        state["train_frame_quantiles"] = {q: float(np.quantile(frame_scores, q / 100)) for q in (50, 90, 95, 99, 100)}
+        state["threshold"] = state["train_frame_quantiles"][99]
         self.state = state
         return self
+
+    def _frame_scores(self, region_scores: np.ndarray, frame_of: list[tuple[int, int]], lengths: list[int],
+                      floor: float) -> np.ndarray:
+        """Per-frame maxima of region scores, smoothed per video, all videos concatenated."""
+        per_video = [np.full(n, -np.inf) for n in lengths]
+        for (v, f), sc in zip(frame_of, region_scores):
+            per_video[v][f] = max(per_video[v][f], sc)
+        per_video = [np.where(np.isfinite(p), p, floor) for p in per_video]
+        return np.concatenate(smooth(per_video, self.config.smoothing_sigma))
 
     def _velocity(self, vel: np.ndarray) -> np.ndarray:
         return vel if self.config.orientation else vel[:, -3:]
@@ -136,7 +152,7 @@ class AttributeModel:
             per_frame.append(scores)
             for box, sc in zip(fr.boxes, scores):
                 regions.append((fr.index, *map(float, box), float(sc)))
-        floor = min((s.min() for s in per_frame if len(s)), default=0.0)
+        floor = self.state["floor"]  # a frame without objects is as normal as the most normal training region
         for i, s in enumerate(per_frame):
-            raw[i] = s.max() if len(s) else floor  # a frame without objects is as normal as the most normal one
+            raw[i] = s.max() if len(s) else floor
         return VideoScore(name, smooth([raw], self.config.smoothing_sigma)[0], regions)

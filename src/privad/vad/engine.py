@@ -12,16 +12,21 @@ import numpy as np
 from privad.config import AnonymizeConfig
 from privad.data import Dataset
 from privad.errors import PrivadError
-from privad.io.sources import open_source
+from privad.io.sources import SourceInfo, open_source
 from privad.metrics import EvaluationResult, PostProcess, frame_ap, frame_auc, eer, frame_pr_auc, rbdc_tbdc
 from privad.metrics import regions_from_masks
 from privad.pipeline import Anonymizer
 from privad.vad.base import AnomalyModel, build_model, save_model
 
 
-def read_frames(source) -> list[np.ndarray]:
+def read_frames(source, fps: float = 25.0) -> list[np.ndarray]:
     """All frames of a video, folder or image (a decode failure is an error: VAD needs every frame)."""
-    src = open_source(source)
+    return read_video(source, fps)[0]
+
+
+def read_video(source, fps: float = 25.0) -> tuple[list[np.ndarray], SourceInfo]:
+    """All frames of a source and its `SourceInfo` (`fps` applies to frame folders)."""
+    src = open_source(source, fps=fps)
     try:
         frames = []
         for f in src:
@@ -32,7 +37,7 @@ def read_frames(source) -> list[np.ndarray]:
         src.close()
     if not frames:
         raise PrivadError(f"no frames in {source}")
-    return frames
+    return frames, src.info
 
 
 def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
