@@ -110,7 +110,10 @@ def fit(
             raise PrivadError("--dataset needs --root")
         sources += [v.source for v in load_dataset(dataset, root).train]
     start = time.perf_counter()
-    m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets), output=output)
+    with _progress(False, unit="videos/s") as bar:
+        task = bar.add_task("fit", total=len(sources))
+        m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets), output=output,
+                      progress=lambda _: bar.advance(task))
     typer.echo(f"fitted {model} on {len(sources)} videos ({m.state.get('train_regions')} regions) "
                f"in {time.perf_counter() - start:.1f} s → {output}")
 
@@ -126,7 +129,9 @@ def score(
     from privad.vad.engine import score_to_dir
 
     m, anon = load_model(model)
-    folders = score_to_dir(m, anon, inputs, output)
+    with _progress(False, unit="videos/s") as bar:
+        task = bar.add_task("score", total=len(inputs))
+        folders = score_to_dir(m, anon, inputs, output, progress=lambda _: bar.advance(task))
     typer.echo(f"scored {len(folders)} videos → {output}")
 
 
@@ -145,8 +150,13 @@ def evaluate(
     from privad.data import load_dataset
     from privad.vad.engine import evaluate as run_evaluation
 
-    result = run_evaluation(load_dataset(dataset, root), model=model, anonymize=_anon_config(anonymize, targets),
-                            max_train=max_train, max_test=max_test)
+    data = load_dataset(dataset, root)
+    n_train = min(max_train or len(data.train), len(data.train))
+    n_test = min(max_test or len(data.test), len(data.test))
+    with _progress(False, unit="videos/s") as bar:
+        task = bar.add_task("fit, then score", total=n_train + n_test)
+        result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets), max_train=max_train,
+                                max_test=max_test, progress=lambda _: bar.advance(task))
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731
@@ -199,9 +209,13 @@ def targets() -> None:
         typer.echo(f"{name:<7}  {summary}")
 
 
-class _FpsColumn(ProgressColumn):
+class _RateColumn(ProgressColumn):
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
     def render(self, task) -> Text:
-        return Text(f"{task.speed:6.1f} fps" if task.speed else "")
+        return Text(f"{task.speed:6.1f} {self.unit}" if task.speed else "")
 
 
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect datasets.")
@@ -247,11 +261,11 @@ def datasets_describe(
             typer.echo(f"{key:<{width}}  {value}")
 
 
-def _progress(quiet: bool) -> Progress:
-    """A progress bar with frame count and fps on stderr (off when quiet or not a terminal)."""
+def _progress(quiet: bool, unit: str = "fps") -> Progress:
+    """A progress bar with count and rate on stderr (off when quiet or not a terminal)."""
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), _FpsColumn(),
-        console=err, disable=quiet or not err.is_terminal, transient=True,
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        _RateColumn(unit), console=err, disable=quiet or not err.is_terminal, transient=True,
     )
 
 

@@ -49,23 +49,27 @@ def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list
     return [anon.process(f).image for f in frames]
 
 
-def _videos(sources, anonymize: AnonymizeConfig | None) -> Iterator[list[np.ndarray]]:
+def _videos(sources, anonymize: AnonymizeConfig | None, progress=None) -> Iterator[list[np.ndarray]]:
     for s in sources:
         yield anonymized(read_frames(s), anonymize)
+        if progress:
+            progress(str(s))
 
 
 def fit(train: list, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
-        config: dict | None = None, output: Path | None = None) -> AnomalyModel:
-    """Fit a model on normal footage (paths of videos or frame folders); save it when `output` is given."""
+        config: dict | None = None, output: Path | None = None, progress=None) -> AnomalyModel:
+    """Fit a model on normal footage (paths of videos or frame folders); save it when `output` is given.
+    `progress(name)` is called after each video is read."""
     if not train:
         raise PrivadError("no training videos given")
-    m = build_model(model, config).fit(_videos(train, anonymize))
+    m = build_model(model, config).fit(_videos(train, anonymize, progress))
     if output is not None:
         save_model(m, anonymize, output)
     return m
 
 
-def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs: list, outdir: Path) -> list[Path]:
+def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs: list, outdir: Path,
+                 progress=None) -> list[Path]:
     """Score videos; per video write OUTDIR/NAME/scores.csv (frame, score) and regions.csv."""
     written = []
     for source in inputs:
@@ -83,6 +87,8 @@ def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs:
             w.writerows((f, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), f"{s:.6f}")
                         for f, x1, y1, x2, y2, s in result.regions)
         written.append(folder)
+        if progress:
+            progress(name)
     return written
 
 
@@ -95,7 +101,7 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
     start = time.perf_counter()
-    m = build_model(model, config).fit(anonymized(list(v.frames()), anonymize) for v in train)
+    m = build_model(model, config).fit(_videos([v.source for v in train], anonymize, progress))
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     results = []
