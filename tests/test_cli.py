@@ -120,3 +120,12 @@ def test_datasets_describe(monkeypatch, capsys, ped2):
 def test_datasets_describe_bad_root(monkeypatch, capsys, tmp_path):
     code, _, err = run(monkeypatch, capsys, "datasets", "describe", "--dataset", "ucsd_ped2", "--root", tmp_path)
     assert code == 2 and err.startswith("error: ") and "not a UCSD ped2 folder" in err
+
+
+def test_config_save_load_round_trip(tmp_path):
+    from privad.config import AnonymizeConfig, load_config, save_config
+
+    cfg = AnonymizeConfig(method="adaptive_pixelization", targets=["faces", "motion"], hold=7,
+                          params={"alpha_mask_scale": 1.5})
+    save_config(cfg, tmp_path / "c.yaml")
+    assert load_config(tmp_path / "c.yaml") == cfg

@@ -115,5 +115,5 @@ def validate_config(data: dict, source: str = "config") -> AnonymizeConfig:
 
 
 def save_config(config: AnonymizeConfig, path: Path) -> None:
-    """Write a config as YAML (or TOML-free JSON-compatible YAML)."""
+    """Write a config as YAML (readable back with `load_config`)."""
     Path(path).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))

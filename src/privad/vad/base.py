@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from pydantic import BaseModel
 
 from privad.config import AnonymizeConfig
 from privad.errors import PrivadError
@@ -18,7 +19,8 @@ class AnomalyModel(Protocol):
     """Fit on normal videos; score videos into per-frame scores and scored regions."""
 
     name: str
-    state: dict
+    config: BaseModel  # the model's settings (saved with it)
+    state: dict  # everything fitted (saved with it)
 
     def fit(self, videos) -> "AnomalyModel": ...
 
