@@ -107,3 +107,23 @@ def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
     code, _, err = run(monkeypatch, capsys, "score", frames / "01", "--model", tmp_path / "none.privad", "-o",
                        tmp_path / "x")
     assert code == 2 and "model file not found" in err
+
+
+def test_other_resolution_is_rescaled(fitted, ped2_data):
+    import cv2
+
+    frames = list(ped2_data.test[0].frames())[:40]
+    big = [cv2.resize(f, (720, 480)) for f in frames]
+    result = fitted.score(big)
+    assert result.frames.shape == (40,)
+    assert all(x2 <= 720 and y2 <= 480 for _, _, _, x2, y2, _ in result.regions)  # boxes in the input's pixels
+    assert max(x2 for _, _, _, x2, _, _ in result.regions) > 360
+
+
+def test_mixed_training_sizes_refused(ped2_data):
+    import cv2
+
+    a = list(ped2_data.train[0].frames())[:60]
+    b = [cv2.resize(f, (180, 120)) for f in a]
+    with pytest.raises(PrivadError, match="differ in frame size"):
+        build_model("attribute", FAST).fit([a, b])

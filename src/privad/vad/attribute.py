@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, Field
 from sklearn.decomposition import PCA
@@ -82,8 +83,9 @@ class AttributeModel:
         c = self.config
         if not (c.use_velocity or c.use_appearance):
             raise PrivadError("the attribute model needs velocity or appearance features (both are off)")
-        vel, app, frame_of, lengths = [], [], [], []
+        vel, app, frame_of, lengths, sizes = [], [], [], [], set()
         for v, frames in enumerate(videos):
+            sizes.add(frames[0].shape[:2])
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
                 vel.append(fr.velocity)
                 app.append(a)
@@ -92,7 +94,9 @@ class AttributeModel:
         vel, app = np.concatenate(vel), np.concatenate(app)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
-        state: dict = {"train_regions": len(vel)}
+        if len(sizes) > 1:
+            raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
+        state: dict = {"train_regions": len(vel), "frame_size": sizes.pop()}
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
             logv = np.log1p(self._velocity(vel))
@@ -147,14 +151,19 @@ class AttributeModel:
     def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
         if not self.state:
             raise PrivadError("the model is not fitted")
+        h, w = self.state["frame_size"]
+        sx = sy = 1.0
+        if frames and frames[0].shape[:2] != (h, w):  # speeds and sizes are in training pixels: rescale
+            sy, sx = frames[0].shape[0] / h, frames[0].shape[1] / w
+            frames = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]
         raw = np.zeros(len(frames))
         regions: list[tuple] = []
         per_frame: list[np.ndarray] = []
         for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup):
             scores = self.region_scores(fr.velocity, app)
             per_frame.append(scores)
-            for box, sc in zip(fr.boxes, scores):
-                regions.append((fr.index, *map(float, box), float(sc)))
+            for (x1, y1, x2, y2), sc in zip(fr.boxes, scores):  # boxes back in the input's pixels
+                regions.append((fr.index, float(x1 * sx), float(y1 * sy), float(x2 * sx), float(y2 * sy), float(sc)))
         floor = self.state["floor"]  # a frame without objects is as normal as the most normal training region
         for i, s in enumerate(per_frame):
             raw[i] = s.max() if len(s) else floor
