@@ -28,12 +28,14 @@ def main() -> None:
     args = parser.parse_args()
     dataset = load_dataset("ucsd_ped2", data_path("ucsd_ped2"))
     settings: list[tuple[str, AnonymizeConfig | None, dict]] = [
-        ("raw, speed + appearance (default)", None, {}),
-        ("raw, speed only", None, {"use_appearance": False}),
+        ("raw, default (median regions, speed)", None, {}),
+        ("raw, median regions, speed + appearance", None, {"use_appearance": True}),
+        ("raw, MOG2 regions, speed", None, {"regions": "mog2"}),
+        ("raw, MOG2 regions, speed + appearance", None, {"regions": "mog2", "use_appearance": True}),
     ]
     methods = [m for m in METHODS if m != "no-an"] if args.methods == "all" else (
         [] if args.methods == "none" else args.methods.split(","))
-    settings += [(f"{m} on motion, speed + appearance", AnonymizeConfig(method=m, targets=["motion"]), {})
+    settings += [(f"{m} on motion, default model", AnonymizeConfig(method=m, targets=["motion"]), {})
                  for m in methods]
     rows = {}
     for name, anon, config in settings:

@@ -39,28 +39,72 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
     return np.concatenate([hist, [mag.mean() if len(mag) else 0.0, p90, 10 * p90 / height]]).astype(np.float32)
 
 
-class RegionExtractor:
-    """Moving-object regions (MOG2 foreground components) with DIS optical flow, frame by frame."""
+def median_background(frames: list[np.ndarray], samples: int = 50) -> np.ndarray:
+    """Per-pixel median of up to `samples` gray frames spread over the whole clip."""
+    idx = np.linspace(0, len(frames) - 1, min(samples, len(frames))).astype(int)
+    return np.median(np.stack([cv2.cvtColor(frames[i], cv2.COLOR_BGR2GRAY) for i in idx]), axis=0).astype(np.uint8)
 
-    def __init__(self, motion: MotionConfig | None = None, min_area: int = 40, pad: float = 0.1):
+
+class _MedianForeground:
+    """Foreground = |frame - median background| > diff or flow speed > speed; opened, closed, components."""
+
+    def __init__(self, background: np.ndarray, diff: int = 25, speed: float = 0.8, min_area: int = 80):
+        self.background, self.diff, self.speed, self.min_area = background, diff, speed, min_area
+        self._open = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        self._close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+
+    def __call__(self, gray: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fg = (cv2.absdiff(gray, self.background) > self.diff) | (np.hypot(flow[..., 0], flow[..., 1]) > self.speed)
+        fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, self._open)
+        fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+        keep = [c for c in range(1, n) if stats[c, cv2.CC_STAT_AREA] >= self.min_area]
+        boxes = np.array([[stats[c, 0], stats[c, 1], stats[c, 0] + stats[c, 2], stats[c, 1] + stats[c, 3]]
+                          for c in keep], np.float32).reshape(-1, 4)
+        return boxes, np.stack([labels == c for c in keep]) if keep else np.zeros((0, *gray.shape), bool)
+
+
+class RegionExtractor:
+    """Moving-object regions with DIS optical flow, frame by frame.
+
+    `source="mog2"`: components of the MOG2 foreground (causal; primed on the warm-up frames).
+    `source="median"`: DESIGN.md's fixed rule for static cameras — |frame - median background of the clip| > 25 or
+    flow speed > 0.8 px/frame, opened and closed, components >= 80 px (needs the whole clip up front).
+    """
+
+    def __init__(self, motion: MotionConfig | None = None, min_area: int = 40, pad: float = 0.1,
+                 source: str = "mog2"):
         self.motion = motion or MotionConfig()
         self.min_area = min_area
         self.pad = pad
+        self.source = source
 
-    def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None) -> Iterator[FrameRegions]:
+    def _detector(self, frames, warmup):
+        if self.source == "median":
+            frames = frames if isinstance(frames, list) else list(frames)
+            return frames, _MedianForeground(median_background(frames))
         detector = MotionDetector(self.motion)
         if warmup:
             detector.prime(warmup)
+
+        def detect(gray: np.ndarray, flow: np.ndarray, frame: np.ndarray):
+            dets = detector(frame)
+            return dets.xyxy, dets.mask
+
+        return frames, detect
+
+    def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None) -> Iterator[FrameRegions]:
+        frames, detect = self._detector(frames, warmup)
         dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         prev = None
         for i, frame in enumerate(frames):
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             flow = dis.calc(prev if prev is not None else gray, gray, None)
             prev = gray
-            dets = detector(frame)
+            found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
             h, w = gray.shape
             boxes, vel, crops = [], [], []
-            for box, mask in zip(dets.xyxy, dets.mask):
+            for box, mask in zip(found_boxes, found_masks):
                 if mask.sum() < self.min_area:
                     continue
                 vel.append(velocity_descriptor(flow, mask, box))
