@@ -1,8 +1,9 @@
 """`attribute`: one-class VAD from per-object attributes (in the spirit of AI-VAD, Reiss & Hoshen).
 
 Per region: a velocity descriptor (dense-flow speeds: mean, 90th percentile, 90th percentile / box height; optionally
-an orientation histogram) and, optionally, an appearance descriptor (MobileNetV2). Fitted on normal video only: a Gaussian mixture on velocity (negative log-likelihood) and a kNN on
-PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the training
+an orientation histogram) and, optionally, an appearance descriptor (MobileNetV2). Fitted on normal video only: a
+Gaussian mixture on velocity (negative log-likelihood) and a kNN on PCA-reduced appearance (mean distance to the k
+nearest training regions). Each score is calibrated by the training
 regions' own scores (z-score; kNN training scores leave the region itself out), the two are summed, a frame
 scores the maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
 """
