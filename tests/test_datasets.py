@@ -1,6 +1,5 @@
 """Dataset loaders: fixtures in every layout built on the fly, and the real Ped2."""
 
-import cv2
 import numpy as np
 import pytest
 

@@ -11,7 +11,7 @@ from privad.data import load_dataset
 from privad.errors import PrivadError
 from privad.metrics import EvaluationResult
 from privad.vad import build_model, load_model, save_model
-from privad.vad.engine import anonymized, evaluate, score_to_dir
+from privad.vad.engine import anonymized, evaluate
 
 FAST = {"use_appearance": False}
 

@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from privad.config import AnonymizeConfig
 from privad.errors import PrivadError
