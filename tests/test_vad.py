@@ -24,7 +24,8 @@ def ped2_data(ped2):
 @pytest.fixture(scope="module")
 def fitted(ped2_data):
     train = [list(v.frames()) for v in ped2_data.train[:3]]
-    return build_model("attribute", {"crop_size": 32, "max_train_regions": 2000}).fit(train)
+    # appearance on, so the MobileNetV2 path stays covered (it is off by default)
+    return build_model("attribute", {"use_appearance": True, "crop_size": 32, "max_train_regions": 2000}).fit(train)
 
 
 def test_fit_and_score_find_the_abnormal_part(fitted, ped2_data):
