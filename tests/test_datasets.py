@@ -32,7 +32,7 @@ def test_real_ped2(ped2):
     assert s["abnormal_frames"] == 1648 and s["test_videos_with_masks"] == 12
     for v in d.test[:3] + d.test[5:6]:  # Test006_gt uses the frame001 naming
         assert [m.any() for m in v.masks()] == list(v.labels.astype(bool))
-    assert len(list(d.test[0].frames())) == 180
+    assert len(d.test[0].frames()) == 180
 
 
 def test_ucsd_original_layout(tmp_path):

@@ -23,14 +23,14 @@ def ped2_data(ped2):
 
 @pytest.fixture(scope="module")
 def fitted(ped2_data):
-    train = [list(v.frames()) for v in ped2_data.train[:3]]
+    train = [v.frames() for v in ped2_data.train[:3]]
     # appearance on, so the MobileNetV2 path stays covered (it is off by default)
     return build_model("attribute", {"use_appearance": True, "crop_size": 32, "max_train_regions": 2000}).fit(train)
 
 
 def test_fit_and_score_find_the_abnormal_part(fitted, ped2_data):
     video = ped2_data.test[0]  # frames 61-180 abnormal (a cyclist)
-    result = fitted.score(list(video.frames()), video.name)
+    result = fitted.score(video.frames(), video.name)
     assert result.frames.shape == (video.num_frames,) and np.isfinite(result.frames).all()
     assert result.frames[video.labels == 1].mean() > result.frames[video.labels == 0].mean()
     assert len(result.regions) > video.num_frames  # several scored boxes per frame
@@ -39,7 +39,7 @@ def test_fit_and_score_find_the_abnormal_part(fitted, ped2_data):
 
 
 def test_save_load_gives_identical_scores(fitted, ped2_data, tmp_path):
-    frames = list(ped2_data.test[1].frames())[:60]
+    frames = ped2_data.test[1].frames()[:60]
     path = tmp_path / "scene.privad"
     save_model(fitted, AnonymizeConfig(method="adaptive_blur", targets=["motion"]), path)
     loaded, anon = load_model(path)
@@ -66,17 +66,17 @@ def test_load_rejects_bad_files(tmp_path, fitted):
 
 def test_too_short_training(ped2_data):
     with pytest.raises(PrivadError, match="training footage too short"):
-        build_model("attribute", FAST).fit([list(ped2_data.train[0].frames())[:3]])
+        build_model("attribute", FAST).fit([ped2_data.train[0].frames()[:3]])
 
 
 def test_video_without_regions_scores(fitted, ped2_data):
-    still = [next(ped2_data.test[0].frames())] * 20
+    still = [ped2_data.test[0].frames()[0]] * 20
     result = fitted.score(still)
     assert result.frames.shape == (20,) and np.isfinite(result.frames).all()
 
 
 def test_anonymized_frames_keep_count(ped2_data):
-    frames = list(ped2_data.test[0].frames())[:40]
+    frames = ped2_data.test[0].frames()[:40]
     out = anonymized(frames, AnonymizeConfig(method="mask", targets=["motion"]))
     assert len(out) == 40 and any((o != f).any() for o, f in zip(out, frames))
 
@@ -113,7 +113,7 @@ def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
 def test_other_resolution_is_rescaled(fitted, ped2_data):
     import cv2
 
-    frames = list(ped2_data.test[0].frames())[:40]
+    frames = ped2_data.test[0].frames()[:40]
     big = [cv2.resize(f, (720, 480)) for f in frames]
     result = fitted.score(big)
     assert result.frames.shape == (40,)
@@ -124,7 +124,7 @@ def test_other_resolution_is_rescaled(fitted, ped2_data):
 def test_mixed_training_sizes_refused(ped2_data):
     import cv2
 
-    a = list(ped2_data.train[0].frames())[:60]
+    a = ped2_data.train[0].frames()[:60]
     b = [cv2.resize(f, (180, 120)) for f in a]
     with pytest.raises(PrivadError, match="differ in frame size"):
         build_model("attribute", FAST).fit([a, b])

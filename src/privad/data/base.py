@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,20 +40,13 @@ class Video:
             raise PrivadError(f"video {self.name} has no pixel masks")
         return self.mask_loader()
 
-    def frames(self) -> Iterator[np.ndarray]:
-        """Decoded BGR frames."""
-        from privad.io.sources import open_source
+    def frames(self) -> list[np.ndarray]:
+        """All decoded BGR frames."""
+        from privad.io.sources import read_all
 
         if self.source is None:
             raise PrivadError(f"video {self.name} has features only, no frames")
-        src = open_source(self.source)
-        try:
-            for frame in src:
-                if frame.image is None:
-                    raise PrivadError(f"video {self.name}: frame {frame.index}: {frame.error}")
-                yield frame.image
-        finally:
-            src.close()
+        return read_all(self.source)[0]
 
 
 @dataclass

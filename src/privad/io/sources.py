@@ -216,6 +216,23 @@ def open_source(spec: str | Path, max_frames: int | None = None, fps: float = 25
     return VideoSource(str(path), kind="video", max_frames=max_frames)
 
 
+def read_all(spec: str | Path, fps: float = 25.0) -> tuple[list[np.ndarray], SourceInfo]:
+    """Every frame of a source, and its info. A frame that fails to decode is an error here (analysis needs
+    every frame; anonymization uses the frame-by-frame iterator and fails closed instead)."""
+    src = open_source(spec, fps=fps)
+    try:
+        frames = []
+        for f in src:
+            if f.image is None:
+                raise PrivadError(f"{spec}: frame {f.index}: {f.error}")
+            frames.append(f.image)
+    finally:
+        src.close()
+    if not frames:
+        raise PrivadError(f"no frames in {spec}")
+    return frames, src.info
+
+
 def prefetch(items: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
     """Run an iterator in a background thread (decoding releases the GIL) with a bounded buffer."""
     buf: queue.Queue = queue.Queue(maxsize=size)

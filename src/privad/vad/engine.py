@@ -12,32 +12,26 @@ import numpy as np
 from privad.config import AnonymizeConfig
 from privad.data import Dataset
 from privad.errors import PrivadError
-from privad.io.sources import SourceInfo, open_source
+from privad.io.sources import read_all
 from privad.metrics import EvaluationResult, PostProcess, frame_ap, frame_auc, eer, frame_pr_auc, rbdc_tbdc
 from privad.metrics import regions_from_masks
 from privad.pipeline import Anonymizer
 from privad.vad.base import AnomalyModel, build_model, save_model
 
 
-def read_frames(source, fps: float = 25.0) -> list[np.ndarray]:
-    """All frames of a video, folder or image (a decode failure is an error: VAD needs every frame)."""
-    return read_video(source, fps)[0]
+def write_csv(path: Path, header: list[str], rows) -> None:
+    with Path(path).open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
 
 
-def read_video(source, fps: float = 25.0) -> tuple[list[np.ndarray], SourceInfo]:
-    """All frames of a source and its `SourceInfo` (`fps` applies to frame folders)."""
-    src = open_source(source, fps=fps)
-    try:
-        frames = []
-        for f in src:
-            if f.image is None:
-                raise PrivadError(f"{source}: frame {f.index}: {f.error}")
-            frames.append(f.image)
-    finally:
-        src.close()
-    if not frames:
-        raise PrivadError(f"no frames in {source}")
-    return frames, src.info
+def write_scores(folder: Path, result) -> None:
+    """FOLDER/scores.csv (frame, score) and FOLDER/regions.csv (frame, x1, y1, x2, y2, score)."""
+    write_csv(folder / "scores.csv", ["frame", "score"], ((i, f"{s:.6f}") for i, s in enumerate(result.frames)))
+    write_csv(folder / "regions.csv", ["frame", "x1", "y1", "x2", "y2", "score"],
+              ((f, round(a, 1), round(b, 1), round(c, 1), round(d, 1), f"{s:.6f}")
+               for f, a, b, c, d, s in result.regions))
 
 
 def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
@@ -51,7 +45,7 @@ def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list
 
 def _videos(sources, anonymize: AnonymizeConfig | None, progress=None) -> Iterator[list[np.ndarray]]:
     for s in sources:
-        yield anonymized(read_frames(s), anonymize)
+        yield anonymized(read_all(s)[0], anonymize)
         if progress:
             progress(str(s))
 
@@ -74,18 +68,10 @@ def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs:
     written = []
     for source in inputs:
         name = Path(str(source)).stem or "video"
-        result = model.score(anonymized(read_frames(source), anonymize), name)
+        result = model.score(anonymized(read_all(source)[0], anonymize), name)
         folder = Path(outdir) / name
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "scores.csv").open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["frame", "score"])
-            w.writerows((i, f"{s:.6f}") for i, s in enumerate(result.frames))
-        with (folder / "regions.csv").open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["frame", "x1", "y1", "x2", "y2", "score"])
-            w.writerows((f, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), f"{s:.6f}")
-                        for f, x1, y1, x2, y2, s in result.regions)
+        write_scores(folder, result)
         written.append(folder)
         if progress:
             progress(name)
@@ -106,7 +92,7 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
     start = time.perf_counter()
     results = []
     for v in test:
-        results.append(m.score(anonymized(list(v.frames()), anonymize), v.name))
+        results.append(m.score(anonymized(v.frames(), anonymize), v.name))
         if progress:
             progress(v.name)
     score_seconds = time.perf_counter() - start

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from dataclasses import dataclass
@@ -14,7 +13,8 @@ from privad.errors import PrivadError
 from privad.io.sinks import open_sink
 from privad.report.html import thumbnail, write_report
 from privad.vad.base import build_model, load_model
-from privad.vad.engine import anonymized, read_video
+from privad.io.sources import read_all
+from privad.vad.engine import anonymized, write_csv, write_scores
 from privad.vad.events import find_events
 
 DEFAULT_ANONYMIZATION = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
@@ -35,13 +35,6 @@ class JobSummary:
                 f"→ {self.output}/report.html")
 
 
-def _write_csv(path: Path, header: list[str], rows) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
 def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = None,
             calibrate_seconds: float | None = None, fps: float = 25.0, model_config: dict | None = None) -> JobSummary:
     """Anonymize `input`, score it with a fitted model (or one calibrated on its first seconds), write outputs.
@@ -56,7 +49,7 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise PrivadError(f"output {outdir} exists and is not a folder")
-    frames, info = read_video(input, fps)
+    frames, info = read_all(input, fps)
     rate = float(info.fps)
     if model_path is not None:
         model, view = load_model(model_path)
@@ -75,10 +68,8 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     with open_sink(outdir / "anonymized.mp4", info) as sink:
         for image in shown:
             sink.write(image)
-    _write_csv(outdir / "scores.csv", ["frame", "score"], ((i, f"{s:.6f}") for i, s in enumerate(result.frames)))
-    _write_csv(outdir / "regions.csv", ["frame", "x1", "y1", "x2", "y2", "score"],
-               ((f, round(a, 1), round(b, 1), round(c, 1), round(d, 1), f"{s:.6f}") for f, a, b, c, d, s in result.regions))
-    _write_csv(outdir / "events.csv", ["start", "end", "peak", "peak_score", "start_s", "end_s"],
+    write_scores(outdir, result)
+    write_csv(outdir / "events.csv", ["start", "end", "peak", "peak_score", "start_s", "end_s"],
                ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
     (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
     by_frame: dict[int, list[tuple]] = {}
