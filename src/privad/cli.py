@@ -81,6 +81,33 @@ def anonymize(
         err.print(f"note: --keep-audio: {summary.audio}")
 
 
+def _epoch_task(bar: Progress):
+    """A 'train' row in the progress bar, created at the first epoch of a trained model."""
+    task = None
+
+    def on_epoch(epoch: int, epochs: int, loss: float) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task("train", total=epochs)
+        bar.update(task, completed=epoch, description=f"train (loss {loss:.3f})")
+
+    return on_epoch
+
+
+def _model_options(pairs: Optional[list[str]]) -> dict:
+    """`--set key=value` pairs → a model config dict (values read as JSON when they parse, else as text)."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PrivadError(f"--set expects KEY=VALUE, got '{pair}'")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
 def _anon_config(method: Optional[str], targets: Optional[str]) -> Optional[AnonymizeConfig]:
     if method is None:
         if targets is not None:
@@ -93,7 +120,8 @@ def _anon_config(method: Optional[str], targets: Optional[str]) -> Optional[Anon
 def fit(
     train: Annotated[Optional[list[str]], typer.Argument(help="Normal training videos or frame folders.")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write (e.g. scene.privad).")] = Path("scene.privad"),
-    model: Annotated[str, typer.Option(help="Model: attribute.")] = "attribute",
+    model: Annotated[str, typer.Option(help="Model: attribute | multitask.")] = "attribute",
+    options: Annotated[Optional[list[str]], typer.Option("--set", help="Model setting KEY=VALUE (repeatable), e.g. epochs=4.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="Train on a dataset's training split instead.")] = None,
     root: Annotated[Optional[Path], typer.Option(help="Dataset root (with --dataset).")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit on footage anonymized with this method.")] = None,
@@ -113,7 +141,8 @@ def fit(
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit", total=len(sources))
         m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets), output=output,
-                      progress=lambda _: bar.advance(task))
+                      config=_model_options(options), progress=lambda _: bar.advance(task),
+                      on_epoch=_epoch_task(bar))
     typer.echo(f"fitted {model} on {len(sources)} videos ({m.state.get('train_regions')} regions) "
                f"in {time.perf_counter() - start:.1f} s → {output}")
 
@@ -139,7 +168,8 @@ def score(
 def evaluate(
     dataset: Annotated[str, typer.Option(help="Dataset name (see 'privad datasets list').")],
     root: Annotated[Path, typer.Option(help="Dataset root folder.")],
-    model: Annotated[str, typer.Option(help="Model: attribute.")] = "attribute",
+    model: Annotated[str, typer.Option(help="Model: attribute | multitask.")] = "attribute",
+    options: Annotated[Optional[list[str]], typer.Option("--set", help="Model setting KEY=VALUE (repeatable), e.g. epochs=4.")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit and score on footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
@@ -156,7 +186,8 @@ def evaluate(
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit, then score", total=n_train + n_test)
         result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets), max_train=max_train,
-                                max_test=max_test, progress=lambda _: bar.advance(task))
+                                max_test=max_test, config=_model_options(options),
+                                progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731

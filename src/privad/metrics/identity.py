@@ -73,22 +73,29 @@ class IdentityJudge:
             raise PrivadError(f"no face found in reference photo {path}")
         return codes[0]
 
-    def encode(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]] | None = None) -> np.ndarray:
+    def detect(self, bgr: np.ndarray) -> np.ndarray:
+        """Face boxes (N, 4) xyxy found by the judge's own detector."""
+        rects = self._detect(np.ascontiguousarray(bgr[:, :, ::-1]))
+        return np.array([[r.left(), r.top(), r.right(), r.bottom()] for r in rects], float).reshape(-1, 4)
+
+    def encode(self, bgr: np.ndarray, boxes: np.ndarray | None = None) -> np.ndarray:
         """128-d embeddings of the faces found (or of the given xyxy boxes: the oracle variant)."""
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        if boxes is None:
-            rects = self._detect(rgb)
-        else:
-            rects = [self._dlib.rectangle(int(x1), int(y1), int(x2), int(y2)) for x1, y1, x2, y2 in boxes]
+        boxes = self.detect(bgr) if boxes is None else boxes
+        rects = [self._dlib.rectangle(int(x1), int(y1), int(x2), int(y2)) for x1, y1, x2, y2 in boxes]
         codes = [np.asarray(self._encoder.compute_face_descriptor(rgb, self._shape(rgb, r))) for r in rects]
         return np.stack(codes) if codes else np.zeros((0, 128))
 
-    def judge(self, bgr: np.ndarray) -> FrameVerdict:
-        codes = self.encode(bgr)
+    def distances(self, codes: np.ndarray) -> np.ndarray:
+        """Per embedding, the distance to the nearest reference identity (inf without references)."""
         if len(codes) == 0 or len(self.references) == 0:
-            return FrameVerdict(len(codes), [], False)
-        d = np.linalg.norm(codes[:, None, :] - self.references[None, :, :], axis=2).min(axis=1)
-        return FrameVerdict(len(codes), d.tolist(), bool((d < MATCH_DISTANCE).any()))
+            return np.full(len(codes), np.inf)
+        return np.linalg.norm(codes[:, None, :] - self.references[None, :, :], axis=2).min(axis=1)
+
+    def judge(self, bgr: np.ndarray) -> FrameVerdict:
+        d = self.distances(self.encode(bgr))
+        finite = d[np.isfinite(d)]
+        return FrameVerdict(len(d), finite.tolist(), bool((finite < MATCH_DISTANCE).any()))
 
     def leakage(self, frames) -> LeakageReport:
         """Judge every frame of an iterable of BGR images."""

@@ -36,10 +36,10 @@ def _network():
 
 
 class AppearanceEncoder:
-    """Embeds BGR crops with MobileNetV2 (global-average-pooled bottleneck features)."""
+    """Embeds BGR crops with MobileNetV2 (global-average-pooled bottleneck features); `size` = side or (h, w)."""
 
-    def __init__(self, size: int = 64, batch: int = 64):
-        self.size = size
+    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
         self.batch = batch
         self._net = _network()
 
@@ -48,8 +48,8 @@ class AppearanceEncoder:
 
         if not crops:
             return np.zeros((0, 1280), np.float32)
-        s = self.size
-        x = np.stack([cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA)[:, :, ::-1] for c in crops])
+        h, w = self.size
+        x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1] for c in crops])
         x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
         out = []
         with torch.inference_mode():

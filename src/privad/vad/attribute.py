@@ -11,20 +11,24 @@ scores the maximum over its regions, and frame scores are smoothed in time (Gaus
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Literal
 
-import cv2
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
 from privad.errors import PrivadError
-from privad.metrics.frame import smooth
 from privad.vad.appearance import AppearanceEncoder
 from privad.vad.regions import FrameRegions, RegionExtractor
+from privad.vad.scoring import (
+    VideoScore,
+    frame_maxima,
+    scored_regions,
+    to_training_size,
+    training_threshold,
+)
 
 
 class AttributeConfig(BaseModel):
@@ -33,6 +37,8 @@ class AttributeConfig(BaseModel):
     Three defaults were chosen by comparing settings on the Ped2 *test* set (docs/benchmarks.md lists every run):
     `orientation` off, `regions="median"` and `use_appearance` off. The others were fixed beforehand.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -46,15 +52,6 @@ class AttributeConfig(BaseModel):
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
     seed: int = 0
-
-
-@dataclass
-class VideoScore:
-    """Scores of one video: per frame, and per region (frame, x1, y1, x2, y2, score)."""
-
-    name: str
-    frames: np.ndarray
-    regions: list[tuple] = field(default_factory=list)
 
 
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
@@ -84,7 +81,7 @@ class AttributeModel:
             self._encoder = AppearanceEncoder(size=self.config.crop_size)
         return self._encoder if self.config.use_appearance else None
 
-    def fit(self, videos: Iterable[list[np.ndarray]]) -> "AttributeModel":
+    def fit(self, videos: Iterable[list[np.ndarray]]) -> AttributeModel:
         """Fit the estimators on normal videos; also record the training frame-score distribution (threshold)."""
         c = self.config
         if not (c.use_velocity or c.use_appearance):
@@ -122,20 +119,12 @@ class AttributeModel:
             state.update(pca=pca, knn=nn, app_calib=(float(knn.mean()), float(knn.std() + 1e-9)))
             train_scores += (knn - knn.mean()) / (knn.std() + 1e-9)
         state["floor"] = float(train_scores.min())
-        frame_scores = self._frame_scores(train_scores, frame_of, lengths, state["floor"])
-        state["train_frame_quantiles"] = {q: float(np.quantile(frame_scores, q / 100)) for q in (50, 90, 95, 99, 100)}
-        state["threshold"] = state["train_frame_quantiles"][99]
+        frame_of = np.asarray(frame_of, int).reshape(-1, 2)
+        state.update(training_threshold([
+            frame_maxima(train_scores[frame_of[:, 0] == v], frame_of[frame_of[:, 0] == v, 1], n, state["floor"],
+                         c.smoothing_sigma) for v, n in enumerate(lengths)]))
         self.state = state
         return self
-
-    def _frame_scores(self, region_scores: np.ndarray, frame_of: list[tuple[int, int]], lengths: list[int],
-                      floor: float) -> np.ndarray:
-        """Per-frame maxima of region scores, smoothed per video, all videos concatenated."""
-        per_video = [np.full(n, -np.inf) for n in lengths]
-        for (v, f), sc in zip(frame_of, region_scores):
-            per_video[v][f] = max(per_video[v][f], sc)
-        per_video = [np.where(np.isfinite(p), p, floor) for p in per_video]
-        return np.concatenate(smooth(per_video, self.config.smoothing_sigma))
 
     def _velocity(self, vel: np.ndarray) -> np.ndarray:
         return vel if self.config.orientation else vel[:, -3:]
@@ -157,20 +146,13 @@ class AttributeModel:
     def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
         if not self.state:
             raise PrivadError("the model is not fitted")
-        h, w = self.state["frame_size"]
-        sx = sy = 1.0
-        if frames and frames[0].shape[:2] != (h, w):  # speeds and sizes are in training pixels: rescale
-            sy, sx = frames[0].shape[0] / h, frames[0].shape[1] / w
-            frames = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]
-        raw = np.zeros(len(frames))
-        regions: list[tuple] = []
-        per_frame: list[np.ndarray] = []
+        frames, sx, sy = to_training_size(frames, self.state["frame_size"])
+        index, boxes, scores = [], [], []
         for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup):
-            scores = self.region_scores(fr.velocity, app)
-            per_frame.append(scores)
-            for (x1, y1, x2, y2), sc in zip(fr.boxes, scores):  # boxes back in the input's pixels
-                regions.append((fr.index, float(x1 * sx), float(y1 * sy), float(x2 * sx), float(y2 * sy), float(sc)))
-        floor = self.state["floor"]  # a frame without objects is as normal as the most normal training region
-        for i, s in enumerate(per_frame):
-            raw[i] = s.max() if len(s) else floor
-        return VideoScore(name, smooth([raw], self.config.smoothing_sigma)[0], regions)
+            scores.append(self.region_scores(fr.velocity, app))
+            boxes.append(fr.boxes)
+            index.append(np.full(len(fr.boxes), fr.index))
+        index, boxes, scores = np.concatenate(index), np.concatenate(boxes), np.concatenate(scores)
+        return VideoScore(name, frame_maxima(scores, index, len(frames), self.state["floor"],
+                                             self.config.smoothing_sigma),
+                          scored_regions(index, boxes, scores, sx, sy))

@@ -13,6 +13,7 @@ from privad.config import AnonymizeConfig
 from privad.errors import PrivadError
 
 FORMAT = "privad-model"
+MODELS = ("attribute", "multitask")
 
 
 class AnomalyModel(Protocol):
@@ -28,12 +29,20 @@ class AnomalyModel(Protocol):
 
 
 def build_model(name: str, config: dict | None = None) -> AnomalyModel:
-    """A fresh model by registry name."""
-    if name == "attribute":
-        from privad.vad.attribute import AttributeConfig, AttributeModel
+    """A fresh model by registry name; unknown or invalid settings are a PrivadError."""
+    from pydantic import ValidationError
 
-        return AttributeModel(AttributeConfig.model_validate(config or {}))
-    raise PrivadError(f"unknown model '{name}'; available: attribute")
+    if name == "attribute":
+        from privad.vad.attribute import AttributeConfig as Config, AttributeModel as Model
+    elif name == "multitask":
+        from privad.vad.multitask import MultitaskConfig as Config, MultitaskModel as Model
+    else:
+        raise PrivadError(f"unknown model '{name}'; available: {', '.join(MODELS)}")
+    try:
+        return Model(Config.model_validate(config or {}))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise PrivadError(f"{name} setting '{'.'.join(map(str, e['loc']))}': {e['msg']}") from None
 
 
 def _compatible(saved: str, current: str) -> bool:

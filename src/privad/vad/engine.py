@@ -50,13 +50,21 @@ def _videos(sources, anonymize: AnonymizeConfig | None, progress=None) -> Iterat
             progress(str(s))
 
 
+def _fit(model: str, config: dict | None, videos, on_epoch=None) -> AnomalyModel:
+    m = build_model(model, config)
+    if on_epoch is not None and hasattr(m, "on_epoch"):
+        m.on_epoch = on_epoch
+    return m.fit(videos)
+
+
 def fit(train: list, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
-        config: dict | None = None, output: Path | None = None, progress=None) -> AnomalyModel:
+        config: dict | None = None, output: Path | None = None, progress=None, on_epoch=None) -> AnomalyModel:
     """Fit a model on normal footage (paths of videos or frame folders); save it when `output` is given.
-    `progress(name)` is called after each video is read."""
+    `progress(name)` is called after each video is read, `on_epoch(epoch, epochs, loss)` after each training epoch
+    of a trained model."""
     if not train:
         raise PrivadError("no training videos given")
-    m = build_model(model, config).fit(_videos(train, anonymize, progress))
+    m = _fit(model, config, _videos(train, anonymize, progress), on_epoch)
     if output is not None:
         save_model(m, anonymize, output)
     return m
@@ -80,14 +88,14 @@ def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs:
 
 def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
-             progress=None) -> EvaluationResult:
+             progress=None, on_epoch=None) -> EvaluationResult:
     """Fit on the dataset's training split, score its test split, compute every frame and region metric."""
     from privad import __version__
 
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
     start = time.perf_counter()
-    m = build_model(model, config).fit(_videos([v.source for v in train], anonymize, progress))
+    m = _fit(model, config, _videos([v.source for v in train], anonymize, progress), on_epoch)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     results = []

@@ -1,0 +1,90 @@
+"""The SSMTL-style multitask model: tubes, a short real training on Ped2, save/load, bad input."""
+
+import numpy as np
+import pytest
+
+from privad.data import load_dataset
+from privad.errors import PrivadError
+from privad.vad import build_model, load_model, save_model
+from privad.vad.multitask import TASKS
+from privad.vad.regions import FrameRegions
+from privad.vad.tubes import extract_tubes, square_box
+
+TINY = {"epochs": 2, "max_train_tubes": 600, "channels": 8, "teacher_dim": 8, "batch_size": 32}
+
+
+def test_square_box_is_centred_and_clipped():
+    assert square_box(np.array([40, 40, 60, 80]), 320, 240, pad=0.0) == (30, 40, 70, 80)
+    assert square_box(np.array([0, 0, 10, 10]), 320, 240, pad=0.5) == (0, 0, 15, 15)
+
+
+def test_tubes_follow_time_and_clamp_at_the_ends():
+    frames = [np.full((40, 40, 3), 10 * i, np.uint8) for i in range(10)]
+    regions = [FrameRegions(i, np.array([[10, 10, 20, 20]], np.float32), np.zeros((1, 11), np.float32), [])
+               for i in (0, 5)]
+    tubes = extract_tubes(frames, regions, radius=2, size=8)
+    assert tubes.consecutive.shape == (2, 5, 8, 8) and list(tubes.frame) == [0, 5]
+    # gray levels of frames t-2..t+2 (clamped to 0 at the start), steps 1 and 2
+    assert list(tubes.consecutive[0, :, 0, 0]) == [0, 0, 0, 10, 20]
+    assert list(tubes.consecutive[1, :, 0, 0]) == [30, 40, 50, 60, 70]
+    assert list(tubes.skipped[1, :, 0, 0]) == [10, 30, 50, 70, 90]
+
+
+@pytest.fixture(scope="module")
+def ped2_data(ped2):
+    return load_dataset("ucsd_ped2", ped2)
+
+
+@pytest.fixture(scope="module")
+def fitted(ped2_data):
+    return build_model("multitask", TINY).fit([v.frames() for v in ped2_data.train[:2]])
+
+
+def test_training_learns_the_proxy_tasks(fitted):
+    history = fitted.state["history"]
+    assert len(history) == 2 and set(TASKS) <= set(history[0])
+    # cross-entropy starts near ln 2 = 0.69; after two short epochs arrow of time and irregularity are being learnt
+    assert history[-1]["arrow"] < history[0]["arrow"] and history[-1]["irregular"] < 0.69
+    assert history[-1]["reconstruction"] < history[0]["reconstruction"]
+    assert fitted.state["train_tubes"] == 600 and fitted.state["threshold"] > fitted.state["floor"]
+
+
+def test_scores_cyclist_above_normal_and_round_trips(fitted, ped2_data, tmp_path):
+    video = ped2_data.test[0]  # frames 61-180 abnormal (a cyclist)
+    result = fitted.score(video.frames(), video.name)
+    assert result.frames.shape == (video.num_frames,) and np.isfinite(result.frames).all()
+    assert result.frames[video.labels == 1].mean() > result.frames[video.labels == 0].mean()
+    assert len(result.regions) > video.num_frames
+    path = tmp_path / "mt.privad"
+    save_model(fitted, None, path)
+    loaded, _ = load_model(path)
+    again = loaded.score(video.frames()[:50], video.name)
+    np.testing.assert_allclose(again.frames, fitted.score(video.frames()[:50]).frames, rtol=1e-5, atol=1e-6)
+
+
+def test_still_video_and_short_training(fitted, ped2_data):
+    still = [ped2_data.test[0].frames()[0]] * 15
+    assert np.isfinite(fitted.score(still).frames).all()
+    with pytest.raises(PrivadError, match="training footage too short"):
+        build_model("multitask", TINY).fit([ped2_data.train[0].frames()[:4]])
+
+
+def test_unknown_model_lists_the_available_ones():
+    with pytest.raises(PrivadError, match="available: attribute, multitask"):
+        build_model("ssmtl")
+
+
+def test_cli_fit_multitask_with_settings(monkeypatch, capsys, ped2, tmp_path):
+    from test_cli import run
+
+    frames = ped2 / "training" / "frames"
+    settings = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+    code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", "--model", "multitask",
+                         *settings, "-o", tmp_path / "m.privad")
+    assert code in (0, None), err
+    assert "fitted multitask on 2 videos" in out and (tmp_path / "m.privad").is_file()
+    code, _, err = run(monkeypatch, capsys, "fit", frames / "01", "--model", "multitask", "--set", "epoch=3",
+                       "-o", tmp_path / "x.privad")
+    assert code == 2 and "multitask setting 'epoch'" in err and not (tmp_path / "x.privad").exists()
+    code, _, err = run(monkeypatch, capsys, "fit", frames / "01", "--set", "gmm_components", "-o", tmp_path / "y")
+    assert code == 2 and "--set expects KEY=VALUE" in err
