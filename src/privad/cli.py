@@ -221,6 +221,96 @@ def demo(
     typer.echo(run_demo(output, data).line())
 
 
+def _method_list(text: str) -> list[str]:
+    from privad.anonymize import METHODS, get_method
+
+    if text == "all":
+        return [m for m in METHODS if m != "no-an"]
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    for name in names:
+        get_method(name)  # a clear error for a typo
+    return names
+
+
+@app.command()
+def tradeoff(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder (also holds the cache).")],
+    utility: Annotated[Optional[str], typer.Option(help="DATASET:ROOT for utility (default: ucsd_ped2 in the sample data).")] = None,
+    privacy: Annotated[Optional[Path], typer.Option(help="Video with faces for privacy (default: the sample face clip).")] = None,
+    reference: Annotated[Optional[list[Path]], typer.Option(help="Reference photo of a person in the privacy video (repeatable).")] = None,
+    methods_: Annotated[str, typer.Option("--methods", help="'all' or a comma list.")] = "all",
+    grid: Annotated[Optional[list[str]], typer.Option(help="PARAM=V1,V2 for the methods that use PARAM (repeatable).")] = None,
+    fast: Annotated[bool, typer.Option(help="Reduced configuration (2+2 Ped2 videos, 40 clip frames) for tests.")] = False,
+) -> None:
+    """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
+    from privad.sample_data import data_path
+    from privad.tradeoff import TradeoffInputs, parse_grid, run_tradeoff, settings
+
+    if utility:
+        name, sep, root = utility.partition(":")
+        if not sep or not root:
+            raise PrivadError(f"--utility expects DATASET:ROOT, got '{utility}'")
+        dataset, root_path = name, Path(root)
+    else:
+        dataset, root_path = "ucsd_ped2", data_path("ucsd_ped2")
+    if privacy is None:
+        faces = data_path("faces")
+        privacy = faces / "short_hamilton_clip.mp4"
+        reference = reference or [faces / "lin-manuel-miranda.png", faces / "alex-lacamoire.png"]
+    if not reference:
+        raise PrivadError("--privacy needs at least one --reference photo of a person in it")
+    for p in [privacy, *reference]:
+        if not Path(p).is_file():
+            raise PrivadError(f"file not found: {p}")
+    from privad.data import load_dataset
+
+    load_dataset(dataset, root_path)  # fail early on a bad dataset
+    chosen = settings(_method_list(methods_), parse_grid(grid))
+    inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast)
+    with _progress(False, unit="settings/s") as bar:
+        task = bar.add_task("trade-off", total=len(chosen))
+        rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task))
+    best = max(rows, key=lambda r: r["f_lambda"]["0.5"])
+    typer.echo(f"{len(rows)} settings → {output}/tradeoff.md, .csv, .png; best f_0.5: {best['setting']} "
+               f"(micro AUC {100 * best['utility']['micro_auc']:.1f}, oracle leakage "
+               f"{100 * best['privacy']['oracle_leak']:.1f} %)")
+
+
+@app.command()
+def bench(
+    input: Annotated[str, typer.Argument(help="Video, image or frames folder.")],
+    methods_: Annotated[str, typer.Option("--methods", help="'all' or a comma list.")] = "adaptive_blur",
+    targets: Annotated[str, typer.Option(help="Comma list: faces,motion,people,yolo.")] = "faces",
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Also time scoring with this model file.")] = None,
+    max_frames: Annotated[Optional[int], typer.Option(help="Only the first N frames.")] = None,
+    vs_deface: Annotated[bool, typer.Option("--vs-deface", help="Also time the 'deface' command on the input.")] = False,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
+) -> None:
+    """Per-stage cost (ms/frame for decode, detect, track, anonymize, score, encode), fps and peak memory."""
+    from privad.bench import bench_isolated, format_table, time_deface
+
+    rows = []
+    names = _method_list(methods_)
+    with _progress(False, unit="runs/s") as bar:
+        task = bar.add_task("bench", total=len(names))
+        for name in names:
+            rows.append(bench_isolated(input, _overlay(AnonymizeConfig(), method=name, targets=targets), model,
+                                       max_frames))
+            bar.advance(task)
+    result: dict = {"runs": rows}
+    typer.echo(format_table(rows), nl=False)
+    if vs_deface:
+        d = time_deface(input)
+        result["deface"] = d
+        if d is None:
+            err.print("note: --vs-deface: the 'deface' command is not installed")
+        else:
+            typer.echo(f"deface: {d['fps']:.1f} fps ({d['seconds']:.1f} s); privad/deface: "
+                       + ", ".join(f"{r['method']} {r['fps'] / d['fps']:.2f}x" for r in rows))
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2))
+
+
 @app.command()
 def methods() -> None:
     """List the anonymization methods."""

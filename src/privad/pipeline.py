@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import cv2
@@ -47,6 +48,7 @@ class Stats:
     regions: int = 0
     held: int = 0
     incidents: list[Incident] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("detect", "track", "anonymize"), 0.0))
 
 
 class Anonymizer:
@@ -90,12 +92,19 @@ class Anonymizer:
         shape = frame.shape[:2]
         if not self.detectors:
             return empty(shape)
+        seconds = self.stats.seconds
+        start = time.perf_counter()
         if self._index % self.config.detect_every == 0:
             dets = merge([d(frame) for d in self.detectors], shape)
+            found = time.perf_counter()
+            seconds["detect"] += found - start
             dets = self.tracker.update(dets, shape)
         else:
+            found = start
             dets = self.tracker.predict(shape)
-        return self._grow(dets, shape)
+        dets = self._grow(dets, shape)
+        seconds["track"] += time.perf_counter() - found
+        return dets
 
     def _grow(self, dets: Detections, shape: tuple[int, int]) -> Detections:
         c = self.config
@@ -129,7 +138,9 @@ class Anonymizer:
             if not self.active:
                 return self._emit(FrameResult(frame, None))
             dets = self.regions(frame)
+            start = time.perf_counter()
             out = self.method.fn(frame, dets, self.config.params)
+            self.stats.seconds["anonymize"] += time.perf_counter() - start
             self.stats.regions += len(dets)
             if len(dets) and dets.data.get("held") is not None:
                 self.stats.held += int(np.count_nonzero(dets.data["held"]))

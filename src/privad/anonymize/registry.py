@@ -21,14 +21,16 @@ class Method:
     fn: MethodFn
     summary: str
     needs_regions: bool = True  # False: whole-frame methods that run without detectors
+    params: tuple[str, ...] = ()  # the MethodParams fields it reads (what a trade-off grid may vary)
 
 
 METHODS: dict[str, Method] = {}
 
 
-def register(name: str, fn: MethodFn, summary: str, needs_regions: bool = True) -> None:
+def register(name: str, fn: MethodFn, summary: str, needs_regions: bool = True,
+             params: tuple[str, ...] = ()) -> None:
     """Add a method (later issues register learned and selective methods the same way)."""
-    METHODS[name] = Method(name, fn, summary, needs_regions)
+    METHODS[name] = Method(name, fn, summary, needs_regions, params)
 
 
 def get_method(name: str) -> Method:
@@ -38,17 +40,22 @@ def get_method(name: str) -> Method:
         raise PrivadError(f"unknown method '{name}'; run 'privad methods' to list them") from None
 
 
-for _name, _fn, _summary in [
-    ("no-an", filters.no_an, "no anonymization (the raw frame; for baselines only)"),
-    ("mask", filters.mask, "regions filled black"),
-    ("fill", filters.fill, "regions filled with a solid colour (params.fill_color)"),
-    ("edge", filters.edge, "regions replaced by Canny edges (100/200) of the frame"),
-    ("blur", filters.blur, "Gaussian blur, kernel 13, sigma 10, inside the regions"),
-    ("pixelization", filters.pixelization, "pixelization, factor 4 (down bilinear, up nearest), inside the regions"),
-    ("adaptive_blur", adaptive.adaptive_blur, "per-instance Gaussian blur; kernel grows with box size and log area"),
-    ("adaptive_full_blur", adaptive.adaptive_full_blur, "adaptive_blur with sigma scaled too (capped at the kernel)"),
-    ("adaptive_max_blur", adaptive.adaptive_max_blur, "per-instance Gaussian blur with the whole box as kernel"),
-    ("adaptive_pixelization", adaptive.adaptive_pixelization, "per-instance pixelization; block grows with box and area"),
-    ("adaptive_max_pixelization", adaptive.adaptive_max_pixelization, "one flat colour (the mean) per instance"),
+_ADAPTIVE = ("alpha_mask_scale", "alpha_dim_scale")
+for _name, _fn, _summary, _params in [
+    ("no-an", filters.no_an, "no anonymization (the raw frame; for baselines only)", ()),
+    ("mask", filters.mask, "regions filled black", ()),
+    ("fill", filters.fill, "regions filled with a solid colour (params.fill_color)", ("fill_color",)),
+    ("edge", filters.edge, "regions replaced by Canny edges (100/200) of the frame", ("canny_low", "canny_high")),
+    ("blur", filters.blur, "Gaussian blur, kernel 13, sigma 10, inside the regions", ("blur_kernel", "blur_sigma")),
+    ("pixelization", filters.pixelization, "pixelization, factor 4 (down bilinear, up nearest), inside the regions",
+     ("pixel_factor",)),
+    ("adaptive_blur", adaptive.adaptive_blur, "per-instance Gaussian blur; kernel grows with box size and log area",
+     _ADAPTIVE),
+    ("adaptive_full_blur", adaptive.adaptive_full_blur, "adaptive_blur with sigma scaled too (capped at the kernel)",
+     _ADAPTIVE),
+    ("adaptive_max_blur", adaptive.adaptive_max_blur, "per-instance Gaussian blur with the whole box as kernel", ()),
+    ("adaptive_pixelization", adaptive.adaptive_pixelization, "per-instance pixelization; block grows with box and area",
+     _ADAPTIVE),
+    ("adaptive_max_pixelization", adaptive.adaptive_max_pixelization, "one flat colour (the mean) per instance", ()),
 ]:
-    register(_name, _fn, _summary)
+    register(_name, _fn, _summary, params=_params)

@@ -1,6 +1,13 @@
 """Metrics: frame-level VAD quality, region/track detection (RBDC/TBDC), identity leakage."""
 
-from privad.metrics.frame import eer, frame_ap, frame_auc, frame_pr_auc, minmax_per_video, smooth
+from privad.metrics.frame import (
+           eer,
+           frame_ap,
+           frame_auc,
+           frame_pr_auc,
+           minmax_per_video,
+           smooth,
+)
 from privad.metrics.region import rbdc_tbdc, regions_from_masks
 from privad.metrics.results import EvaluationResult, PostProcess
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -37,7 +37,7 @@ class EvaluationResult(BaseModel):
     test_frames: int
     macro_excluded_videos: int = 0
     privad_version: str
-    created: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created: datetime = Field(default_factory=lambda: datetime.now(UTC))
     extra: dict = Field(default_factory=dict)
 
     def write(self, path: Path) -> None:
@@ -50,7 +50,7 @@ class EvaluationResult(BaseModel):
         commit(temp, path)
 
     @classmethod
-    def read(cls, path: Path) -> "EvaluationResult":
+    def read(cls, path: Path) -> EvaluationResult:
         try:
             return cls.model_validate_json(Path(path).read_text())
         except (OSError, ValueError) as exc:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from privad.report.plots import png_bytes, pyplot
 from privad.vad.events import Event
 
 
 def timeline_png(scores: np.ndarray, threshold: float, events: list[Event], fps: float) -> bytes:
     """The score timeline with the threshold and shaded events (matplotlib, PNG bytes)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     t = np.arange(len(scores)) / fps
     fig, ax = plt.subplots(figsize=(10, 3), dpi=100)
     ax.plot(t, scores, lw=1.2, color="#1f4e79", label="anomaly score")
@@ -30,10 +26,7 @@ def timeline_png(scores: np.ndarray, threshold: float, events: list[Event], fps:
     ax.set_ylabel("score")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def thumbnail(frame: np.ndarray, regions: list[tuple], top: int = 3, width: int = 320) -> bytes:
