@@ -36,11 +36,12 @@ def _person(rng, colour, cam):
 
 @pytest.fixture
 def market(tmp_path):
+    tmp_path = tmp_path / "market"
     rng = np.random.default_rng(0)
     colours = [((0, 0, 220), (40, 40, 40)), ((220, 0, 0), (0, 160, 0)), ((0, 200, 200), (120, 0, 120)),
                ((30, 30, 30), (0, 0, 200)), ((200, 200, 0), (100, 60, 20)), ((255, 255, 255), (0, 0, 0))]
     for split in ("query", "bounding_box_test"):
-        (tmp_path / split).mkdir()
+        (tmp_path / split).mkdir(parents=True)
     for pid, colour in enumerate(colours, start=1):
         cv2.imwrite(str(tmp_path / "query" / f"{pid:04d}_c1s1_000001_00.jpg"), _person(rng, colour, 1))
         for cam in (2, 3):
@@ -72,10 +73,11 @@ def _scene(rng, red: bool, bar: bool):
 
 @pytest.fixture
 def vispr(tmp_path):
+    tmp_path = tmp_path / "vispr"
     rng = np.random.default_rng(1)
     for split, n in (("train", 60), ("test", 40)):
         folder = tmp_path / split
-        folder.mkdir()
+        folder.mkdir(parents=True)
         for i in range(n):
             red, bar = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
             cv2.imwrite(str(folder / f"{i:04d}.png"), _scene(rng, red, bar))
@@ -104,3 +106,29 @@ def test_vispr_errors(tmp_path):
     cv2.imwrite(str(tmp_path / "train" / "a.png"), np.zeros((8, 8, 3), np.uint8))
     with pytest.raises(PrivadError, match="no label file"):
         load_vispr_split(tmp_path, "train")
+
+
+def test_cli_reid_and_attributes(monkeypatch, capsys, market, vispr):
+    from test_cli import run
+
+    code, out, err = run(monkeypatch, capsys, "privacy", "reid", market, "--method", "mask")
+    assert code in (0, None), err
+    raw_line, mask_line = out.strip().splitlines()
+    assert raw_line.startswith("raw: rank-1 100.0") and mask_line.startswith("mask: rank-1")
+    code, out, err = run(monkeypatch, capsys, "privacy", "attributes", vispr, "--json", vispr / "a.json")
+    assert code in (0, None), err
+    assert json.loads((vispr / "a.json").read_text())["raw"]["cmap"] > 0.9
+    code, _, err = run(monkeypatch, capsys, "privacy", "reid", vispr)
+    assert code == 2 and "ReID folder not found" in err
+
+
+def test_cli_faces_needs_matching_clips(monkeypatch, capsys, face_clip, faces_dir, tmp_path):
+    pytest.importorskip("dlib")
+    from test_cli import run
+
+    short = tmp_path / "short.mp4"
+    code, _, err = run(monkeypatch, capsys, "anonymize", face_clip, "-o", short, "--max-frames", "5", "-q")
+    assert code in (0, None), err
+    code, _, err = run(monkeypatch, capsys, "privacy", "faces", short, "--raw", face_clip, "--reference",
+                       faces_dir / "alex-lacamoire.png")
+    assert code == 2 and "has 5 frames, the raw one 275" in err

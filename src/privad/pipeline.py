@@ -14,7 +14,7 @@ from privad.anonymize import get_method
 from privad.anonymize.filters import flatten
 from privad.config import AnonymizeConfig
 from privad.detect import Detector, build_detector, check_targets, merge
-from privad.detect.base import empty, mask_boxes
+from privad.detect.base import CLASS_IDS, empty, make, mask_boxes
 from privad.errors import PrivadError
 from privad.io.images import to_bgr
 from privad.track import RegionTracker
@@ -105,6 +105,24 @@ class Anonymizer:
         dets = self._grow(dets, shape)
         seconds["track"] += time.perf_counter() - found
         return dets
+
+    def still(self, image: np.ndarray, whole: bool = False) -> np.ndarray:
+        """Anonymize one unrelated still image: detection without tracking (or, with `whole`, the whole image as one
+        region — e.g. a person crop). Fails closed: any error gives a flat image."""
+        image = to_bgr(image)
+        if not self.active:
+            return image
+        shape = image.shape[:2]
+        try:
+            if whole:
+                h, w = shape
+                dets = make(np.array([[0, 0, w, h]]), np.ones((1, h, w), bool), np.ones(1), CLASS_IDS["people"])
+            else:
+                dets = self._grow(merge([d(image) for d in self.detectors], shape), shape)
+            return self.method.fn(image, dets, self.config.params)
+        except Exception as exc:  # noqa: BLE001 — fail closed, logged
+            log.warning("still image: anonymization failed (%s); flattened", exc)
+            return flatten(image)
 
     def _grow(self, dets: Detections, shape: tuple[int, int]) -> Detections:
         c = self.config
