@@ -55,3 +55,22 @@ def test_run_needs_model_or_calibration(tmp_path, demo_run):
         run_job(run / "anonymized.mp4", tmp_path / "o")
     with pytest.raises(PrivadError, match="the input has 300"):
         run_job(run / "anonymized.mp4", tmp_path / "o", calibrate_seconds=100)
+
+
+def test_long_input_streams_in_chunks(demo_run, tmp_path):
+    from privad.io.sources import open_source
+
+    run, _ = demo_run
+    video = run.parent / "synthetic_scene.mp4"
+    summary = run_job(video, tmp_path / "chunked", calibrate_seconds=7.0, chunk_frames=100, context_frames=20)
+    _, labels = synthetic_scene()
+    scores = np.loadtxt(tmp_path / "chunked" / "scores.csv", delimiter=",", skiprows=1)[:, 1]
+    assert summary.frames == len(scores) == 300
+    assert sum(1 for _ in open_source(tmp_path / "chunked" / "anonymized.mp4")) == 300
+    assert scores[labels == 1].mean() > np.quantile(scores[labels == 0], 0.99)
+    regions = np.loadtxt(tmp_path / "chunked" / "regions.csv", delimiter=",", skiprows=1)
+    assert regions[:, 0].min() >= 0 and regions[:, 0].max() < 300 and (np.diff(regions[:, 0]) >= 0).all()
+    whole = np.loadtxt(run / "scores.csv", delimiter=",", skiprows=1)[:, 1]
+    assert np.corrcoef(whole, scores)[0, 1] > 0.8  # the same picture as scoring the video in one piece
+    with pytest.raises(PrivadError, match="--chunk-frames"):
+        run_job(video, tmp_path / "x", calibrate_seconds=7.0, chunk_frames=50)

@@ -203,11 +203,13 @@ def run_cmd(
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="A model file from 'privad fit'.")] = None,
     calibrate: Annotated[Optional[float], typer.Option(help="No model: fit on the first SECONDS as normal.")] = None,
     fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
+    chunk_frames: Annotated[int, typer.Option(help="Frames held in memory at a time (long videos stream).")] = 1500,
 ) -> None:
     """The main job: anonymized video, scores, regions, events and report.html."""
     from privad.vad.job import run_job
 
-    typer.echo(run_job(input, output, model_path=model, calibrate_seconds=calibrate, fps=fps).line())
+    typer.echo(run_job(input, output, model_path=model, calibrate_seconds=calibrate, fps=fps,
+                       chunk_frames=chunk_frames).line())
 
 
 @app.command()

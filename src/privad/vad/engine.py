@@ -13,8 +13,16 @@ from privad.config import AnonymizeConfig
 from privad.data import Dataset
 from privad.errors import PrivadError
 from privad.io.sources import read_all
-from privad.metrics import EvaluationResult, PostProcess, frame_ap, frame_auc, eer, frame_pr_auc, rbdc_tbdc
-from privad.metrics import regions_from_masks
+from privad.metrics import (
+    EvaluationResult,
+    PostProcess,
+    eer,
+    frame_ap,
+    frame_auc,
+    frame_pr_auc,
+    rbdc_tbdc,
+    regions_from_masks,
+)
 from privad.pipeline import Anonymizer
 from privad.vad.base import AnomalyModel, build_model, save_model
 
@@ -34,13 +42,27 @@ def write_scores(folder: Path, result) -> None:
                for f, a, b, c, d, s in result.regions))
 
 
+class AnonymizedView:
+    """Frames as a model sees them, through one persistent anonymizer (tracks and background models carry over
+    between calls, so a long video can be passed chunk by chunk). Frame count kept; `None`/`no-an` = as they are."""
+
+    def __init__(self, config: AnonymizeConfig | None):
+        active = config is not None and config.method != "no-an"
+        self.anonymizer = Anonymizer(config.model_copy(update={"on_error": "obfuscate"})) if active else None
+        self._primed = False
+
+    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        if self.anonymizer is None:
+            return frames
+        if not self._primed:
+            self.anonymizer.prime(frames[: self.anonymizer.warmup])
+            self._primed = True
+        return [self.anonymizer.process(f).image for f in frames]
+
+
 def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
     """The frames as the model sees them: through the anonymizer (frame count kept) or as they are."""
-    if config is None or config.method == "no-an":
-        return frames
-    anon = Anonymizer(config.model_copy(update={"on_error": "obfuscate"}))
-    anon.prime(frames[: anon.warmup])
-    return [anon.process(f).image for f in frames]
+    return AnonymizedView(config)(frames)
 
 
 def _videos(sources, anonymize: AnonymizeConfig | None, progress=None) -> Iterator[list[np.ndarray]]:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 
 from privad.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.sinks import open_sink
+from privad.io.sources import open_source
 from privad.report.html import thumbnail, write_report
 from privad.vad.base import build_model, load_model
-from privad.io.sources import read_all
-from privad.vad.engine import anonymized, write_csv, write_scores
+from privad.vad.engine import AnonymizedView, write_csv, write_scores
 from privad.vad.events import find_events
+from privad.vad.scoring import VideoScore
 
 DEFAULT_ANONYMIZATION = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
 
@@ -35,53 +39,109 @@ class JobSummary:
                 f"→ {self.output}/report.html")
 
 
+def _chunks(source, size: int) -> Iterator[list[np.ndarray]]:
+    """Consecutive lists of `size` decoded frames (analysis needs every frame: a decode failure is an error)."""
+    buf: list[np.ndarray] = []
+    for f in source:
+        if f.image is None:
+            raise PrivadError(f"frame {f.index} could not be decoded: {f.error}")
+        buf.append(f.image)
+        if len(buf) == size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _frames_at(video: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+    """Decode only the wanted frames of a (written, anonymized) video."""
+    found: dict[int, np.ndarray] = {}
+    if not wanted:
+        return found
+    source = open_source(video)
+    try:
+        for f in source:
+            if f.index in wanted and f.image is not None:
+                found[f.index] = f.image
+            if len(found) == len(wanted) or f.index > max(wanted):
+                break
+    finally:
+        source.close()
+    return found
+
+
 def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = None,
-            calibrate_seconds: float | None = None, fps: float = 25.0, model_config: dict | None = None) -> JobSummary:
+            calibrate_seconds: float | None = None, fps: float = 25.0, model_config: dict | None = None,
+            chunk_frames: int = 1500, context_frames: int = 30) -> JobSummary:
     """Anonymize `input`, score it with a fitted model (or one calibrated on its first seconds), write outputs.
 
     OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, summary.json and report.html.
     The model sees the frames anonymized as it was fitted; the video written is always anonymized (the model's
     anonymization, or adaptive_blur on moving objects when the model was fitted on raw footage).
+    The input is streamed in chunks of `chunk_frames`, each scored with the last `context_frames` of the previous
+    chunk in front (their scores are dropped), so memory stays bounded for long videos.
     """
     start = time.perf_counter()
     if model_path is None and calibrate_seconds is None:
         raise PrivadError("give --model FILE or --calibrate SECONDS")
+    if chunk_frames < 100 or context_frames < 0 or context_frames >= chunk_frames:
+        raise PrivadError("--chunk-frames must be >= 100 and larger than the context")
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise PrivadError(f"output {outdir} exists and is not a folder")
-    frames, info = read_all(input, fps)
-    rate = float(info.fps)
     if model_path is not None:
         model, view = load_model(model_path)
-    else:
-        n = int(round(calibrate_seconds * rate))
-        if n < 10 or n >= len(frames):
-            raise PrivadError(f"--calibrate {calibrate_seconds} s is {n} frames; the input has {len(frames)}")
-        view = DEFAULT_ANONYMIZATION
-        model = build_model("attribute", model_config).fit([anonymized(frames[:n], view)])
-    shown = anonymized(frames, view or DEFAULT_ANONYMIZATION)
-    seen = shown if view is not None else frames
-    result = model.score(seen, Path(str(input)).stem)
+    source = open_source(input, fps=fps)
+    info, rate = source.info, float(source.info.fps)
+    try:
+        if model_path is None:
+            n = int(round(calibrate_seconds * rate))
+            if n < 10:
+                raise PrivadError(f"--calibrate {calibrate_seconds} s is only {n} frames; give at least 10")
+            chunk_frames = max(chunk_frames, n + 1)
+        chunks = _chunks(source, chunk_frames)
+        first = next(chunks, [])
+        if model_path is None:
+            if n >= len(first):
+                raise PrivadError(f"--calibrate {calibrate_seconds} s is {n} frames; the input has {len(first)}")
+            view = DEFAULT_ANONYMIZATION
+            model = build_model("attribute", model_config).fit([AnonymizedView(view)(first[:n])])
+        shown_view = AnonymizedView(view or DEFAULT_ANONYMIZATION)
+        seen_view = shown_view if view is not None else None
+        outdir.mkdir(parents=True, exist_ok=True)
+        scores, regions, context, total = [], [], [], 0
+        with open_sink(outdir / "anonymized.mp4", info) as sink:
+            for frames in itertools.chain([first], chunks):
+                shown = shown_view(frames)
+                for image in shown:
+                    sink.write(image)
+                seen = shown if seen_view is not None else frames
+                result = model.score(context + seen, Path(str(input)).stem)
+                k = len(context)
+                scores.append(result.frames[k:])
+                regions += [(f - k + total, *rest) for f, *rest in result.regions if f >= k]
+                context = seen[-context_frames:] if context_frames else []
+                total += len(frames)
+    finally:
+        source.close()
+    frame_scores = np.concatenate(scores)
     threshold = float(model.state["threshold"])
-    events = find_events(result.frames, threshold, rate)
-    outdir.mkdir(parents=True, exist_ok=True)
-    with open_sink(outdir / "anonymized.mp4", info) as sink:
-        for image in shown:
-            sink.write(image)
-    write_scores(outdir, result)
+    events = find_events(frame_scores, threshold, rate)
+    write_scores(outdir, VideoScore(Path(str(input)).stem, frame_scores, regions))
     write_csv(outdir / "events.csv", ["start", "end", "peak", "peak_score", "start_s", "end_s"],
-               ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
+              ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
     (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
     by_frame: dict[int, list[tuple]] = {}
-    for r in result.regions:
+    for r in regions:
         by_frame.setdefault(r[0], []).append(r)
-    thumbs = {e.peak: thumbnail(shown[e.peak], by_frame.get(e.peak, [])) for e in events}
-    summary = JobSummary(str(input), str(outdir), len(frames), len(events), threshold,
+    peaks = _frames_at(outdir / "anonymized.mp4", {e.peak for e in events})
+    thumbs = {p: thumbnail(image, by_frame.get(p, [])) for p, image in peaks.items()}
+    summary = JobSummary(str(input), str(outdir), total, len(events), threshold,
                          time.perf_counter() - start, "calibrated on the first "
                          f"{calibrate_seconds} s" if model_path is None else str(model_path))
-    write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", result.frames, threshold, rate, events,
-                 thumbs, {"input": input, "frames": len(frames), "fps": round(rate, 2), "model": summary.model,
-                          "anonymization": (view or DEFAULT_ANONYMIZATION).method, "threshold": round(threshold, 3),
-                          "events": len(events)})
+    write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
+                 events, thumbs, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
+                                  "anonymization": (view or DEFAULT_ANONYMIZATION).method,
+                                  "threshold": round(threshold, 3), "events": len(events)})
     (outdir / "summary.json").write_text(json.dumps(summary.__dict__, indent=2))
     return summary
