@@ -132,3 +132,14 @@ def test_cli_faces_needs_matching_clips(monkeypatch, capsys, face_clip, faces_di
     code, _, err = run(monkeypatch, capsys, "privacy", "faces", short, "--raw", face_clip, "--reference",
                        faces_dir / "alex-lacamoire.png")
     assert code == 2 and "has 5 frames, the raw one 275" in err
+
+
+def test_reid_on_our_own_tracks(monkeypatch, capsys, ped2):
+    from test_cli import run
+
+    code, out, err = run(monkeypatch, capsys, "privacy", "reid-tracks", ped2 / "testing" / "frames" / "04",
+                         "--method", "mask")
+    assert code in (0, None), err
+    (raw, mask) = [float(line.split("rank-1 ")[1].split(",")[0]) for line in out.strip().splitlines()]
+    # ~19 tracks: chance is ~5 %; raw crops re-identify far above it, masked ones near it
+    assert raw > 40 and mask < raw / 2

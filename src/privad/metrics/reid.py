@@ -86,3 +86,57 @@ def reid_leakage(query: ReidSet, gallery: ReidSet, anonymize: Callable[[np.ndarr
 
     return rank1_map(embed(query.paths, anonymize), query.ids, query.cams, embed(gallery.paths, None), gallery.ids,
                      gallery.cams)
+
+
+def track_crops(frames: list[np.ndarray], min_length: int = 16, per_half: int = 8) -> list[tuple[int, list, list]]:
+    """Tracks of moving objects (MOG2 + ByteTrack, as `privad anonymize --targets motion` finds them) that last at
+    least `min_length` frames: (track id, boxes of the first half, boxes of the second half), each half evenly
+    subsampled to `per_half` (frame, box) pairs."""
+    from privad.config import AnonymizeConfig
+    from privad.pipeline import Anonymizer
+
+    finder = Anonymizer(AnonymizeConfig(method="fill", targets=["motion"], hold=0))
+    finder.prime(frames[: finder.warmup])
+    tracks: dict[int, list] = {}
+    for i, frame in enumerate(frames):
+        dets = finder.process(frame).detections
+        if dets is None or len(dets) == 0:
+            continue
+        held = dets.data.get("held", np.zeros(len(dets), bool))
+        for box, tid, h in zip(dets.xyxy, dets.tracker_id, held):
+            if tid >= 0 and not h:
+                tracks.setdefault(int(tid), []).append((i, box))
+    out = []
+    for tid, items in tracks.items():
+        if len(items) < min_length:
+            continue
+        half = len(items) // 2
+        pick = lambda part: [part[j] for j in np.linspace(0, len(part) - 1, min(per_half, len(part))).astype(int)]  # noqa: E731
+        out.append((tid, pick(items[:half]), pick(items[half:])))
+    return out
+
+
+def track_reid(frames: list[np.ndarray], anonymized: list[np.ndarray] | None = None, min_length: int = 16,
+               size: tuple[int, int] = (128, 64)) -> dict:
+    """ReID on our own video: each track's first half (crops of the anonymized frames) is queried against every
+    track's second half (raw crops). A track is one identity; the halves count as two cameras."""
+    from privad.vad.appearance import AppearanceEncoder
+
+    tracks = track_crops(frames, min_length)
+    if len(tracks) < 2:
+        raise PrivadError(f"ReID on tracks needs at least 2 tracks of {min_length}+ frames; found {len(tracks)}")
+    anonymized = frames if anonymized is None else anonymized
+    if len(anonymized) != len(frames):
+        raise PrivadError("the anonymized frames do not match the raw ones in number")
+
+    def crop(images, f, box):
+        h, w = images[f].shape[:2]
+        x1, y1, x2, y2 = (int(v) for v in (max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])))
+        return images[f][y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)]
+
+    encoder = AppearanceEncoder(size=size)
+    q = [(tid, crop(anonymized, f, b)) for tid, first, _ in tracks for f, b in first]
+    g = [(tid, crop(frames, f, b)) for tid, _, second in tracks for f, b in second]
+    out = rank1_map(encoder([c for _, c in q]), np.array([t for t, _ in q]), np.ones(len(q), int),
+                    encoder([c for _, c in g]), np.array([t for t, _ in g]), np.full(len(g), 2))
+    return out | {"tracks": len(tracks)}
