@@ -13,7 +13,7 @@ from privad.config import AnonymizeConfig
 from privad.errors import PrivadError
 
 FORMAT = "privad-model"
-MODELS = ("attribute", "multitask")
+MODELS = ("attribute", "multitask", "mil", "mgfn", "pel")
 
 
 class AnomalyModel(Protocol):
@@ -36,6 +36,12 @@ def build_model(name: str, config: dict | None = None) -> AnomalyModel:
         from privad.vad.attribute import AttributeConfig as Config, AttributeModel as Model
     elif name == "multitask":
         from privad.vad.multitask import MultitaskConfig as Config, MultitaskModel as Model
+    elif name in MODELS:
+        from functools import partial
+
+        from privad.vad.weak import WeakConfig as Config, WeakModel
+
+        Model = partial(WeakModel, name)
     else:
         raise PrivadError(f"unknown model '{name}'; available: {', '.join(MODELS)}")
     try:

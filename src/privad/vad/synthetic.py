@@ -29,3 +29,29 @@ def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260),
         noise = rng.normal(0, 2, frame.shape)
         frames.append(np.clip(frame + noise, 0, 255).astype(np.uint8))
     return frames, labels
+
+
+def planted_features(normal: int = 40, abnormal: int = 40, length: tuple[int, int] = (40, 120), dim: int = 64,
+                     strength: float = 1.5, seed: int = 0) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    """Clip features with planted abnormal segments, for weakly-supervised models: (features [T, D], video label,
+    clip labels [T]).
+
+    Normal clips are a smooth random walk around zero plus noise; an abnormal video has one contiguous stretch (10–40 %
+    of it) shifted by `strength` along a fixed random direction, with its magnitude raised the same way — the signal
+    MIL-style models are built to find. The direction is the same for every `seed`, so seeds make train/test sets.
+    """
+    rng = np.random.default_rng(seed)
+    direction = np.random.default_rng(12345).normal(size=dim)  # the same anomaly for every seed
+    direction /= np.linalg.norm(direction)
+    out = []
+    for i in range(normal + abnormal):
+        t = int(rng.integers(*length))
+        base = np.cumsum(rng.normal(0, 0.15, (t, dim)), axis=0) * 0.3 + rng.normal(0, 1, (t, dim))
+        labels = np.zeros(t, np.int8)
+        if i >= normal:
+            span = max(2, int(t * rng.uniform(0.1, 0.4)))
+            start = int(rng.integers(0, t - span + 1))
+            labels[start:start + span] = 1
+            base[start:start + span] += strength * direction * np.sqrt(dim) / 4
+        out.append((base.astype(np.float32), int(i >= normal), labels))
+    return out

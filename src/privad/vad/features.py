@@ -1,0 +1,137 @@
+"""Clip features for weakly-supervised VAD: one row per clip of `clip_len` frames (every `stride` frames).
+
+Extractors:
+- `mobilenetv2` (default, bundled ImageNet weights): per-frame 1280-d features averaged over the clip (every
+  `frame_step`-th frame of it);
+- `i3d` (a local Kinetics-400 I3D RGB checkpoint, `privad.vad.i3d`): 1024-d features of the 16-frame clip.
+
+Crops: 1 (the whole frame resized), 5 (four corners and centre of the frame resized to a 256 short side) or 10 (the
+5 and their mirror images); with more than one crop a video's features are `[crops, T, D]`, else `[T, D]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from privad.errors import PrivadError
+
+SIDE = 224
+
+
+class FeatureConfig(BaseModel):
+    """How clip features are made (stored with weak models, so scoring extracts them the same way)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extractor: Literal["mobilenetv2", "i3d"] = "mobilenetv2"
+    clip_len: int = Field(16, ge=1)
+    stride: int = Field(16, ge=1)
+    crops: Literal[1, 5, 10] = 1
+    frame_step: int = Field(2, ge=1, description="mobilenetv2: use every N-th frame of a clip.")
+    checkpoint: Path | None = Field(None, description="i3d: local checkpoint file.")
+
+
+def crops(frame: np.ndarray, n: int) -> list[np.ndarray]:
+    """1, 5 or 10 crops of SIDE x SIDE (see the module docstring)."""
+    if n == 1:
+        return [cv2.resize(frame, (SIDE, SIDE), interpolation=cv2.INTER_AREA)]
+    h, w = frame.shape[:2]
+    scale = 256 / min(h, w)
+    big = cv2.resize(frame, (max(SIDE, round(w * scale)), max(SIDE, round(h * scale))), interpolation=cv2.INTER_AREA)
+    H, W = big.shape[:2]
+    corners = [(0, 0), (0, W - SIDE), (H - SIDE, 0), (H - SIDE, W - SIDE), ((H - SIDE) // 2, (W - SIDE) // 2)]
+    out = [big[y:y + SIDE, x:x + SIDE] for y, x in corners]
+    return out + [c[:, ::-1] for c in out] if n == 10 else out
+
+
+def clip_starts(num_frames: int, clip_len: int, stride: int) -> list[int]:
+    """First frame of every clip; a video shorter than one clip still gives one (its last frame repeated)."""
+    return list(range(0, max(num_frames - clip_len, 0) + 1, stride))
+
+
+def frame_scores(clip_scores: np.ndarray, num_frames: int, clip_len: int, stride: int) -> np.ndarray:
+    """Per-frame scores from per-clip scores: each frame takes the mean of the clips that cover it (frames after the
+    last clip take the last clip's score)."""
+    total, count = np.zeros(num_frames), np.zeros(num_frames)
+    for start, s in zip(clip_starts(num_frames, clip_len, stride), clip_scores):
+        total[start:start + clip_len] += s
+        count[start:start + clip_len] += 1
+    last = clip_scores[-1] if len(clip_scores) else 0.0
+    return np.where(count > 0, total / np.maximum(count, 1), last)
+
+
+class ClipFeatures:
+    """Callable: BGR frames of one video → `[T, D]` or `[crops, T, D]` float32 features."""
+
+    def __init__(self, config: FeatureConfig | None = None):
+        self.config = config or FeatureConfig()
+        if self.config.extractor == "i3d":
+            if self.config.checkpoint is None:
+                raise PrivadError("the i3d extractor needs --checkpoint PATH to a local I3D RGB checkpoint")
+            from privad.vad.i3d import load_i3d
+
+            self._i3d = load_i3d(self.config.checkpoint)
+        else:
+            from privad.vad.appearance import AppearanceEncoder
+
+            self._encoder = AppearanceEncoder(size=SIDE)
+
+    @property
+    def dim(self) -> int:
+        return 1024 if self.config.extractor == "i3d" else 1280
+
+    def __call__(self, frames: list[np.ndarray]) -> np.ndarray:
+        c = self.config
+        if not frames:
+            raise PrivadError("no frames to extract features from")
+        starts = clip_starts(len(frames), c.clip_len, c.stride)
+        clip = lambda s: [frames[min(i, len(frames) - 1)] for i in range(s, s + c.clip_len)]  # noqa: E731
+        fn = self._i3d_clip if c.extractor == "i3d" else self._mobilenet_clip
+        feats = np.stack([fn(clip(s)) for s in starts], axis=1)  # [crops, T, D]
+        return feats[0] if c.crops == 1 else feats
+
+    def _mobilenet_clip(self, frames: list[np.ndarray]) -> np.ndarray:
+        picked = frames[:: self.config.frame_step]
+        per_frame = [crops(f, self.config.crops) for f in picked]  # [frames][crops]
+        flat = self._encoder([c for fc in per_frame for c in fc]).reshape(len(picked), self.config.crops, -1)
+        return flat.mean(axis=0)  # [crops, D]
+
+    def _i3d_clip(self, frames: list[np.ndarray]) -> np.ndarray:
+        import torch
+
+        per_frame = [crops(f, self.config.crops) for f in frames]
+        x = np.stack([[fc[k][:, :, ::-1] for fc in per_frame] for k in range(self.config.crops)])  # [C, T, H, W, 3]
+        x = torch.from_numpy(np.ascontiguousarray(x)).float().div_(127.5).sub_(1.0).permute(0, 4, 1, 2, 3)
+        with torch.inference_mode():
+            return self._i3d(x).numpy()
+
+
+def extract_to_dir(inputs: list, outdir: Path, config: FeatureConfig,
+                   anonymize: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write OUTDIR/NAME.npy per input (atomically); returns the files."""
+    from privad.io.atomic import commit, temp_path_for
+    from privad.io.sources import read_all
+
+    extractor = ClipFeatures(config)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in inputs:
+        frames = read_all(source)[0]
+        feats = extractor(anonymize(frames) if anonymize else frames)
+        path = outdir / f"{Path(str(source)).stem or 'video'}.npy"
+        temp = temp_path_for(path)
+        with temp.open("wb") as fh:
+            np.save(fh, feats.astype(np.float32))
+        commit(temp, path)
+        written.append(path)
+        if progress:
+            progress(path.stem)
+    return written
