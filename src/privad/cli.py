@@ -120,16 +120,26 @@ def _anon_config(method: Optional[str], targets: Optional[str]) -> Optional[Anon
 def fit(
     train: Annotated[Optional[list[str]], typer.Argument(help="Normal training videos or frame folders.")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write (e.g. scene.privad).")] = Path("scene.privad"),
-    model: Annotated[str, typer.Option(help="Model: attribute | multitask.")] = "attribute",
+    model: Annotated[str, typer.Option(help="Model: attribute | multitask (one-class) | mil | mgfn | pel (weak).")] = "attribute",
     options: Annotated[Optional[list[str]], typer.Option("--set", help="Model setting KEY=VALUE (repeatable), e.g. epochs=4.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="Train on a dataset's training split instead.")] = None,
     root: Annotated[Optional[Path], typer.Option(help="Dataset root (with --dataset).")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit on footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+    features: Annotated[Optional[Path], typer.Option(help="Weak models: folder of NAME.npy clip features.")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Weak models: NAME,LABEL file (1 = abnormal video).")] = None,
 ) -> None:
-    """Fit a one-class anomaly model on normal footage of a scene."""
+    """Fit an anomaly model: one-class on normal footage, or weakly supervised on labelled clip features."""
+    from privad.vad.base import MODELS
     from privad.vad.engine import fit as fit_model
 
+    if model not in MODELS:
+        raise PrivadError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
+    if model in ("mil", "mgfn", "pel"):
+        _fit_weak_cli(model, features, labels, options, output)
+        return
+    if features or labels:
+        raise PrivadError(f"--features/--labels are for the weak models (mil, mgfn, pel), not '{model}'")
     sources = list(train or [])
     if dataset:
         from privad.data import load_dataset
@@ -145,6 +155,24 @@ def fit(
                       on_epoch=_epoch_task(bar))
     typer.echo(f"fitted {model} on {len(sources)} videos ({m.state.get('train_regions')} regions) "
                f"in {time.perf_counter() - start:.1f} s → {output}")
+
+
+def _fit_weak_cli(model: str, features: Optional[Path], labels: Optional[Path], options, output: Path) -> None:
+    from privad.vad.weak_engine import fit_weak, folder_items
+
+    if features is None or labels is None:
+        raise PrivadError(f"'{model}' is weakly supervised: give --features DIR and --labels FILE")
+    config = _model_options(options)
+    made = features / "features.json"  # written by 'privad features extract': score new videos the same way
+    if made.is_file() and "features" not in config:
+        config["features"] = json.loads(made.read_text())
+    items = folder_items(features, labels)
+    start = time.perf_counter()
+    with _progress(False, unit="epochs/s") as bar:
+        m = fit_weak(items, model, config, output, on_epoch=_epoch_task(bar))
+    counts = m.state["train_videos"]
+    typer.echo(f"fitted {model} on {counts['normal']} normal + {counts['abnormal']} abnormal videos in "
+               f"{time.perf_counter() - start:.1f} s → {output}")
 
 
 @app.command()
@@ -168,26 +196,38 @@ def score(
 def evaluate(
     dataset: Annotated[str, typer.Option(help="Dataset name (see 'privad datasets list').")],
     root: Annotated[Path, typer.Option(help="Dataset root folder.")],
-    model: Annotated[str, typer.Option(help="Model: attribute | multitask.")] = "attribute",
+    model: Annotated[str, typer.Option(help="Model: attribute | multitask | mil | mgfn | pel.")] = "attribute",
     options: Annotated[Optional[list[str]], typer.Option("--set", help="Model setting KEY=VALUE (repeatable), e.g. epochs=4.")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit and score on footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
     max_train: Annotated[Optional[int], typer.Option(help="Use only the first N training videos.")] = None,
     max_test: Annotated[Optional[int], typer.Option(help="Use only the first N test videos.")] = None,
+    weak_split: Annotated[bool, typer.Option("--weak-split", help="Weak models on a one-class dataset: the even "
+                                             "test videos train (video labels), the odd ones are evaluated.")] = False,
 ) -> None:
     """Fit on a dataset's training split, score its test split, report AUC/AP/EER/RBDC/TBDC."""
     from privad.data import load_dataset
     from privad.vad.engine import evaluate as run_evaluation
+    from privad.vad.weak_engine import evaluate_weak
 
     data = load_dataset(dataset, root)
+    weak = model in ("mil", "mgfn", "pel")
+    if weak and (max_train or max_test):
+        raise PrivadError("--max-train/--max-test apply to the one-class models")
+    if weak_split and not weak:
+        raise PrivadError("--weak-split is for the weak models (mil, mgfn, pel)")
     n_train = min(max_train or len(data.train), len(data.train))
     n_test = min(max_test or len(data.test), len(data.test))
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit, then score", total=n_train + n_test)
-        result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets), max_train=max_train,
-                                max_test=max_test, config=_model_options(options),
-                                progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
+        if weak:
+            result = evaluate_weak(data, model, _model_options(options), _anon_config(anonymize, targets),
+                                   weak_split, progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
+        else:
+            result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets),
+                                    max_train=max_train, max_test=max_test, config=_model_options(options),
+                                    progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731
@@ -339,6 +379,49 @@ class _RateColumn(ProgressColumn):
 
     def render(self, task) -> Text:
         return Text(f"{task.speed:6.1f} {self.unit}" if task.speed else "")
+
+
+features_app = typer.Typer(no_args_is_help=True, help="Clip features for the weakly-supervised models.")
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("extract")
+def features_extract(
+    inputs: Annotated[list[str], typer.Argument(help="Videos or frame folders.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for NAME.npy files (and features.json).")],
+    extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | i3d (needs --checkpoint).")] = "mobilenetv2",
+    checkpoint: Annotated[Optional[Path], typer.Option(help="Local I3D RGB checkpoint.")] = None,
+    clip_len: Annotated[int, typer.Option(help="Frames per clip.")] = 16,
+    stride: Annotated[int, typer.Option(help="Frames between clip starts.")] = 16,
+    crops: Annotated[int, typer.Option(help="1, 5 or 10 crops per frame.")] = 1,
+    frame_step: Annotated[int, typer.Option(help="mobilenetv2: every N-th frame of a clip.")] = 2,
+    pool: Annotated[str, typer.Option(help="mobilenetv2: spatial pooling avg | max.")] = "avg",
+    anonymize: Annotated[Optional[str], typer.Option(help="Extract from footage anonymized with this method.")] = None,
+    targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+) -> None:
+    """Per video a [T, D] (or [crops, T, D]) .npy of clip features, optionally from anonymized frames."""
+    from pydantic import ValidationError
+
+    from privad.vad.engine import AnonymizedView
+    from privad.vad.features import FeatureConfig, extract_to_dir
+
+    try:
+        config = FeatureConfig(extractor=extractor, checkpoint=checkpoint, clip_len=clip_len, stride=stride,
+                               crops=crops, frame_step=frame_step, pool=pool)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise PrivadError(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}") from None
+    names = [Path(str(i)).stem for i in inputs]
+    if len(set(names)) != len(names):
+        raise PrivadError("two inputs have the same name; their feature files would overwrite each other")
+    anon = _anon_config(anonymize, targets)
+    with _progress(False, unit="videos/s") as bar:
+        task = bar.add_task("extract", total=len(inputs))
+        files = extract_to_dir(inputs, output, config,
+                               anonymize=(lambda frames: AnonymizedView(anon)(frames)) if anon else None,
+                               progress=lambda _: bar.advance(task))
+    (output / "features.json").write_text(config.model_dump_json(indent=2))
+    typer.echo(f"{len(files)} feature files → {output}")
 
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Measure privacy leakage: faces, ReID, attributes.")

@@ -38,8 +38,9 @@ def _network():
 class AppearanceEncoder:
     """Embeds BGR crops with MobileNetV2 (global-average-pooled bottleneck features); `size` = side or (h, w)."""
 
-    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64):
+    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg"):
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
+        self.pool = pool  # "avg" (the network's own) or "max" over the spatial feature map
         self.batch = batch
         self._net = _network()
 
@@ -54,5 +55,7 @@ class AppearanceEncoder:
         out = []
         with torch.inference_mode():
             for i in range(0, len(x), self.batch):
-                out.append(self._net(torch.from_numpy(np.ascontiguousarray(x[i:i + self.batch]))).numpy())
+                batch = torch.from_numpy(np.ascontiguousarray(x[i:i + self.batch]))
+                out.append((self._net(batch) if self.pool == "avg" else
+                            self._net.features(batch).amax(dim=(2, 3))).numpy())
         return np.concatenate(out).astype(np.float32)

@@ -112,8 +112,6 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
              progress=None, on_epoch=None) -> EvaluationResult:
     """Fit on the dataset's training split, score its test split, compute every frame and region metric."""
-    from privad import __version__
-
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
     start = time.perf_counter()
@@ -126,13 +124,22 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
         if progress:
             progress(v.name)
     score_seconds = time.perf_counter() - start
+    return build_result(dataset.name, m, anonymize, test, results, fit_seconds, score_seconds,
+                        {"train_videos": len(train), "train_regions": m.state.get("train_regions")})
+
+
+def build_result(dataset: str, m: AnomalyModel, anonymize: AnonymizeConfig | None, test: list, results: list,
+                 fit_seconds: float, score_seconds: float, extra: dict) -> EvaluationResult:
+    """Every frame metric (and RBDC/TBDC when the test videos have pixel masks and the model scores regions)."""
+    from privad import __version__
+
     scores = [r.frames for r in results]
     labels = [v.labels for v in test]
     if any(lab is None for lab in labels):
         raise PrivadError("every test video needs frame labels to evaluate")
     single = sum(1 for lab in labels if lab.min() == lab.max())
     rbdc = tbdc = None
-    if all(v.has_masks for v in test):
+    if all(v.has_masks for v in test) and any(r.regions for r in results):
         gt = regions_from_masks({v.name: v.masks() for v in test})
         dets = [(r.name, *reg) for r in results for reg in r.regions]
         rbdc, tbdc = rbdc_tbdc(dets, gt, sum(v.num_frames for v in test))
@@ -143,7 +150,7 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
         macro = frame_auc(scores, labels, "macro") if single < len(test) else None
     n_frames = sum(v.num_frames for v in test)
     return EvaluationResult(
-        dataset=dataset.name, model=model,
+        dataset=dataset, model=m.name,
         anonymization=anonymize.model_dump(mode="json", include={"method", "targets", "params", "hold"})
         if anonymize and anonymize.method != "no-an" else None,
         micro_auc=frame_auc(scores, labels), macro_auc=macro, ap=frame_ap(scores, labels),
@@ -151,6 +158,5 @@ def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeCon
         fit_seconds=fit_seconds, score_fps=n_frames / score_seconds,
         postprocess=PostProcess(normalization="none", smoothing_sigma=getattr(m.config, "smoothing_sigma", 0.0)),
         test_videos=len(test), test_frames=n_frames, macro_excluded_videos=single, privad_version=__version__,
-        extra={"model_config": m.config.model_dump(), "train_videos": len(train),
-               "train_regions": m.state.get("train_regions")},
+        extra={"model_config": m.config.model_dump(mode="json"), **extra},
     )

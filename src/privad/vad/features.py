@@ -34,6 +34,7 @@ class FeatureConfig(BaseModel):
     stride: int = Field(16, ge=1)
     crops: Literal[1, 5, 10] = 1
     frame_step: int = Field(2, ge=1, description="mobilenetv2: use every N-th frame of a clip.")
+    pool: Literal["avg", "max"] = Field("avg", description="mobilenetv2: spatial pooling of the last feature map.")
     checkpoint: Path | None = Field(None, description="i3d: local checkpoint file.")
 
 
@@ -80,7 +81,7 @@ class ClipFeatures:
         else:
             from privad.vad.appearance import AppearanceEncoder
 
-            self._encoder = AppearanceEncoder(size=SIDE)
+            self._encoder = AppearanceEncoder(size=SIDE, pool=self.config.pool)
 
     @property
     def dim(self) -> int:

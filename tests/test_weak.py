@@ -1,0 +1,137 @@
+"""Weakly-supervised models on planted features, feature extraction (MobileNetV2, I3D layout), CLI and bad input."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from privad.errors import PrivadError
+from privad.vad import build_model, load_model, save_model
+from privad.vad.features import ClipFeatures, FeatureConfig, clip_starts, frame_scores
+from privad.vad.synthetic import planted_features
+from privad.vad.weak import resample
+from privad.vad.weak_engine import read_labels
+
+
+def test_resample_and_frame_mapping_by_hand():
+    x = np.arange(8, dtype=np.float32).reshape(8, 1)
+    assert resample(x, 4)[:, 0].tolist() == [0.5, 2.5, 4.5, 6.5]
+    assert resample(x[:2], 4)[:, 0].tolist() == [0.0, 0.0, 1.0, 1.0]  # short videos repeat clips
+    assert clip_starts(40, 16, 16) == [0, 16] and clip_starts(10, 16, 16) == [0]
+    s = frame_scores(np.array([0.2, 0.8]), 40, 16, 16)
+    assert s[:16].tolist() == [0.2] * 16 and s[16:32].tolist() == [0.8] * 16 and s[32:].tolist() == [0.8] * 8
+    overlap = frame_scores(np.array([0.0, 1.0]), 24, 16, 8)  # frames 8-15 are in both clips
+    assert overlap[:8].tolist() == [0.0] * 8 and overlap[8:16].tolist() == [0.5] * 8 and overlap[16:].tolist() == [1.0] * 8
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_features(seed=0), planted_features(20, 20, seed=1)
+
+
+@pytest.mark.parametrize("name,floor", [("mgfn", 0.95), ("pel", 0.95), ("mil", 0.9)])
+def test_planted_segments_are_found(planted, name, floor, tmp_path):
+    train, test = planted
+    m = build_model(name, {"epochs": 30, "checkpoint_dir": str(tmp_path)}).fit_features([(f, y) for f, y, _ in train])
+    scores = np.concatenate([m.clip_scores(f) for f, _, _ in test])
+    assert roc_auc_score(np.concatenate([lab for _, _, lab in test]), scores) >= floor
+    assert len(list(tmp_path.glob(f"{name}-epoch*.pt"))) == 30  # a checkpoint per epoch
+    path = tmp_path / "m.privad"
+    save_model(m, None, path)
+    loaded, _ = load_model(path)
+    np.testing.assert_allclose(loaded.clip_scores(test[0][0]), m.clip_scores(test[0][0]), rtol=1e-5, atol=1e-6)
+    crops = np.stack([test[0][0]] * 3)  # [crops, T, D] scores like [T, D] when the crops agree
+    np.testing.assert_allclose(m.clip_scores(crops), m.clip_scores(test[0][0]), rtol=1e-5, atol=1e-6)
+
+
+def test_weak_models_need_both_classes_and_matching_features(planted):
+    train, _ = planted
+    with pytest.raises(PrivadError, match="needs normal and abnormal"):
+        build_model("pel", {"epochs": 1}).fit_features([(f, 0) for f, _, _ in train[:5]])
+    m = build_model("mil", {"epochs": 1}).fit_features([(f, y) for f, y, _ in train])
+    with pytest.raises(PrivadError, match="do not fit this model"):
+        m.clip_scores(np.zeros((5, 7), np.float32))
+    with pytest.raises(PrivadError, match="weakly supervised"):
+        m.fit([[np.zeros((8, 8, 3), np.uint8)]])
+
+
+def test_mobilenet_features_of_a_real_video(ped2_frames):
+    frames = ped2_frames[:40]
+    one = ClipFeatures(FeatureConfig(frame_step=8))(frames)
+    assert one.shape == (2, 1280) and np.isfinite(one).all()
+    five = ClipFeatures(FeatureConfig(frame_step=8, crops=5, pool="max"))(frames)
+    assert five.shape == (5, 2, 1280) and not np.allclose(five[0], five[4])
+
+
+def test_i3d_checkpoint_layout(tmp_path):
+    import torch
+
+    from privad.vad.i3d import InceptionI3D, load_i3d
+
+    torch.manual_seed(0)
+    path = tmp_path / "rgb.pt"
+    torch.save(InceptionI3D(400).state_dict(), path)
+    net = load_i3d(path)
+    with torch.inference_mode():
+        assert net(torch.zeros(1, 3, 16, 224, 224)).shape == (1, 1024)
+    bad = {k.replace("Mixed_4b", "Mixed_4x"): v for k, v in torch.load(path).items()}
+    torch.save(bad, tmp_path / "bad.pt")
+    with pytest.raises(PrivadError, match="does not fit the I3D RGB layout"):
+        load_i3d(tmp_path / "bad.pt")
+    with pytest.raises(PrivadError, match="I3D checkpoint not found"):
+        load_i3d(tmp_path / "none.pt")
+    with pytest.raises(PrivadError, match="needs --checkpoint"):
+        ClipFeatures(FeatureConfig(extractor="i3d"))
+
+
+def test_label_file_errors(tmp_path):
+    good = tmp_path / "labels.csv"
+    good.write_text("name,label\nvid_a,0\nvid_b.npy 1\n")
+    assert read_labels(good) == {"vid_a": 0, "vid_b": 1}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("vid_a,abnormal\n")
+    with pytest.raises(PrivadError, match="expected 'NAME,LABEL'"):
+        read_labels(bad)
+
+
+def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted):
+    from test_cli import run
+
+    feats = tmp_path / "feats"
+    video = ped2 / "testing" / "frames" / "02"
+    code, out, err = run(monkeypatch, capsys, "features", "extract", video, "-o", feats, "--frame-step", "8")
+    assert code in (0, None), err
+    assert np.load(feats / "02.npy").shape == (11, 1280) and (feats / "features.json").is_file()
+    # a weak model on labelled planted features (D=64), through the CLI
+    train, _ = planted
+    planted_dir = tmp_path / "planted"
+    planted_dir.mkdir()
+    lines = []
+    for i, (f, y, _) in enumerate(train):
+        np.save(planted_dir / f"v{i:03d}.npy", f)
+        lines.append(f"v{i:03d},{y}")
+    (tmp_path / "labels.csv").write_text("\n".join(lines))
+    code, out, err = run(monkeypatch, capsys, "fit", "--model", "pel", "--features", planted_dir, "--labels",
+                         tmp_path / "labels.csv", "--set", "epochs=3", "-o", tmp_path / "pel.privad")
+    assert code in (0, None), err
+    assert "fitted pel on 40 normal + 40 abnormal videos" in out
+    (tmp_path / "labels.csv").write_text("\n".join(lines[:-1]))
+    code, _, err = run(monkeypatch, capsys, "fit", "--model", "pel", "--features", planted_dir, "--labels",
+                       tmp_path / "labels.csv", "-o", tmp_path / "x.privad")
+    assert code == 2 and "have no label" in err
+    # a weak model fitted on MobileNetV2 features scores a new video by extracting them on the fly
+    m = build_model("pel", {"epochs": 2, "features": {"frame_step": 8}})
+    x = np.load(feats / "02.npy")
+    m.fit_features([(x[:5], 0), (x[5:], 1)])
+    save_model(m, None, tmp_path / "mob.privad")
+    code, _, err = run(monkeypatch, capsys, "score", video, "--model", tmp_path / "mob.privad", "-o", tmp_path / "s")
+    assert code in (0, None), err
+    assert len((tmp_path / "s" / "02" / "scores.csv").read_text().splitlines()) == 181
+
+
+@pytest.mark.slow
+def test_ped2_weak_split_evaluates(ped2):
+    from privad.data import load_dataset
+    from privad.vad.weak_engine import evaluate_weak
+
+    r = evaluate_weak(load_dataset("ucsd_ped2", ped2), "pel", {"epochs": 5}, use_weak_split=True)
+    assert r.test_videos == 6 and r.extra["train_abnormal"] == 6 and 0 <= r.micro_auc <= 1
