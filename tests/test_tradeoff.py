@@ -54,6 +54,9 @@ def test_fast_tradeoff_writes_everything_and_reuses_its_cache(ped2, face_clip, f
                          progress=lambda label, cached: seen.append((label, cached)))
     assert seen[:2] == [("no-an", True), ("mask", True)] and seen[2] == ("adaptive_max_pixelization", False)
     assert json.loads((tmp_path / "tradeoff.json").read_text())[1] == again[1]
+    recosted = run_tradeoff(inputs, chosen, tmp_path, recost=True)
+    assert recosted[1]["privacy"] == rows[1]["privacy"] and recosted[1]["cost"]["fps"] > 0
+    assert 50 < recosted[1]["cost"]["peak_mib"] < 2000  # this child's own peak, not the parent's
 
 
 def test_cli_tradeoff_bad_inputs(monkeypatch, capsys, tmp_path, faces_dir):

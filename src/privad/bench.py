@@ -25,6 +25,14 @@ STAGES = ("decode", "detect", "track", "anonymize", "score", "encode")
 
 
 def _peak_mib() -> float:
+    """This process's peak resident memory. Linux: VmHWM, which starts afresh in a spawned process (ru_maxrss
+    carries the parent's peak over fork + exec, which would charge the parent's memory to every child)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -283,6 +283,7 @@ def tradeoff(
     methods_: Annotated[str, typer.Option("--methods", help="'all' or a comma list.")] = "all",
     grid: Annotated[Optional[list[str]], typer.Option(help="PARAM=V1,V2 for the methods that use PARAM (repeatable).")] = None,
     fast: Annotated[bool, typer.Option(help="Reduced configuration (2+2 Ped2 videos, 40 clip frames) for tests.")] = False,
+    recost: Annotated[bool, typer.Option(help="Measure the cost columns of cached settings again (on an idle machine).")] = False,
 ) -> None:
     """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
     from privad.sample_data import data_path
@@ -311,7 +312,7 @@ def tradeoff(
     inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast)
     with _progress(False, unit="settings/s") as bar:
         task = bar.add_task("trade-off", total=len(chosen))
-        rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task))
+        rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task), recost=recost)
     best = max(rows, key=lambda r: r["f_lambda"]["0.5"])
     typer.echo(f"{len(rows)} settings → {output}/tradeoff.md, .csv, .png; best f_0.5: {best['setting']} "
                f"(micro AUC {100 * best['utility']['micro_auc']:.1f}, oracle leakage "

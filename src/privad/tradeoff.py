@@ -141,9 +141,10 @@ def _cost(inputs: TradeoffInputs, setting: Setting) -> dict:
 
 
 def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
-                 progress: Callable[[str, bool], None] | None = None) -> list[dict]:
+                 progress: Callable[[str, bool], None] | None = None, recost: bool = False) -> list[dict]:
     """Compute (or read from the cache) one row per setting; write tradeoff.csv/.md/.png/.json in `outdir`.
-    `progress(label, cached)` is called after each setting."""
+    `progress(label, cached)` is called after each setting. `recost` measures the cost columns of cached rows again
+    (timings depend on what else the machine was doing)."""
     outdir = Path(outdir)
     cache = outdir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -154,23 +155,30 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
         cached = path.is_file()
         if cached:
             row = json.loads(path.read_text())
+            if recost:
+                row["cost"] = _cost(inputs, s)
+                _save(path, row)
         else:
             if privacy is None:
                 privacy = _Privacy(inputs)
             row = {"setting": s.label, "method": s.method, "params": dict(s.params),
                    "utility": _utility(inputs, s.config(["motion"])), "privacy": privacy(s.config(["faces"])),
                    "cost": _cost(inputs, s)}
-            from privad.io.atomic import commit, temp_path_for
-
-            temp = temp_path_for(path)
-            temp.write_text(json.dumps(row, indent=2))
-            commit(temp, path)
+            _save(path, row)
         row["f_lambda"] = {str(lam): _f(row, lam) for lam in LAMBDAS}
         rows.append(row)
         if progress:
             progress(s.label, cached)
     write_outputs(rows, outdir)
     return rows
+
+
+def _save(path: Path, row: dict) -> None:
+    from privad.io.atomic import commit, temp_path_for
+
+    temp = temp_path_for(path)
+    temp.write_text(json.dumps({k: v for k, v in row.items() if k != "f_lambda"}, indent=2))
+    commit(temp, path)
 
 
 def _f(row: dict, lam: float) -> float:

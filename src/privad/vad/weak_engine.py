@@ -75,9 +75,11 @@ def fit_weak(items: list[tuple[np.ndarray, int]], model: str, config: dict | Non
 
 def evaluate_weak(dataset: Dataset, model: str = "pel", config: dict | None = None,
                   anonymize: AnonymizeConfig | None = None, use_weak_split: bool = False,
-                  progress: Callable[[str], None] | None = None, on_epoch=None) -> EvaluationResult:
+                  progress: Callable[[str], None] | None = None, on_epoch=None,
+                  cache: dict | None = None) -> EvaluationResult:
     """Train on the training videos' features and video labels, score the test videos' clips, compute the metrics.
-    Frame datasets get their features extracted here (after anonymization, when given)."""
+    Frame datasets get their features extracted here (after anonymization, when given); pass the same `cache` dict
+    to several calls with the same features and anonymization to extract them once."""
     m = build_model(model, config)
     if not isinstance(m, WeakModel):
         raise PrivadError(f"'{model}' is not a weakly-supervised model (mil, mgfn, pel)")
@@ -91,6 +93,8 @@ def evaluate_weak(dataset: Dataset, model: str = "pel", config: dict | None = No
 
     def features(v: Video) -> np.ndarray:
         nonlocal extractor
+        if cache is not None and str(v.source) in cache:
+            return cache[str(v.source)]
         if v.features is not None:
             out = np.load(v.features)
         else:
@@ -99,6 +103,8 @@ def evaluate_weak(dataset: Dataset, model: str = "pel", config: dict | None = No
 
                 extractor = ClipFeatures(m.config.features)
             out = extractor(anonymized(v.frames(), anonymize))
+            if cache is not None:
+                cache[str(v.source)] = out
         if progress:
             progress(v.name)
         return out
