@@ -54,6 +54,8 @@ def anonymize(
     on_error: Annotated[Optional[str], typer.Option(help="obfuscate | drop | abort a frame that fails.")] = None,
     keep_audio: Annotated[Optional[bool], typer.Option("--keep-audio/--no-audio", help="Mux the input's audio back.")] = None,
     yolo_weights: Annotated[Optional[Path], typer.Option(help="Local YOLO-seg weights for target 'yolo'.")] = None,
+    templates: Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")] = None,
+    iid_noise: Annotated[Optional[bool], typer.Option("--iid-noise/--flow-noise", help="'selective': fresh noise per frame (ablation).")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML settings file.")] = None,
     max_frames: Annotated[Optional[int], typer.Option(help="Stop after N frames (webcam, streams).")] = None,
     fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
@@ -68,6 +70,7 @@ def anonymize(
         base, method=method, targets=targets, hold=hold, detect_every=detect_every, detect_scale=detect_scale,
         mask_dilate=mask_dilate, box_pad=box_pad, on_error=on_error, keep_audio=keep_audio,
         **{"faces.threshold": threshold, "faces.mask_scale": mask_scale, "yolo.weights": yolo_weights,
+           "selective.templates": templates, "selective.iid_noise": iid_noise,
            "params.alpha_mask_scale": alpha_mask_scale, "params.alpha_dim_scale": alpha_dim_scale},
     )
     with _progress(quiet) as progress:
@@ -423,6 +426,37 @@ def features_extract(
                                progress=lambda _: bar.advance(task))
     (output / "features.json").write_text(config.model_dump_json(indent=2))
     typer.echo(f"{len(files)} feature files → {output}")
+
+
+template_app = typer.Typer(no_args_is_help=True, help="Templates for the 'selective' method.")
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("create")
+def template_create(
+    image: Annotated[Path, typer.Argument(help="An example image (or a video: its first frame).")],
+    point: Annotated[list[str], typer.Option(help="X,Y pixel of the thing to hide, e.g. a face (repeatable).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Template file to write (.pt).")],
+    layer: Annotated[int, typer.Option(help="MobileNetV2 layer (7: stride 8; 14: stride 16).")] = 14,
+) -> None:
+    """Make a template: the backbone feature vector at one point of an example image."""
+    from privad.anonymize.selective import create_template, save_template
+    from privad.io.sources import open_source
+
+    points = []
+    for p in point:
+        try:
+            x, y = (int(v) for v in p.split(","))
+        except ValueError:
+            raise PrivadError(f"--point expects X,Y in pixels, got '{p}'") from None
+        points.append((x, y))
+    source = open_source(image, max_frames=1)
+    frame = next(iter(source)).image
+    source.close()
+    if frame is None:
+        raise PrivadError(f"cannot read {image}")
+    save_template(create_template(frame, points, layer), output)
+    typer.echo(f"template of {len(points)} point(s) of {Path(image).name} (layer {layer}) → {output}")
 
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Measure privacy leakage: faces, ReID, attributes.")

@@ -58,6 +58,19 @@ class YoloConfig(_Strict):
     imgsz: int = Field(320, ge=32)
 
 
+class SelectiveConfig(_Strict):
+    """The `selective` method (SPP-style): template similarity → soft mask → motion-consistent noise.
+
+    The ramp 0.2–0.5 was chosen over 0.3–0.6 by identity leakage on the face clip (docs/benchmarks.md)."""
+
+    templates: Path | None = Field(None, description="A template file or a folder of them ('privad template create').")
+    low: float = Field(0.2, ge=-1, lt=1, description="Cosine similarity mapped to mask 0 (ramp start).")
+    high: float = Field(0.5, gt=-1, le=1, description="Cosine similarity mapped to mask 1 (ramp end).")
+    iid_noise: bool = Field(False, description="Ablation: fresh noise every frame instead of flow-warped noise.")
+    in_regions: bool = Field(False, description="Only inside detected regions (then targets are detected).")
+    seed: int = 0
+
+
 class AnonymizeConfig(_Strict):
     """Everything `privad anonymize` and `privad.anonymize_video` need."""
 
@@ -77,6 +90,7 @@ class AnonymizeConfig(_Strict):
     motion: MotionConfig = Field(default_factory=MotionConfig)
     people: PeopleConfig = Field(default_factory=PeopleConfig)
     yolo: YoloConfig = Field(default_factory=YoloConfig)
+    selective: SelectiveConfig = Field(default_factory=SelectiveConfig)
 
     @field_validator("targets", mode="before")
     @classmethod

@@ -63,7 +63,8 @@ class Anonymizer:
         self.config = config or AnonymizeConfig()
         self.method = get_method(self.config.method)
         self.active = self.method.name != "no-an"
-        if detectors is None and self.active and self.method.needs_regions:
+        self._apply = self.method.bind(self.config) if self.active else self.method.fn
+        if detectors is None and self.active and self.method.uses_regions(self.config):
             check_targets(self.config.targets)
             detectors = [build_detector(t, self.config) for t in self.config.targets]
         self.detectors = detectors or []
@@ -119,7 +120,7 @@ class Anonymizer:
                 dets = make(np.array([[0, 0, w, h]]), np.ones((1, h, w), bool), np.ones(1), CLASS_IDS["people"])
             else:
                 dets = self._grow(merge([d(image) for d in self.detectors], shape), shape)
-            return self.method.fn(image, dets, self.config.params)
+            return self._apply(image, dets, self.config.params)
         except Exception as exc:  # noqa: BLE001 — fail closed, logged
             log.warning("still image: anonymization failed (%s); flattened", exc)
             return flatten(image)
@@ -157,7 +158,7 @@ class Anonymizer:
                 return self._emit(FrameResult(frame, None))
             dets = self.regions(frame)
             start = time.perf_counter()
-            out = self.method.fn(frame, dets, self.config.params)
+            out = self._apply(frame, dets, self.config.params)
             self.stats.seconds["anonymize"] += time.perf_counter() - start
             self.stats.regions += len(dets)
             if len(dets) and dets.data.get("held") is not None:

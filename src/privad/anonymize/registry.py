@@ -9,7 +9,7 @@ import numpy as np
 from supervision import Detections
 
 from privad.anonymize import adaptive, filters
-from privad.config import MethodParams
+from privad.config import AnonymizeConfig, MethodParams
 from privad.errors import PrivadError
 
 MethodFn = Callable[[np.ndarray, Detections, MethodParams], np.ndarray]
@@ -20,17 +20,25 @@ class Method:
     name: str
     fn: MethodFn
     summary: str
-    needs_regions: bool = True  # False: whole-frame methods that run without detectors
+    needs_regions: bool | Callable[[AnonymizeConfig], bool] = True  # False: whole-frame, runs without detectors
     params: tuple[str, ...] = ()  # the MethodParams fields it reads (what a trade-off grid may vary)
+    factory: Callable[[AnonymizeConfig], MethodFn] | None = None  # stateful methods: one instance per video
+
+    def uses_regions(self, config: AnonymizeConfig) -> bool:
+        return self.needs_regions(config) if callable(self.needs_regions) else self.needs_regions
+
+    def bind(self, config: AnonymizeConfig) -> MethodFn:
+        """The function to apply to every frame of one video."""
+        return self.factory(config) if self.factory else self.fn
 
 
 METHODS: dict[str, Method] = {}
 
 
-def register(name: str, fn: MethodFn, summary: str, needs_regions: bool = True,
-             params: tuple[str, ...] = ()) -> None:
-    """Add a method (later issues register learned and selective methods the same way)."""
-    METHODS[name] = Method(name, fn, summary, needs_regions, params)
+def register(name: str, fn: MethodFn | None, summary: str, needs_regions=True, params: tuple[str, ...] = (),
+             factory: Callable[[AnonymizeConfig], MethodFn] | None = None) -> None:
+    """Add a method: a stateless `fn`, or a `factory` that builds a stateful one per video."""
+    METHODS[name] = Method(name, fn, summary, needs_regions, params, factory)
 
 
 def get_method(name: str) -> Method:
@@ -59,3 +67,13 @@ for _name, _fn, _summary, _params in [
     ("adaptive_max_pixelization", adaptive.adaptive_max_pixelization, "one flat colour (the mean) per instance", ()),
 ]:
     register(_name, _fn, _summary, params=_params)
+
+
+def _selective(config: AnonymizeConfig) -> MethodFn:
+    from privad.anonymize.selective import Selective
+
+    return Selective(config)
+
+
+register("selective", None, "SPP-style: template-similarity mask filled with noise that moves with the video "
+         "(--templates)", needs_regions=lambda c: c.selective.in_regions, factory=_selective)

@@ -1,0 +1,78 @@
+"""The `selective` method: templates, similarity masks, motion-consistent noise, and the method in the pipeline."""
+
+import cv2
+import numpy as np
+import pytest
+
+from privad.anonymize.selective import FlowNoise, create_template, load_templates, save_template, similarity_mask
+from privad.config import AnonymizeConfig, SelectiveConfig
+from privad.errors import PrivadError
+from privad.pipeline import Anonymizer
+
+
+def _texture(seed=0, size=(120, 160)):
+    rng = np.random.default_rng(seed)
+    g = cv2.GaussianBlur(rng.integers(0, 256, size, dtype=np.uint8), (0, 0), 2)
+    return cv2.cvtColor(cv2.normalize(g, None, 0, 255, cv2.NORM_MINMAX), cv2.COLOR_GRAY2BGR)
+
+
+def test_noise_moves_with_the_video():
+    base = _texture()
+    shifted = np.roll(base, 4, axis=1)  # the scene moves 4 px to the right
+    noise = FlowNoise(seed=1)
+    first = noise(base).copy()
+    second = noise(shifted)
+    interior = (slice(20, 100), slice(30, 130))
+    same = (second[interior] == np.roll(first, 4, axis=1)[interior]).all(axis=2).mean()
+    assert same > 0.9
+    iid = FlowNoise(seed=1, iid=True)
+    a, b = iid(base).copy(), iid(shifted)
+    assert (b[interior] == np.roll(a, 4, axis=1)[interior]).all(axis=2).mean() < 0.05
+
+
+@pytest.fixture(scope="module")
+def face_template(clip_frames, tmp_path_factory):
+    # frame 0 of the face clip: dlib finds a face at (515, 49)-(567, 101)
+    path = tmp_path_factory.mktemp("tpl") / "face.pt"
+    save_template(create_template(clip_frames[0], [(541, 75), (530, 65), (552, 88)]), path)
+    return path
+
+
+def test_template_round_trip_and_errors(face_template, tmp_path, clip_frames):
+    vectors, layer = load_templates(face_template)
+    assert vectors.shape == (3, 96) and layer == 14
+    with pytest.raises(PrivadError, match="outside"):
+        create_template(clip_frames[0], [(900, 10)])
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(PrivadError, match="not a template file"):
+        load_templates(tmp_path / "junk.pt")
+    with pytest.raises(PrivadError, match="no templates"):
+        load_templates(tmp_path / "empty")
+
+
+def test_selective_in_the_pipeline(face_template, clip_frames):
+    vectors, layer = load_templates(face_template)
+    frame = clip_frames[10]  # dlib: face at (525, 55)-(568, 98)
+    s = similarity_mask(frame, vectors, layer, 0.2, 0.5)
+    assert s.shape == frame.shape[:2] and 0 <= s.min() and s.max() <= 1
+    assert s[55:98, 525:568].mean() > 5 * s.mean()  # the face scores far above the frame on average
+    anon = Anonymizer(AnonymizeConfig(method="selective", selective=SelectiveConfig(templates=face_template,
+                                                                                    low=0.2, high=0.5)))
+    assert anon.detectors == []  # no detector needed
+    out = anon.process(frame).image
+    assert out.shape == frame.shape
+    untouched = s == 0
+    assert (out[untouched] == frame[untouched]).all() and (out[s > 0.9] != frame[s > 0.9]).any()
+    with pytest.raises(PrivadError, match="needs --templates"):
+        Anonymizer(AnonymizeConfig(method="selective"))
+
+
+def test_cli_template_create(monkeypatch, capsys, face_clip, tmp_path):
+    from test_cli import run
+
+    code, out, err = run(monkeypatch, capsys, "template", "create", face_clip, "--point", "541,75", "--point",
+                         "530,65", "-o", tmp_path / "t.pt")
+    assert code in (0, None), err
+    assert load_templates(tmp_path / "t.pt")[0].shape == (2, 96)
+    code, _, err = run(monkeypatch, capsys, "template", "create", face_clip, "--point", "a,b", "-o", tmp_path / "x.pt")
+    assert code == 2 and "--point expects X,Y" in err
