@@ -79,3 +79,11 @@ def test_cli_bench(monkeypatch, capsys, face_clip, tmp_path):
     assert code in (0, None), err
     runs = json.loads((tmp_path / "b.json").read_text())["runs"]
     assert runs[0]["frames"] == 20 and runs[0]["ms_per_frame"]["detect"] > 0 and "| mask | faces |" in out
+
+
+def test_bench_isolated_reports_errors_in_one_line():
+    from privad.bench import bench_isolated
+    from privad.config import AnonymizeConfig
+
+    with pytest.raises(PrivadError, match="bench failed: input not found"):
+        bench_isolated("/no/such/video.mp4", AnonymizeConfig(method="mask"))

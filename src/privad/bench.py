@@ -9,7 +9,6 @@ belongs to that one configuration.
 
 from __future__ import annotations
 
-import multiprocessing
 import resource
 import shutil
 import subprocess
@@ -80,25 +79,19 @@ def bench(input: str | Path, config: AnonymizeConfig, model: Path | None = None,
     }
 
 
-def _child(queue, args: tuple) -> None:
-    try:
-        queue.put(("ok", bench(*args)))
-    except Exception as exc:  # noqa: BLE001 — any failure is reported in the parent
-        queue.put(("error", f"{type(exc).__name__}: {exc}"))
-
-
 def bench_isolated(input: str | Path, config: AnonymizeConfig, model: Path | None = None,
                    max_frames: int | None = None) -> dict:
-    """`bench` in a fresh process, so its peak memory is this configuration's alone."""
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, (str(input), config, model, max_frames)))
-    proc.start()
-    status, payload = queue.get()
-    proc.join()
-    if status != "ok":
-        raise PrivadError(f"bench failed: {payload}")
-    return payload
+    """`bench` in a fresh Python process (`python -m privad.bench`), so its peak memory is this configuration's
+    alone and callers need no `if __name__ == "__main__"` guard."""
+    import json
+
+    args = json.dumps({"input": str(input), "config": config.model_dump(mode="json"),
+                       "model": str(model) if model else None, "max_frames": max_frames})
+    done = subprocess.run([sys.executable, "-m", "privad.bench", args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise PrivadError(f"bench failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def time_deface(input: str | Path, max_seconds: float = 1800) -> dict | None:
@@ -130,3 +123,16 @@ def format_table(rows: list[dict]) -> str:
         lines.append(f"| {r['method']} | {','.join(r['targets'])} | " + " | ".join(f"{ms[s]:.2f}" for s in STAGES)
                      + f" | {r['total_ms_per_frame']:.2f} | {r['fps']:.1f} | {r['peak_mib']:.0f} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # the child of bench_isolated: one JSON argument in, one JSON line out
+    import json
+
+    spec = json.loads(sys.argv[1])
+    try:
+        result = bench(spec["input"], AnonymizeConfig.model_validate(spec["config"]),
+                       Path(spec["model"]) if spec["model"] else None, spec["max_frames"])
+    except PrivadError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+    print(json.dumps(result))
