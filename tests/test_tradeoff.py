@@ -87,3 +87,12 @@ def test_bench_isolated_reports_errors_in_one_line():
 
     with pytest.raises(PrivadError, match="bench failed: input not found"):
         bench_isolated("/no/such/video.mp4", AnonymizeConfig(method="mask"))
+
+
+def test_selective_needs_templates_per_side(tmp_path):
+    inputs = TradeoffInputs("ucsd_ped2", tmp_path, tmp_path / "clip.mp4", [], templates={"privacy": tmp_path / "f.pt"})
+    assert inputs.config(Setting("selective"), "privacy").selective.templates == tmp_path / "f.pt"
+    assert inputs.config(Setting("selective"), "privacy").targets == ["faces"]
+    with pytest.raises(PrivadError, match="--utility-templates"):
+        inputs.config(Setting("selective"), "utility")
+    assert inputs.config(Setting("mask"), "utility").targets == ["motion"]

@@ -287,6 +287,8 @@ def tradeoff(
     grid: Annotated[Optional[list[str]], typer.Option(help="PARAM=V1,V2 for the methods that use PARAM (repeatable).")] = None,
     fast: Annotated[bool, typer.Option(help="Reduced configuration (2+2 Ped2 videos, 40 clip frames) for tests.")] = False,
     recost: Annotated[bool, typer.Option(help="Measure the cost columns of cached settings again (on an idle machine).")] = False,
+    utility_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the utility video.")] = None,
+    privacy_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the privacy video.")] = None,
 ) -> None:
     """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
     from privad.sample_data import data_path
@@ -311,8 +313,16 @@ def tradeoff(
     from privad.data import load_dataset
 
     load_dataset(dataset, root_path)  # fail early on a bad dataset
-    chosen = settings(_method_list(methods_), parse_grid(grid))
-    inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast)
+    names = _method_list(methods_)
+    if methods_ == "all" and not (utility_templates and privacy_templates):
+        names = [n for n in names if n != "selective"]
+        err.print("note: 'selective' left out of --methods all: give --utility-templates and --privacy-templates")
+    chosen = settings(names, parse_grid(grid))
+    templates = {k: v for k, v in (("utility", utility_templates), ("privacy", privacy_templates)) if v}
+    inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast, templates=templates)
+    for s in chosen:
+        for side in ("utility", "privacy"):
+            inputs.config(s, side)  # fail early (e.g. 'selective' without templates)
     with _progress(False, unit="settings/s") as bar:
         task = bar.add_task("trade-off", total=len(chosen))
         rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task), recost=recost)

@@ -40,10 +40,13 @@ class Setting:
     def label(self) -> str:
         return self.method + (" (" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")" if self.params else "")
 
-    def config(self, targets: list[str]) -> AnonymizeConfig | None:
+    def config(self, targets: list[str], templates: Path | None = None) -> AnonymizeConfig | None:
+        """The setting for one side; `templates` feed the template-based `selective` method."""
         if self.method == "no-an":
             return None
-        return AnonymizeConfig(method=self.method, targets=targets, params=MethodParams(**dict(self.params)))
+        extra = {"selective": {"templates": templates}} if templates is not None else {}
+        return AnonymizeConfig.model_validate({"method": self.method, "targets": targets,
+                                               "params": dict(self.params), **extra})
 
 
 def parse_grid(items: list[str] | None) -> dict[str, list[float]]:
@@ -84,13 +87,20 @@ class TradeoffInputs:
     clip: Path
     references: list[Path]
     fast: bool = False
-    extra: dict = field(default_factory=dict)
+    templates: dict[str, Path] = field(default_factory=dict)  # "utility"/"privacy" → templates for `selective`
+
+    def config(self, setting: Setting, side: str) -> AnonymizeConfig | None:
+        """The setting's anonymization on one side ("utility": moving objects, "privacy": faces)."""
+        if setting.method == "selective" and side not in self.templates:
+            raise PrivadError(f"method 'selective' needs --{side}-templates")
+        return setting.config(["motion"] if side == "utility" else ["faces"], self.templates.get(side))
 
     def key(self, setting: Setting) -> str:
         from privad import __version__
 
+        templates = {k: str(v) for k, v in self.templates.items()} if setting.method == "selective" else {}
         blob = json.dumps([setting.method, setting.params, self.dataset, str(self.root), str(self.clip),
-                           sorted(map(str, self.references)), self.fast, __version__], default=str)
+                           sorted(map(str, self.references)), self.fast, __version__, templates], default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -135,7 +145,7 @@ def _utility(inputs: TradeoffInputs, config: AnonymizeConfig | None) -> dict:
 def _cost(inputs: TradeoffInputs, setting: Setting) -> dict:
     from privad.bench import bench_isolated
 
-    config = setting.config(["faces"]) or AnonymizeConfig(method="no-an")
+    config = inputs.config(setting, "privacy") or AnonymizeConfig(method="no-an")
     b = bench_isolated(inputs.clip, config, max_frames=FAST["privacy_frames"][1] if inputs.fast else None)
     return {"fps": b["fps"], "ms_per_frame": b["total_ms_per_frame"], "peak_mib": b["peak_mib"]}
 
@@ -162,7 +172,8 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
             if privacy is None:
                 privacy = _Privacy(inputs)
             row = {"setting": s.label, "method": s.method, "params": dict(s.params),
-                   "utility": _utility(inputs, s.config(["motion"])), "privacy": privacy(s.config(["faces"])),
+                   "utility": _utility(inputs, inputs.config(s, "utility")),
+                   "privacy": privacy(inputs.config(s, "privacy")),
                    "cost": _cost(inputs, s)}
             _save(path, row)
         row["f_lambda"] = {str(lam): _f(row, lam) for lam in LAMBDAS}
