@@ -98,9 +98,11 @@ class TradeoffInputs:
     def key(self, setting: Setting) -> str:
         from privad import __version__
 
-        templates = {k: str(v) for k, v in self.templates.items()} if setting.method == "selective" else {}
-        blob = json.dumps([setting.method, setting.params, self.dataset, str(self.root), str(self.clip),
-                           sorted(map(str, self.references)), self.fast, __version__, templates], default=str)
+        parts = [setting.method, setting.params, self.dataset, str(self.root), str(self.clip),
+                 sorted(map(str, self.references)), self.fast, __version__]
+        if setting.method == "selective":
+            parts.append({k: str(v) for k, v in sorted(self.templates.items())})
+        blob = json.dumps(parts, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
