@@ -30,12 +30,21 @@ def tradeoff_plot(points: list[tuple[float, float]], labels: list[str], front: l
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=100)
     xs, ys = [100 * p[0] for p in points], [100 * p[1] for p in points]
     ax.scatter(xs, ys, color="#1f4e79", zorder=3)
-    for x, y, label in zip(xs, ys, labels):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    span_x = (max(xs) - min(xs)) or 1.0
+    step = 0.035 * ((max(ys) - min(ys)) or 1.0)
+    placed: list[tuple[float, float]] = []
+    for i in sorted(range(len(xs)), key=lambda i: -ys[i]):  # top to bottom, labels pushed down past each other
+        ly = ys[i]
+        while any(abs(xs[i] - px) < 0.25 * span_x and abs(ly - py) < step for px, py in placed):
+            ly -= step
+        placed.append((xs[i], ly))
+        ax.annotate(labels[i], (xs[i], ys[i]), xytext=(xs[i] + 0.015 * span_x, ly), fontsize=7, va="center",
+                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#888888"} if ly != ys[i] else None)
     if front:
         ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#c0392b", lw=1.2, ls="--", marker="o",
                 markersize=11, markerfacecolor="none", label="Pareto front", zorder=2)
         ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(min(xs) - 0.05 * span_x, max(xs) + 0.2 * span_x)  # room for the labels on the right
     ax.set_xlabel("identity leakage, oracle (% of identifiable faces still identified)")
     ax.set_ylabel("frame micro AUC (%)")
     ax.grid(alpha=0.3)
