@@ -135,3 +135,11 @@ def test_ped2_weak_split_evaluates(ped2):
 
     r = evaluate_weak(load_dataset("ucsd_ped2", ped2), "pel", {"epochs": 5}, use_weak_split=True)
     assert r.test_videos == 6 and r.extra["train_abnormal"] == 6 and 0 <= r.micro_auc <= 1
+
+
+def test_unbalanced_classes_train(planted):
+    train, _ = planted
+    items = [(f, y) for f, y, _ in train[:30]] + [(f, y) for f, y, _ in train[40:43]]  # 30 normal, 3 abnormal
+    for name in ("mil", "mgfn", "pel"):
+        m = build_model(name, {"epochs": 2, "batch_size": 8}).fit_features(items)
+        assert m.state["train_videos"] == {"normal": 30, "abnormal": 3}

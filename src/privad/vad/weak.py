@@ -197,8 +197,9 @@ class WeakModel:
             net.train()
             total = 0.0
             for _ in range(steps):
-                bn = torch.from_numpy(rng.integers(0, len(xn), min(c.batch_size, len(xn))))
-                ba = torch.from_numpy(rng.integers(0, len(xa), min(c.batch_size, len(xa))))
+                # equal halves (drawn with replacement), so pairwise losses line normal and abnormal videos up
+                bn = torch.from_numpy(rng.integers(0, len(xn), c.batch_size))
+                ba = torch.from_numpy(rng.integers(0, len(xa), c.batch_size))
                 s, f = net(torch.cat([xn[bn], xa[ba]]))
                 k = len(bn)
                 loss = _loss(self.name, c, s[:k], f[:k], s[k:], f[k:])
