@@ -11,7 +11,7 @@ from privad.errors import PrivadError
 from privad.pipeline import Anonymizer
 
 P = MethodParams()
-REGION_METHODS = [m for m in METHODS if m != "no-an"]
+REGION_METHODS = [m for m in METHODS if METHODS[m].fn is not None and m != "no-an"]  # stateless region methods
 
 
 def _hf_energy(image: np.ndarray, where: np.ndarray) -> float:

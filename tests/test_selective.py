@@ -76,3 +76,17 @@ def test_cli_template_create(monkeypatch, capsys, face_clip, tmp_path):
     assert load_templates(tmp_path / "t.pt")[0].shape == (2, 96)
     code, _, err = run(monkeypatch, capsys, "template", "create", face_clip, "--point", "a,b", "-o", tmp_path / "x.pt")
     assert code == 2 and "--point expects X,Y" in err
+
+
+def test_selective_in_regions_touches_nothing_outside(face_template, clip_frames):
+    from privad.anonymize.selective import Selective
+    from privad.config import MethodParams
+    from privad.detect.base import make
+
+    frame = clip_frames[10]
+    h, w = frame.shape[:2]
+    masks = np.zeros((1, h, w), bool)
+    masks[0, 40:110, 500:590] = True
+    cfg = AnonymizeConfig(method="selective", selective=SelectiveConfig(templates=face_template, in_regions=True))
+    out = Selective(cfg)(frame, make(np.array([[500, 40, 590, 110]]), masks, np.ones(1), 0), MethodParams())
+    assert (out[~masks[0]] == frame[~masks[0]]).all() and (out[masks[0]] != frame[masks[0]]).any()
