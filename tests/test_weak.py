@@ -1,5 +1,7 @@
 """Weakly-supervised models on planted features, feature extraction (MobileNetV2, I3D layout), CLI and bad input."""
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -100,7 +102,14 @@ def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted)
     video = ped2 / "testing" / "frames" / "02"
     code, out, err = run(monkeypatch, capsys, "features", "extract", video, "-o", feats, "--frame-step", "8")
     assert code in (0, None), err
-    assert np.load(feats / "02.npy").shape == (11, 1280) and (feats / "features.json").is_file()
+    assert np.load(feats / "02.npy").shape == (11, 1280)
+    made = json.loads((feats / "features.json").read_text())
+    assert made["features"]["frame_step"] == 8 and made["anonymize"] is None
+    code, _, err = run(monkeypatch, capsys, "features", "extract", video, "-o", tmp_path / "anon", "--frame-step",
+                       "8", "--anonymize", "mask", "--targets", "motion")
+    assert code in (0, None), err
+    assert json.loads((tmp_path / "anon" / "features.json").read_text())["anonymize"]["method"] == "mask"
+    assert not np.allclose(np.load(tmp_path / "anon" / "02.npy"), np.load(feats / "02.npy"))
     # a weak model on labelled planted features (D=64), through the CLI
     train, _ = planted
     planted_dir = tmp_path / "planted"

@@ -167,12 +167,15 @@ def _fit_weak_cli(model: str, features: Optional[Path], labels: Optional[Path], 
         raise PrivadError(f"'{model}' is weakly supervised: give --features DIR and --labels FILE")
     config = _model_options(options)
     made = features / "features.json"  # written by 'privad features extract': score new videos the same way
-    if made.is_file() and "features" not in config:
-        config["features"] = json.loads(made.read_text())
+    anon = None
+    if made.is_file():
+        how = json.loads(made.read_text())
+        anon = AnonymizeConfig.model_validate(how["anonymize"]) if how.get("anonymize") else None
+        config.setdefault("features", how["features"])
     items = folder_items(features, labels)
     start = time.perf_counter()
     with _progress(False, unit="epochs/s") as bar:
-        m = fit_weak(items, model, config, output, on_epoch=_epoch_task(bar))
+        m = fit_weak(items, model, config, output, on_epoch=_epoch_task(bar), anonymize=anon)
     counts = m.state["train_videos"]
     typer.echo(f"fitted {model} on {counts['normal']} normal + {counts['abnormal']} abnormal videos in "
                f"{time.perf_counter() - start:.1f} s → {output}")
@@ -434,7 +437,9 @@ def features_extract(
         files = extract_to_dir(inputs, output, config,
                                anonymize=(lambda frames: AnonymizedView(anon)(frames)) if anon else None,
                                progress=lambda _: bar.advance(task))
-    (output / "features.json").write_text(config.model_dump_json(indent=2))
+    (output / "features.json").write_text(json.dumps({"features": config.model_dump(mode="json"),
+                                                      "anonymize": anon.model_dump(mode="json") if anon else None},
+                                                     indent=2))
     typer.echo(f"{len(files)} feature files → {output}")
 
 

@@ -61,15 +61,16 @@ def folder_items(features: Path, labels: Path) -> list[tuple[np.ndarray, int]]:
 
 
 def fit_weak(items: list[tuple[np.ndarray, int]], model: str, config: dict | None = None,
-             output: Path | None = None, on_epoch=None) -> WeakModel:
-    """Train a weak model on (features, label) pairs; save it when `output` is given."""
+             output: Path | None = None, on_epoch=None, anonymize: AnonymizeConfig | None = None) -> WeakModel:
+    """Train a weak model on (features, label) pairs; save it when `output` is given, with the anonymization the
+    features were extracted after (so scoring new videos anonymizes them the same way)."""
     m = build_model(model, config)
     if not isinstance(m, WeakModel):
         raise PrivadError(f"'{model}' is not a weakly-supervised model (mil, mgfn, pel)")
     m.on_epoch = on_epoch
     m.fit_features(items)
     if output is not None:
-        save_model(m, None, output)
+        save_model(m, anonymize, output)
     return m
 
 
