@@ -494,6 +494,16 @@ def _write_json(path: Optional[Path], data: dict) -> None:
         path.write_text(json.dumps(data, indent=2, default=str))
 
 
+def _raw_and_method(measure, method: Optional[str], anonymizer, json_path: Optional[Path], line) -> None:
+    """Measure raw (`measure(None)`) and, with a method, anonymized (`measure(anonymizer())`); print a line each."""
+    result = {"raw": measure(None)}
+    if method:
+        result[method] = measure(anonymizer())
+    _write_json(json_path, result)
+    for name, r in result.items():
+        typer.echo(f"{name}: {line(r)}")
+
+
 @privacy_app.command("faces")
 def privacy_faces(
     anonymized: Annotated[str, typer.Argument(help="The anonymized video or frames folder.")],
@@ -530,12 +540,9 @@ def privacy_reid(
     from privad.metrics.reid import load_market_split, reid_leakage
 
     query, gallery = load_market_split(root / "query"), load_market_split(root / "bounding_box_test")
-    result = {"raw": reid_leakage(query, gallery)}
-    if method:
-        result[method] = reid_leakage(query, gallery, _still(method, targets, whole=targets is None))
-    _write_json(json_path, result)
-    for name, r in result.items():
-        typer.echo(f"{name}: rank-1 {100 * r['rank1']:.1f}, mAP {100 * r['map']:.1f} ({r['queries']} queries)")
+    _raw_and_method(lambda anon: reid_leakage(query, gallery, anon), method,
+                    lambda: _still(method, targets, whole=targets is None), json_path,
+                    lambda r: f"rank-1 {100 * r['rank1']:.1f}, mAP {100 * r['map']:.1f} ({r['queries']} queries)")
 
 
 @privacy_app.command("reid-tracks")
@@ -551,14 +558,10 @@ def privacy_reid_tracks(
     from privad.vad.engine import anonymized
 
     frames = read_all(video)[0]
-    result = {"raw": track_reid(frames)}
-    if method:
-        result[method] = track_reid(frames, anonymized(frames, _overlay(AnonymizeConfig(), method=method,
-                                                                        targets=targets)))
-    _write_json(json_path, result)
-    for name, r in result.items():
-        typer.echo(f"{name}: rank-1 {100 * r['rank1']:.1f}, mAP {100 * r['map']:.1f} ({r['tracks']} tracks, "
-                   f"{r['queries']} queries)")
+    _raw_and_method(lambda anon: track_reid(frames, anon), method,
+                    lambda: anonymized(frames, _overlay(AnonymizeConfig(), method=method, targets=targets)),
+                    json_path, lambda r: f"rank-1 {100 * r['rank1']:.1f}, mAP {100 * r['map']:.1f} "
+                                         f"({r['tracks']} tracks, {r['queries']} queries)")
 
 
 @privacy_app.command("attributes")
@@ -574,13 +577,9 @@ def privacy_attributes(
     from privad.metrics.attributes import attribute_privacy, load_vispr_split
 
     train, test = load_vispr_split(root, train_split), load_vispr_split(root, test_split)
-    result = {"raw": attribute_privacy(train, test)}
-    if method:
-        result[method] = attribute_privacy(train, test, _still(method, targets))
-    _write_json(json_path, result)
-    for name, r in result.items():
-        typer.echo(f"{name}: cMAP {100 * r['cmap']:.1f}, macro F1 {100 * r['macro_f1']:.1f} "
-                   f"({len(r['attributes'])} attributes)")
+    _raw_and_method(lambda anon: attribute_privacy(train, test, anon), method, lambda: _still(method, targets),
+                    json_path, lambda r: f"cMAP {100 * r['cmap']:.1f}, macro F1 {100 * r['macro_f1']:.1f} "
+                                         f"({len(r['attributes'])} attributes)")
 
 
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect datasets.")

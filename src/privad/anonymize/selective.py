@@ -111,6 +111,7 @@ class FlowNoise:
         self.initial: np.ndarray | None = None
         self.noise: np.ndarray | None = None
         self.prev: np.ndarray | None = None
+        self._grid: tuple[np.ndarray, np.ndarray] | None = None  # pixel coordinates, kept between frames
 
     def _draw(self, shape: tuple[int, int]) -> np.ndarray:
         return self.rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
@@ -126,8 +127,9 @@ class FlowNoise:
             return self.noise
         back = self.dis.calc(gray, self.prev, None)  # current → previous
         fwd = self.dis.calc(self.prev, gray, None)  # previous → current
-        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-        mx, my = gx + back[..., 0], gy + back[..., 1]
+        if self._grid is None or self._grid[0].shape != (h, w):
+            self._grid = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        mx, my = self._grid[0] + back[..., 0], self._grid[1] + back[..., 1]
         warped = cv2.remap(self.noise, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
         fx = cv2.remap(fwd[..., 0], mx, my, cv2.INTER_LINEAR)
         fy = cv2.remap(fwd[..., 1], mx, my, cv2.INTER_LINEAR)
