@@ -95,12 +95,12 @@ def track_crops(frames: list[np.ndarray], min_length: int = 16, per_half: int = 
     from privad.config import AnonymizeConfig
     from privad.pipeline import Anonymizer
 
-    finder = Anonymizer(AnonymizeConfig(method="fill", targets=["motion"], hold=0))
+    finder = Anonymizer(AnonymizeConfig(method="fill", targets=["motion"], hold=0))  # only its regions are used
     finder.prime(frames[: finder.warmup])
     tracks: dict[int, list] = {}
     for i, frame in enumerate(frames):
-        dets = finder.process(frame).detections
-        if dets is None or len(dets) == 0:
+        dets = finder.regions(frame)  # detect → track, every frame (detect_every 1), no anonymization
+        if len(dets) == 0:
             continue
         held = dets.data.get("held", np.zeros(len(dets), bool))
         for box, tid, h in zip(dets.xyxy, dets.tracker_id, held):

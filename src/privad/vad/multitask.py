@@ -143,12 +143,13 @@ class MultitaskModel:
         cons = np.concatenate([p.consecutive for p in parts])[keep]
         skip = np.concatenate([p.skipped for p in parts])[keep]
         state: dict = {"frame_size": sizes.pop(), "train_regions": total, "train_tubes": len(keep)}
-        target = None
-        if c.teacher:
-            middle = [m for p in parts for m in p.middle]
-            feats = self._teacher([middle[i] for i in keep])
-            pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats)
-            target = torch.from_numpy(pca.transform(feats).astype(np.float32))
+        offsets = np.cumsum([0] + [len(p.frame) for p in parts])
+        target, teacher = None, [None] * len(parts)
+        if c.teacher:  # teacher features of every region, once: training uses the sample, calibration all
+            feats = self._teacher([m for p in parts for m in p.middle])
+            pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats[keep])
+            target = torch.from_numpy(pca.transform(feats[keep]).astype(np.float32))
+            teacher = np.split(feats, offsets[1:-1])
             state["pca"] = pca
         start = time.perf_counter()
         net, state["history"] = self._train(cons, skip, target)
@@ -157,11 +158,10 @@ class MultitaskModel:
         self._net = net.eval()
         self.state = state
         # calibrate on every training region (the sampled and the unseen ones)
-        failures = np.concatenate([self._failures(p) for p in parts])
+        failures = np.concatenate([self._failures(p, t) for p, t in zip(parts, teacher)])
         state["calib"] = (failures.mean(axis=0).tolist(), (failures.std(axis=0) + 1e-9).tolist())
         region = self._combine(failures)
         state["floor"] = float(region.min())
-        offsets = np.cumsum([0] + [len(p.frame) for p in parts])
         state.update(training_threshold([
             frame_maxima(region[offsets[i]:offsets[i + 1]], p.frame, n, state["floor"], c.smoothing_sigma)
             for i, (p, n) in enumerate(zip(parts, lengths))]))
@@ -222,8 +222,9 @@ class MultitaskModel:
             self._net.eval()
         return self._net
 
-    def _failures(self, tubes: Tubes, batch: int = 256) -> np.ndarray:
-        """(N, 4) task failures per tube: p(backward), p(irregular), reconstruction L1, distillation MSE."""
+    def _failures(self, tubes: Tubes, teacher: np.ndarray | None = None, batch: int = 256) -> np.ndarray:
+        """(N, 4) task failures per tube: p(backward), p(irregular), reconstruction L1, distillation MSE.
+        `teacher`: the middle crops' teacher features when already computed."""
         import torch
 
         c = self.config
@@ -231,7 +232,8 @@ class MultitaskModel:
             return np.zeros((0, len(TASKS)))
         target = None
         if "pca" in self.state:
-            target = self.state["pca"].transform(self._teacher(tubes.middle)).astype(np.float32)
+            feats = self._teacher(tubes.middle) if teacher is None else teacher
+            target = self.state["pca"].transform(feats).astype(np.float32)
         out = []
         with torch.inference_mode():
             for i in range(0, len(tubes.frame), batch):
