@@ -56,6 +56,7 @@ def anonymize(
     yolo_weights: Annotated[Optional[Path], typer.Option(help="Local YOLO-seg weights for target 'yolo'.")] = None,
     templates: Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")] = None,
     iid_noise: Annotated[Optional[bool], typer.Option("--iid-noise/--flow-noise", help="'selective': fresh noise per frame (ablation).")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="Method 'learned': an anonymizer from 'privad train-anonymizer'.")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML settings file.")] = None,
     max_frames: Annotated[Optional[int], typer.Option(help="Stop after N frames (webcam, streams).")] = None,
     fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
@@ -70,7 +71,7 @@ def anonymize(
         base, method=method, targets=targets, hold=hold, detect_every=detect_every, detect_scale=detect_scale,
         mask_dilate=mask_dilate, box_pad=box_pad, on_error=on_error, keep_audio=keep_audio,
         **{"faces.threshold": threshold, "faces.mask_scale": mask_scale, "yolo.weights": yolo_weights,
-           "selective.templates": templates, "selective.iid_noise": iid_noise,
+           "selective.templates": templates, "selective.iid_noise": iid_noise, "learned.weights": weights,
            "params.alpha_mask_scale": alpha_mask_scale, "params.alpha_dim_scale": alpha_dim_scale},
     )
     with _progress(quiet) as progress:
@@ -441,6 +442,52 @@ def features_extract(
                                                       "anonymize": anon.model_dump(mode="json") if anon else None},
                                                      indent=2))
     typer.echo(f"{len(files)} feature files → {output}")
+
+
+@app.command("train-anonymizer")
+def train_anonymizer_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Anonymizer file to write (.pt).")],
+    videos: Annotated[Optional[list[Path]], typer.Option(help="Normal training video, frame folder, or folder of frame folders (repeatable). Default: the sample data's Ped2 training videos.")] = None,
+    frames: Annotated[Optional[list[Path]], typer.Option(help="Still images or folders of them for the privacy branch (repeatable). Default: the sample face stills.")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Adversarial steps.")] = None,
+    size: Annotated[Optional[int], typer.Option(help="Training crop side in pixels.")] = None,
+    max_minutes: Annotated[Optional[float], typer.Option(help="Stop after this long (resumable).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Any training setting KEY=VALUE (repeatable).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the training saved in --output.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Train the 'learned' anonymizer (TeD-SPAD-style adversarial training) on this machine."""
+    from pydantic import ValidationError
+
+    from privad.anonymize.learned_train import TrainConfig, curves_plot, load_data, sample_inputs, train_anonymizer
+
+    options = {**_model_options(set_), **{k: v for k, v in (("steps", steps), ("size", size),
+                                                              ("max_minutes", max_minutes)) if v is not None}}
+    try:
+        config = TrainConfig(**options)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise PrivadError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    if resume and not output.is_file():
+        raise PrivadError(f"--resume: {output} does not exist")
+    if not videos:
+        videos, default_frames = sample_inputs()
+        frames = default_frames if frames is None else frames
+    data = load_data(videos, frames or [], config.size, config.clip_len)
+    start = time.monotonic()
+    with _progress(quiet, unit="steps/s") as bar:
+        task = bar.add_task("train", total=None)
+
+        def on_step(step: int, total: int, rec: dict) -> None:
+            loss = next(rec[k] for k in ("anonymizer", "privacy", "l1") if k in rec)
+            bar.update(task, completed=step, total=total, description=f"{rec['phase']} ({loss:.3f})")
+
+        trainer = train_anonymizer(data, output, config, resume=resume, on_step=on_step)
+    curves = output.with_name(output.stem + "_curves.png")
+    curves_plot(trainer.history, curves)
+    state = "finished" if trainer.step >= trainer.total else "stopped (continue with --resume)"
+    typer.echo(f"{state} at step {trainer.step}/{trainer.total} in {time.monotonic() - start:.0f} s → {output}; "
+               f"curves → {curves}")
 
 
 template_app = typer.Typer(no_args_is_help=True, help="Templates for the 'selective' method.")

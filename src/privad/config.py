@@ -71,6 +71,14 @@ class SelectiveConfig(_Strict):
     seed: int = 0
 
 
+class LearnedConfig(_Strict):
+    """The `learned` method (TeD-SPAD-style anonymizer network from 'privad train-anonymizer')."""
+
+    weights: Path | None = Field(None, description="Anonymizer file written by 'privad train-anonymizer'.")
+    scale: float = Field(1.0, gt=0, le=1, description="Run the network on the frame resized by this factor.")
+    in_regions: bool = Field(False, description="Only inside detected regions (then targets are detected).")
+
+
 class AnonymizeConfig(_Strict):
     """Everything `privad anonymize` and `privad.anonymize_video` need."""
 
@@ -91,6 +99,7 @@ class AnonymizeConfig(_Strict):
     people: PeopleConfig = Field(default_factory=PeopleConfig)
     yolo: YoloConfig = Field(default_factory=YoloConfig)
     selective: SelectiveConfig = Field(default_factory=SelectiveConfig)
+    learned: LearnedConfig = Field(default_factory=LearnedConfig)
 
     @field_validator("targets", mode="before")
     @classmethod

@@ -77,3 +77,13 @@ def _selective(config: AnonymizeConfig) -> MethodFn:
 
 register("selective", None, "SPP-style: template-similarity mask filled with noise that moves with the video "
          "(--templates)", needs_regions=lambda c: c.selective.in_regions, factory=_selective)
+
+
+def _learned(config: AnonymizeConfig) -> MethodFn:
+    from privad.anonymize.learned import Learned
+
+    return Learned(config)
+
+
+register("learned", None, "TeD-SPAD-style: a trained anonymizer network on the whole frame (--weights)",
+         needs_regions=lambda c: c.learned.in_regions, factory=_learned)
