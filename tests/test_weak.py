@@ -45,6 +45,43 @@ def test_planted_segments_are_found(planted, name, floor, tmp_path):
     np.testing.assert_allclose(m.clip_scores(crops), m.clip_scores(test[0][0]), rtol=1e-5, atol=1e-6)
 
 
+def test_pel_prompt_branch(planted, tmp_path):
+    import torch
+
+    train, test = planted
+    text = np.random.default_rng(7).normal(size=(3, 32)).astype(np.float32)  # normal + two abnormal prompts
+    np.save(tmp_path / "text.npy", text)
+    # abnormal training videos alternate between class 1 and class 2 (the prompt rows)
+    items = [(f, (1 + i % 2) if y else 0) for i, (f, y, _) in enumerate(train)]
+    m = build_model("pel", {"epochs": 30, "text_features": str(tmp_path / "text.npy")}).fit_features(items)
+    labels = np.concatenate([lab for _, _, lab in test])
+    assert roc_auc_score(labels, np.concatenate([m.clip_scores(f) for f, _, _ in test])) >= 0.95
+    with torch.inference_mode():  # the snippets themselves moved towards the prompts of their kind
+        p_abnormal = np.concatenate([
+            1 - m.net.text_logits(m.net(torch.from_numpy(f[None]))[1]).softmax(-1)[0, :, 0].numpy() for f, _, _ in test])
+    assert p_abnormal[labels == 1].mean() - p_abnormal[labels == 0].mean() > 0.3
+    save_model(m, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    (tmp_path / "text.npy").unlink()  # the prompts live in the model file
+    np.testing.assert_allclose(loaded.clip_scores(test[0][0]), m.clip_scores(test[0][0]), rtol=1e-5, atol=1e-6)
+
+
+def test_pel_prompt_branch_bad_input(planted, tmp_path):
+    train, _ = planted
+    items = [(f, y) for f, y, _ in train]
+    np.save(tmp_path / "flat.npy", np.zeros(8, np.float32))
+    np.save(tmp_path / "text.npy", np.ones((3, 8), np.float32))
+    with pytest.raises(PrivadError, match="text features must be"):
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "flat.npy")}).fit_features(items)
+    with pytest.raises(PrivadError, match="not found"):
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "none.npy")}).fit_features(items)
+    with pytest.raises(PrivadError, match="for the pel model"):
+        build_model("mgfn", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit_features(items)
+    with pytest.raises(PrivadError, match="names class 5"):
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit_features(
+            [(f, 5 if y else 0) for f, y in items])
+
+
 def test_weak_models_need_both_classes_and_matching_features(planted):
     train, _ = planted
     with pytest.raises(PrivadError, match="needs normal and abnormal"):
@@ -85,10 +122,72 @@ def test_i3d_checkpoint_layout(tmp_path):
         ClipFeatures(FeatureConfig(extractor="i3d"))
 
 
+def _small_clip(seed=0):
+    import torch
+
+    from privad.vad.clip import VisionTransformer
+
+    torch.manual_seed(seed)
+    net = VisionTransformer(image_size=32, patch=16, width=64, layers=2, out_dim=16)
+    for p in net.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    return net
+
+
+def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
+    import torch
+
+    from privad.vad.clip import embed_images, load_clip_visual
+
+    net = _small_clip()
+    full = {f"visual.{k}": v.half() for k, v in net.state_dict().items()}  # a whole CLIP model, stored in fp16
+    full["token_embedding.weight"] = torch.zeros(10, 8)
+    torch.save(full, tmp_path / "clip.pt")
+    torch.jit.script(net).save(str(tmp_path / "clip_jit.pt"))  # the TorchScript form of OpenAI's release
+    a = load_clip_visual(tmp_path / "clip.pt")
+    b = load_clip_visual(tmp_path / "clip_jit.pt")
+    assert (a.image_size, a.out_dim, len(a.transformer.resblocks)) == (32, 16, 2)
+    images = ped2_frames[:3]
+    ea, eb = embed_images(a, images), embed_images(b, images)
+    assert ea.shape == (3, 16) and np.allclose(ea, eb, atol=1e-2)  # fp16 storage vs fp32
+    feats = ClipFeatures(FeatureConfig(extractor="clip", checkpoint=tmp_path / "clip.pt", frame_step=8))(ped2_frames[:40])
+    assert feats.shape == (2, 16) and np.isfinite(feats).all()
+    torch.save({k: v for k, v in full.items() if "ln_post" not in k}, tmp_path / "bad.pt")
+    with pytest.raises(PrivadError, match="does not fit the CLIP ViT layout"):
+        load_clip_visual(tmp_path / "bad.pt")
+    from privad.vad.i3d import InceptionI3D
+
+    torch.save(InceptionI3D(400).state_dict(), tmp_path / "i3d.pt")
+    with pytest.raises(PrivadError, match="no 'conv1.weight'"):
+        load_clip_visual(tmp_path / "i3d.pt")
+    with pytest.raises(PrivadError, match="needs --checkpoint"):
+        ClipFeatures(FeatureConfig(extractor="clip"))
+
+
+def test_clip_class_token_wiring():
+    """With every block's output projections at zero the blocks are identities, so the embedding is
+    LN(class_embedding + pos[0]) @ proj whatever the image."""
+    import torch
+
+    net = _small_clip().eval()
+    with torch.no_grad():
+        for block in net.transformer.resblocks:
+            block.attn.out_proj.weight.zero_(), block.attn.out_proj.bias.zero_()
+            block.mlp.c_proj.weight.zero_(), block.mlp.c_proj.bias.zero_()
+        for ln in (net.ln_pre, net.ln_post):
+            ln.weight.fill_(1.0), ln.bias.zero_()
+        images = torch.randn(2, 3, 32, 32)
+        out = net(images)
+        ln = torch.nn.functional.layer_norm
+        token = net.class_embedding + net.positional_embedding[0]
+        expected = ln(ln(token, (64,)), (64,)) @ net.proj
+    assert torch.allclose(out[0], expected, atol=1e-5) and torch.allclose(out[1], expected, atol=1e-5)
+
+
 def test_label_file_errors(tmp_path):
     good = tmp_path / "labels.csv"
-    good.write_text("name,label\nvid_a,0\nvid_b.npy 1\n")
-    assert read_labels(good) == {"vid_a": 0, "vid_b": 1}
+    good.write_text("name,label\nvid_a,0\nvid_b.npy 1\nvid_c,3\n")
+    assert read_labels(good) == {"vid_a": 0, "vid_b": 1, "vid_c": 3}
     bad = tmp_path / "bad.csv"
     bad.write_text("vid_a,abnormal\n")
     with pytest.raises(PrivadError, match="expected 'NAME,LABEL'"):

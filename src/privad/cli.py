@@ -407,8 +407,8 @@ app.add_typer(features_app, name="features")
 def features_extract(
     inputs: Annotated[list[str], typer.Argument(help="Videos or frame folders.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for NAME.npy files (and features.json).")],
-    extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | i3d (needs --checkpoint).")] = "mobilenetv2",
-    checkpoint: Annotated[Optional[Path], typer.Option(help="Local I3D RGB checkpoint.")] = None,
+    extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | i3d | clip (both need --checkpoint).")] = "mobilenetv2",
+    checkpoint: Annotated[Optional[Path], typer.Option(help="Local I3D RGB or CLIP ViT checkpoint.")] = None,
     clip_len: Annotated[int, typer.Option(help="Frames per clip.")] = 16,
     stride: Annotated[int, typer.Option(help="Frames between clip starts.")] = 16,
     crops: Annotated[int, typer.Option(help="1, 5 or 10 crops per frame.")] = 1,

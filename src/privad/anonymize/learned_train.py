@@ -6,9 +6,10 @@ Three networks:
   L2-normalised, trained with NT-Xent (SimCLR, temperature 0.1) on two augmentations of each image — no labels;
 - f_t, the utility branch: a small 3D CNN + 128-d head on 8-frame clips, trained with the temporal-distinctiveness
   triplet loss (anchor = clip at t, positive = the same frames augmented differently, negative = another time of the
-  same video, margin 1) plus a utility objective that needs only normal footage: **arrow of time** (is the clip
-  played forwards?) and **speed** (consecutive or every second frame?). These are two of SSMTL's proxy tasks; they
-  reward f_a for keeping the direction and speed of motion, which is what the one-class models score.
+  same video, margin 1) plus a utility objective that needs only normal footage: **temporal order verification**
+  (is the clip in order, or were two of its frames swapped?). A swap makes objects jump back and forth, so f_t can
+  only answer if f_a keeps where things are and how they move — what the one-class models score. (The arrow of time
+  was tried first: people walk both ways, so a reversed clip looks normal and f_t stayed at chance.)
 
 After a warm-up in which f_b and f_t learn on the reconstruction-trained f_a, the updates alternate:
 f_a minimises −w_p·L_NTXent(f_b∘f_a) + w_u·(L_util(f_t∘f_a) + w_t·L_trip); then f_b and f_t minimise their own losses
@@ -44,7 +45,7 @@ class TrainConfig(BaseModel):
     size: int = Field(96, ge=32, description="Side of the square training crops.")
     width: int = Field(8, ge=4, description="Channels of the UNet's first stage.")
     pretrain_steps: int = Field(300, ge=0, description="f_a reconstruction (L1) steps.")
-    warmup_steps: int = Field(200, ge=0, description="f_b and f_t steps on the reconstruction-trained f_a.")
+    warmup_steps: int = Field(300, ge=0, description="f_b and f_t steps on the reconstruction-trained f_a.")
     steps: int = Field(1500, ge=0, description="Adversarial (alternating) steps.")
     batch: int = Field(12, ge=2, description="Images per privacy batch (each seen in two augmentations).")
     clips: int = Field(3, ge=1, description="Anchor clips per utility batch (each with a positive and a negative).")
@@ -102,7 +103,8 @@ class Adversary(nn.Module):
 
 
 class Utility(nn.Module):
-    """f_t: a small 3D CNN on (N, 3, T, S, S) clips → arrow-of-time logits, speed logits and a 128-d embedding."""
+    """f_t: a small 3D CNN on the frame differences of (N, 3, T, S, S) clips → order logits and a 128-d embedding
+    (mean+max pooled, as moving objects are small in a surveillance frame)."""
 
     def __init__(self, c: int = 16):
         super().__init__()
@@ -112,13 +114,13 @@ class Utility(nn.Module):
 
         self.encoder = nn.Sequential(*block(3, c, (1, 2, 2)), *block(c, 2 * c, (1, 2, 2)),
                                      *block(2 * c, 4 * c, (2, 2, 2)), *block(4 * c, 4 * c, (2, 2, 2)))
-        self.arrow = nn.Linear(4 * c, 2)
-        self.speed = nn.Linear(4 * c, 2)
-        self.embed = nn.Sequential(nn.Linear(4 * c, 128), nn.ReLU(inplace=True), nn.Linear(128, 128))
+        self.order = nn.Linear(8 * c, 2)
+        self.embed = nn.Sequential(nn.Linear(8 * c, 128), nn.ReLU(inplace=True), nn.Linear(128, 128))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        g = self.encoder(x).mean(dim=(2, 3, 4))
-        return self.arrow(g), self.speed(g), F.normalize(self.embed(g), dim=1)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.encoder(x[:, :, 1:] - x[:, :, :-1])  # frame differences: the static background drops out
+        g = torch.cat([f.mean(dim=(2, 3, 4)), f.amax(dim=(2, 3, 4))], dim=1)
+        return self.order(g), F.normalize(self.embed(g), dim=1)
 
 
 # ---------------------------------------------------------------- data
@@ -235,9 +237,10 @@ class Sampler:
                 to_tensor(np.concatenate([self.aug.view(p) for p in picks])))
 
     def clips(self) -> dict[str, torch.Tensor]:
-        """Anchor, positive (same frames, other view) and negative (other time) clips; arrow and speed labels."""
+        """Anchor, positive (same frames, other view) and negative (other time) clips, frames 1 or 2 apart; the
+        anchor has two frames swapped in half of the clips (the order label)."""
         L = self.config.clip_len
-        anchors, positives, negatives, arrow, speed = [], [], [], [], []
+        anchors, positives, negatives, order = [], [], [], []
         for _ in range(self.config.clips):
             video = self.rng.choice(self.data.videos)
             step = self.rng.choice((1, 2))
@@ -245,17 +248,19 @@ class Sampler:
             t = self.rng.randrange(len(video) - span + 1)
             far = [s for s in range(len(video) - span + 1) if abs(s - t) >= span]
             t_neg = self.rng.choice(far) if far else (t + span) % (len(video) - span + 1)
-            backwards = self.rng.random() < 0.5
-            order = slice(None, None, -1) if backwards else slice(None)
-            frames, other = video[t:t + span:step][order], video[t_neg:t_neg + span:step][order]
+            index = list(range(L))
+            shuffled = self.rng.random() < 0.5
+            if shuffled:
+                i, j = sorted(self.rng.sample(range(L), 2))
+                index[i], index[j] = j, i
+            frames, other = video[t:t + span:step][index], video[t_neg:t_neg + span:step][index]
             box = self.aug.box(*video.shape[1:3], min_area=0.5)
             anchors.append(self.aug.view(frames, box))
             positives.append(self.aug.view(frames))
             negatives.append(self.aug.view(other, box))
-            arrow.append(0 if backwards else 1)
-            speed.append(step - 1)
+            order.append(0 if shuffled else 1)
         return {"anchor": _clip_tensor(anchors), "positive": _clip_tensor(positives),
-                "negative": _clip_tensor(negatives), "arrow": torch.tensor(arrow), "speed": torch.tensor(speed)}
+                "negative": _clip_tensor(negatives), "order": torch.tensor(order)}
 
 
 def _clip_tensor(clips: list[np.ndarray]) -> torch.Tensor:
@@ -302,12 +307,11 @@ class Trainer:
 
     def utility_loss(self, clips: dict, outputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(L_util, L_trip) of f_t on the anonymized anchor/positive/negative clips (stacked in `outputs`)."""
-        n = len(clips["arrow"])
+        n = len(clips["order"])
         a, p, neg = (_as_video(part, n) for part in outputs.chunk(3))
-        arrow, speed, za = self.ft(a)
-        zp, zn = self.ft(p)[2], self.ft(neg)[2]
-        util = F.cross_entropy(arrow, clips["arrow"]) + F.cross_entropy(speed, clips["speed"])
-        return util, triplet(za, zp, zn, self.config.margin)
+        logits, za = self.ft(a)
+        zp, zn = self.ft(p)[1], self.ft(neg)[1]
+        return F.cross_entropy(logits, clips["order"]), triplet(za, zp, zn, self.config.margin)
 
     def anonymizer_loss(self, v1: torch.Tensor, v2: torch.Tensor, clips: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """f_a's objective −w_p·L_NTXent + w_u·(L_util + w_t·L_trip) on one batch, and f_a's output."""

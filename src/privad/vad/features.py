@@ -3,7 +3,9 @@
 Extractors:
 - `mobilenetv2` (default, bundled ImageNet weights): per-frame 1280-d features averaged over the clip (every
   `frame_step`-th frame of it);
-- `i3d` (a local Kinetics-400 I3D RGB checkpoint, `privad.vad.i3d`): 1024-d features of the 16-frame clip.
+- `i3d` (a local Kinetics-400 I3D RGB checkpoint, `privad.vad.i3d`): 1024-d features of the 16-frame clip;
+- `clip` (a local CLIP ViT checkpoint, `privad.vad.clip`): per-frame image embeddings (512-d for ViT-B) averaged over
+  the clip (every `frame_step`-th frame), as for mobilenetv2.
 
 Crops: 1 (the whole frame resized), 5 (four corners and centre of the frame resized to a 256 short side) or 10 (the
 5 and their mirror images); with more than one crop a video's features are `[crops, T, D]`, else `[T, D]`.
@@ -29,13 +31,13 @@ class FeatureConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    extractor: Literal["mobilenetv2", "i3d"] = "mobilenetv2"
+    extractor: Literal["mobilenetv2", "i3d", "clip"] = "mobilenetv2"
     clip_len: int = Field(16, ge=1)
     stride: int = Field(16, ge=1)
     crops: Literal[1, 5, 10] = 1
-    frame_step: int = Field(2, ge=1, description="mobilenetv2: use every N-th frame of a clip.")
+    frame_step: int = Field(2, ge=1, description="mobilenetv2, clip: use every N-th frame of a clip.")
     pool: Literal["avg", "max"] = Field("avg", description="mobilenetv2: spatial pooling of the last feature map.")
-    checkpoint: Path | None = Field(None, description="i3d: local checkpoint file.")
+    checkpoint: Path | None = Field(None, description="i3d, clip: local checkpoint file.")
 
 
 def crops(frame: np.ndarray, n: int) -> list[np.ndarray]:
@@ -71,21 +73,25 @@ class ClipFeatures:
     """Callable: BGR frames of one video → `[T, D]` or `[crops, T, D]` float32 features."""
 
     def __init__(self, config: FeatureConfig | None = None):
-        self.config = config or FeatureConfig()
-        if self.config.extractor == "i3d":
-            if self.config.checkpoint is None:
-                raise PrivadError("the i3d extractor needs --checkpoint PATH to a local I3D RGB checkpoint")
+        self.config = c = config or FeatureConfig()
+        if c.extractor in ("i3d", "clip") and c.checkpoint is None:
+            raise PrivadError(f"the {c.extractor} extractor needs --checkpoint PATH to a local checkpoint")
+        if c.extractor == "i3d":
             from privad.vad.i3d import load_i3d
 
-            self._i3d = load_i3d(self.config.checkpoint)
+            self._i3d = load_i3d(c.checkpoint)
+            self.dim = 1024
+        elif c.extractor == "clip":
+            from privad.vad.clip import embed_images, load_clip_visual
+
+            net = load_clip_visual(c.checkpoint)
+            self._encode = lambda images: embed_images(net, images)
+            self.dim = net.out_dim
         else:
             from privad.vad.appearance import AppearanceEncoder
 
-            self._encoder = AppearanceEncoder(size=SIDE, pool=self.config.pool)
-
-    @property
-    def dim(self) -> int:
-        return 1024 if self.config.extractor == "i3d" else 1280
+            self._encode = AppearanceEncoder(size=SIDE, pool=c.pool)
+            self.dim = 1280
 
     def __call__(self, frames: list[np.ndarray]) -> np.ndarray:
         c = self.config
@@ -93,15 +99,16 @@ class ClipFeatures:
             raise PrivadError("no frames to extract features from")
         starts = clip_starts(len(frames), c.clip_len, c.stride)
         clip = lambda s: [frames[min(i, len(frames) - 1)] for i in range(s, s + c.clip_len)]  # noqa: E731
-        fn = self._i3d_clip if c.extractor == "i3d" else self._mobilenet_clip
+        fn = self._i3d_clip if c.extractor == "i3d" else self._frame_pooled_clip
         feats = np.stack([fn(clip(s)) for s in starts], axis=1)  # [crops, T, D]
         return feats[0] if c.crops == 1 else feats
 
-    def _mobilenet_clip(self, frames: list[np.ndarray]) -> np.ndarray:
+    def _frame_pooled_clip(self, frames: list[np.ndarray]) -> np.ndarray:
+        """Per-frame image features of every `frame_step`-th frame, averaged: [crops, D]."""
         picked = frames[:: self.config.frame_step]
         per_frame = [crops(f, self.config.crops) for f in picked]  # [frames][crops]
-        flat = self._encoder([c for fc in per_frame for c in fc]).reshape(len(picked), self.config.crops, -1)
-        return flat.mean(axis=0)  # [crops, D]
+        flat = self._encode([c for fc in per_frame for c in fc]).reshape(len(picked), self.config.crops, -1)
+        return flat.mean(axis=0)
 
     def _i3d_clip(self, frames: list[np.ndarray]) -> np.ndarray:
         import torch

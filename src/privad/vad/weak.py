@@ -8,7 +8,12 @@
   ones by a margin; smoothness 8e-4·Σ(s_{t+1}−s_t)² and sparsity 8e-3·mean(s) on abnormal videos.
 - `pel` (PEL4VAD-style): a temporal context module (self-attention with a distance prior, then a temporal
   convolution); BCE on the mean of the top-k segment scores, k = 1 for normal and ⌊T/16⌋+1 for abnormal videos;
-  scores smoothed over time at test time. The prompt (text) branch is not implemented.
+  scores smoothed over time at test time. With `text_features` (a local .npy of prompt embeddings, row 0 the normal
+  prompt, e.g. CLIP text features of "normal scene", "fighting", ...) the prompt branch is on: snippet features are
+  projected into the text space, their cosine similarities (temperature 0.07) to the prompts weight a mixture of the
+  prompt embeddings that is added back to the features (knowledge injection) before scoring, and an alignment loss
+  pulls every snippet of a normal video to the normal prompt and the top-k snippets of an abnormal video to their
+  class prompt (label = class row) or, with 0/1 labels, to any abnormal prompt.
 
 Training resamples every video to `segments` segments (mean over equal spans) and averages its crops; testing
 scores every clip of the video (crops averaged after scoring). Seeded; Adam; optional per-epoch checkpoints.
@@ -47,6 +52,9 @@ class WeakConfig(BaseModel):
     topk: int = Field(3, ge=1, description="mgfn: segments of largest feature magnitude.")
     margin: float = Field(1.0, gt=0, description="mgfn: magnitude margin (magnitudes are RMS-normalized).")
     smooth_window: int = Field(3, ge=1, description="pel: test-time moving average, in clips.")
+    text_features: Path | None = Field(None, description="pel: local .npy [prompts, E] of prompt embeddings, row 0 "
+                                                         "the normal prompt (turns the prompt branch on).")
+    text_weight: float = Field(1.0, ge=0, description="pel: weight of the prompt alignment loss.")
     features: FeatureConfig = Field(default_factory=FeatureConfig)
     checkpoint_dir: Path | None = Field(None, description="Write the weights after every epoch here.")
     seed: int = 0
@@ -63,7 +71,21 @@ def resample(features: np.ndarray, segments: int) -> np.ndarray:
     return out
 
 
-def _network(name: str, dim: int, c: WeakConfig):
+def load_text_features(path: Path) -> np.ndarray:
+    """[prompts, E] float32 prompt embeddings from a .npy file; row 0 is the normal prompt."""
+    path = Path(path)
+    if not path.is_file():
+        raise PrivadError(f"text feature file not found: {path}")
+    try:
+        text = np.load(path)
+    except (ValueError, OSError) as exc:
+        raise PrivadError(f"{path} is not a .npy array") from exc
+    if text.ndim != 2 or text.shape[0] < 2 or not np.isfinite(text).all():
+        raise PrivadError(f"{path}: text features must be a finite [prompts >= 2, dim] array, got {text.shape}")
+    return text.astype(np.float32)
+
+
+def _network(name: str, dim: int, c: WeakConfig, text: np.ndarray | None = None):
     import torch
     from torch import nn
 
@@ -101,8 +123,18 @@ def _network(name: str, dim: int, c: WeakConfig):
             self.conv = nn.Conv1d(h, h, 3, padding=1)
             self.norm1, self.norm2 = nn.LayerNorm(h), nn.LayerNorm(h)
             self.head = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(h, h // 2), nn.ReLU(), nn.Linear(h // 2, 1))
+            if text is not None:
+                self.register_buffer("text", torch.nn.functional.normalize(torch.from_numpy(text), dim=1))
+                self.to_text = nn.Linear(h, text.shape[1])
+                self.from_text = nn.Linear(text.shape[1], h)
+            else:
+                self.text = None
 
-        def forward(self, x):
+        def text_logits(self, z):
+            """[B, T, prompts] cosine similarities of the snippets to the prompts, over temperature 0.07."""
+            return torch.nn.functional.normalize(self.to_text(z), dim=-1) @ self.text.T / 0.07
+
+        def forward(self, x):  # → scores [B, T], context features [B, T, h] (before the prompt knowledge)
             z = self.proj(x)
             q, k, v = self.qkv(z).chunk(3, dim=-1)
             t = torch.arange(x.shape[1], dtype=z.dtype)
@@ -110,7 +142,8 @@ def _network(name: str, dim: int, c: WeakConfig):
             att = torch.softmax(q @ k.transpose(1, 2) / h ** 0.5 + prior, dim=-1)
             z = self.norm1(z + att @ v)
             z = self.norm2(z + torch.relu(self.conv(z.transpose(1, 2))).transpose(1, 2))
-            return torch.sigmoid(self.head(z)[..., 0]), z
+            enhanced = z if self.text is None else z + self.from_text(self.text_logits(z).softmax(-1) @ self.text)
+            return torch.sigmoid(self.head(enhanced)[..., 0]), z
 
     return {"mil": MIL, "mgfn": MGFN, "pel": PEL}[name]()
 
@@ -138,11 +171,28 @@ def _loss(name: str, c: WeakConfig, s_n, f_n, s_a, f_a):
                                      torch.cat([torch.zeros_like(v_n), torch.ones_like(v_a)]))
         contrast = (m_n - m_n.roll(1)).pow(2).mean() + F.relu(c.margin - (m_a - m_n)).pow(2).mean()
         return bce + 0.1 * contrast + 8e-4 * smooth + 8e-3 * s_a.mean()
-    t = s_a.shape[1]
     v_n = s_n.max(dim=1).values
-    v_a = s_a.topk(t // 16 + 1, dim=1).values.mean(dim=1)
+    v_a = s_a.topk(_pel_k(s_a.shape[1]), dim=1).values.mean(dim=1)
     return F.binary_cross_entropy(torch.cat([v_n, v_a]).clamp(1e-6, 1 - 1e-6),
                                   torch.cat([torch.zeros_like(v_n), torch.ones_like(v_a)]))
+
+
+def _pel_k(t: int) -> int:
+    return t // 16 + 1
+
+
+def _alignment_loss(net, s_a, f_n, f_a, classes_a):
+    """Prompt alignment: every normal snippet → prompt 0; an abnormal video's top-k snippets → its class prompt
+    (classes_a > 0) or, for a plain 0/1 label, to the abnormal prompts together."""
+    import torch
+
+    logp_n = net.text_logits(f_n).log_softmax(-1)
+    idx = s_a.topk(_pel_k(s_a.shape[1]), dim=1).indices
+    logp_a = net.text_logits(f_a).log_softmax(-1).gather(1, idx[..., None].expand(-1, -1, net.text.shape[0]))
+    any_abnormal = torch.logsumexp(logp_a[..., 1:], dim=-1)
+    has_class = classes_a[:, None].expand_as(any_abnormal) > 0
+    own = logp_a.gather(2, classes_a.clamp(min=1)[:, None, None].expand(-1, idx.shape[1], 1))[..., 0]
+    return -logp_n[..., 0].mean() - torch.where(has_class, own, any_abnormal).mean()
 
 
 def _as_2d(features: np.ndarray) -> np.ndarray:
@@ -178,9 +228,19 @@ class WeakModel:
         c = self.config
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
-        normal, abnormal = [], []
+        text = None
+        if c.text_features is not None:
+            if self.name != "pel":
+                raise PrivadError("text_features (the prompt branch) is for the pel model")
+            text = load_text_features(c.text_features)
+        normal, abnormal, classes = [], [], []
         for feats, label in items:
             (abnormal if label else normal).append(resample(_as_2d(np.asarray(feats, np.float32)), c.segments))
+            if label:
+                classes.append(int(label) if text is not None and len(text) > 2 else 0)  # 0: any abnormal prompt
+        if text is not None and classes and max(classes) >= len(text):
+            raise PrivadError(f"a label names class {max(classes)}, but {Path(c.text_features).name} has only "
+                              f"{len(text)} prompts")
         if not normal or not abnormal:
             raise PrivadError(f"weak supervision needs normal and abnormal training videos; got {len(normal)} "
                               f"normal and {len(abnormal)} abnormal")
@@ -189,7 +249,8 @@ class WeakModel:
             raise PrivadError(f"training features differ in dimension: {sorted(dims)}")
         dim = dims.pop()
         xn, xa = torch.from_numpy(np.stack(normal)), torch.from_numpy(np.stack(abnormal))
-        net = _network(self.name, dim, c)
+        ca = torch.tensor(classes)
+        net = _network(self.name, dim, c, text)
         opt = torch.optim.Adam(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         steps = max(1, int(np.ceil(max(len(xn), len(xa)) / c.batch_size)))
         history, start = [], time.perf_counter()
@@ -203,6 +264,8 @@ class WeakModel:
                 s, f = net(torch.cat([xn[bn], xa[ba]]))
                 k = len(bn)
                 loss = _loss(self.name, c, s[:k], f[:k], s[k:], f[k:])
+                if text is not None:
+                    loss = loss + c.text_weight * _alignment_loss(net, s[k:], f[:k], f[k:], ca[ba])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -215,6 +278,7 @@ class WeakModel:
                 torch.save(net.state_dict(), Path(c.checkpoint_dir) / f"{self.name}-epoch{epoch + 1:03d}.pt")
         self._net = net.eval()
         self.state = {"weights": {k: v.detach().clone() for k, v in net.state_dict().items()}, "dim": dim,
+                      "text": text,
                       "history": history, "train_seconds": time.perf_counter() - start,
                       "train_videos": {"normal": len(xn), "abnormal": len(xa)}, "threshold": 0.5, "floor": 0.0}
         return self
@@ -224,7 +288,7 @@ class WeakModel:
         if self._net is None:
             if "weights" not in self.state:
                 raise PrivadError("the model is not fitted")
-            self._net = _network(self.name, self.state["dim"], self.config)
+            self._net = _network(self.name, self.state["dim"], self.config, self.state.get("text"))
             self._net.load_state_dict(self.state["weights"])
             self._net.eval()
         return self._net

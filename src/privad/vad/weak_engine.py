@@ -30,7 +30,8 @@ def weak_split(dataset: Dataset) -> tuple[list[tuple[Video, int]], list[Video]]:
 
 
 def read_labels(path: Path) -> dict[str, int]:
-    """A label file: CSV or whitespace lines `NAME,LABEL` / `NAME LABEL` (header optional), LABEL 0 or 1."""
+    """A label file: CSV or whitespace lines `NAME,LABEL` / `NAME LABEL` (header optional). LABEL is 0 (normal) or
+    1 (abnormal), or a class number (0 normal, k > 0 the k-th prompt of pel's text features)."""
     path = Path(path)
     if not path.is_file():
         raise PrivadError(f"label file not found: {path}")
@@ -39,8 +40,9 @@ def read_labels(path: Path) -> dict[str, int]:
         row = [c for c in row if c.strip()]
         if not row or row[0].lower() in ("name", "video"):
             continue
-        if len(row) != 2 or row[1] not in ("0", "1"):
-            raise PrivadError(f"{path.name}: expected 'NAME,LABEL' with LABEL 0 or 1, got '{','.join(row)}'")
+        if len(row) != 2 or not row[1].isdigit():
+            raise PrivadError(f"{path.name}: expected 'NAME,LABEL' with LABEL 0, 1 or a class number, "
+                              f"got '{','.join(row)}'")
         out[Path(row[0]).stem] = int(row[1])
     if not out:
         raise PrivadError(f"{path.name} has no labels")
