@@ -96,3 +96,17 @@ def test_selective_needs_templates_per_side(tmp_path):
     with pytest.raises(PrivadError, match="--utility-templates"):
         inputs.config(Setting("selective"), "utility")
     assert inputs.config(Setting("mask"), "utility").targets == ["motion"]
+
+
+def test_learned_needs_weights_and_retrained_weights_change_the_key(tmp_path):
+    bare = TradeoffInputs("ucsd_ped2", tmp_path, tmp_path / "clip.mp4", [])
+    with pytest.raises(PrivadError, match="needs --weights"):
+        bare.config(Setting("learned"), "privacy")
+    weights = tmp_path / "a.pt"
+    weights.write_bytes(b"first")
+    inputs = TradeoffInputs("ucsd_ped2", tmp_path, tmp_path / "clip.mp4", [], weights=weights)
+    assert inputs.config(Setting("learned"), "utility").learned.weights == weights
+    before = inputs.key(Setting("learned"))
+    weights.write_bytes(b"second")
+    assert inputs.key(Setting("learned")) != before
+    assert inputs.key(Setting("mask")) == bare.key(Setting("mask"))

@@ -293,6 +293,7 @@ def tradeoff(
     recost: Annotated[bool, typer.Option(help="Measure the cost columns of cached settings again (on an idle machine).")] = False,
     utility_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the utility video.")] = None,
     privacy_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the privacy video.")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="'learned': an anonymizer from 'privad train-anonymizer'.")] = None,
 ) -> None:
     """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
     from privad.sample_data import data_path
@@ -321,9 +322,13 @@ def tradeoff(
     if methods_ == "all" and not (utility_templates and privacy_templates):
         names = [n for n in names if n != "selective"]
         err.print("note: 'selective' left out of --methods all: give --utility-templates and --privacy-templates")
+    if methods_ == "all" and not weights:
+        names = [n for n in names if n != "learned"]
+        err.print("note: 'learned' left out of --methods all: give --weights")
     chosen = settings(names, parse_grid(grid))
     templates = {k: v for k, v in (("utility", utility_templates), ("privacy", privacy_templates)) if v}
-    inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast, templates=templates)
+    inputs = TradeoffInputs(dataset, root_path, privacy, list(reference), fast=fast, templates=templates,
+                            weights=weights)
     for s in chosen:
         for side in ("utility", "privacy"):
             inputs.config(s, side)  # fail early (e.g. 'selective' without templates)

@@ -40,13 +40,12 @@ class Setting:
     def label(self) -> str:
         return self.method + (" (" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")" if self.params else "")
 
-    def config(self, targets: list[str], templates: Path | None = None) -> AnonymizeConfig | None:
-        """The setting for one side; `templates` feed the template-based `selective` method."""
+    def config(self, targets: list[str], extra: dict | None = None) -> AnonymizeConfig | None:
+        """The setting for one side; `extra` holds further settings (templates, weights)."""
         if self.method == "no-an":
             return None
-        extra = {"selective": {"templates": templates}} if templates is not None else {}
         return AnonymizeConfig.model_validate({"method": self.method, "targets": targets,
-                                               "params": dict(self.params), **extra})
+                                               "params": dict(self.params), **(extra or {})})
 
 
 def parse_grid(items: list[str] | None) -> dict[str, list[float]]:
@@ -88,12 +87,20 @@ class TradeoffInputs:
     references: list[Path]
     fast: bool = False
     templates: dict[str, Path] = field(default_factory=dict)  # "utility"/"privacy" → templates for `selective`
+    weights: Path | None = None  # the anonymizer of `learned` (both sides)
 
     def config(self, setting: Setting, side: str) -> AnonymizeConfig | None:
         """The setting's anonymization on one side ("utility": moving objects, "privacy": faces)."""
-        if setting.method == "selective" and side not in self.templates:
-            raise PrivadError(f"method 'selective' needs --{side}-templates")
-        return setting.config(["motion"] if side == "utility" else ["faces"], self.templates.get(side))
+        extra = {}
+        if setting.method == "selective":
+            if side not in self.templates:
+                raise PrivadError(f"method 'selective' needs --{side}-templates")
+            extra = {"selective": {"templates": self.templates[side]}}
+        if setting.method == "learned":
+            if self.weights is None:
+                raise PrivadError("method 'learned' needs --weights (an anonymizer from 'privad train-anonymizer')")
+            extra = {"learned": {"weights": self.weights}}
+        return setting.config(["motion"] if side == "utility" else ["faces"], extra)
 
     def key(self, setting: Setting) -> str:
         from privad import __version__
@@ -102,6 +109,8 @@ class TradeoffInputs:
                  sorted(map(str, self.references)), self.fast, __version__]
         if setting.method == "selective":
             parts.append({k: str(v) for k, v in sorted(self.templates.items())})
+        if setting.method == "learned" and self.weights is not None and Path(self.weights).is_file():
+            parts.append(hashlib.sha1(Path(self.weights).read_bytes()).hexdigest())  # retrained weights: recompute
         blob = json.dumps(parts, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
