@@ -101,6 +101,15 @@ def test_mobilenet_features_of_a_real_video(ped2_frames):
     assert five.shape == (5, 2, 1280) and not np.allclose(five[0], five[4])
 
 
+def test_region_features_of_a_real_video(ped2_frames):
+    feats = ClipFeatures(FeatureConfig(extractor="regions", frame_step=4))(ped2_frames[:48])
+    assert feats.shape == (3, 1303) and np.isfinite(feats).all()
+    vel_max, vel_mean, count = feats[:, :11], feats[:, 11:22], feats[:, 22]
+    assert (count > 0).all() and (vel_max >= vel_mean - 1e-6).all()  # people walk in every clip of video 04
+    with pytest.raises(PrivadError, match="use --crops 1"):
+        ClipFeatures(FeatureConfig(extractor="regions", crops=5))
+
+
 def test_i3d_checkpoint_layout(tmp_path):
     import torch
 

@@ -54,9 +54,9 @@ def anonymize(
     on_error: Annotated[Optional[str], typer.Option(help="obfuscate | drop | abort a frame that fails.")] = None,
     keep_audio: Annotated[Optional[bool], typer.Option("--keep-audio/--no-audio", help="Mux the input's audio back.")] = None,
     yolo_weights: Annotated[Optional[Path], typer.Option(help="Local YOLO-seg weights for target 'yolo'.")] = None,
-    templates: Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")] = None,
+    templates: TemplatesOpt = None,
     iid_noise: Annotated[Optional[bool], typer.Option("--iid-noise/--flow-noise", help="'selective': fresh noise per frame (ablation).")] = None,
-    weights: Annotated[Optional[Path], typer.Option(help="Method 'learned': an anonymizer from 'privad train-anonymizer'.")] = None,
+    weights: WeightsOpt = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML settings file.")] = None,
     max_frames: Annotated[Optional[int], typer.Option(help="Stop after N frames (webcam, streams).")] = None,
     fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
@@ -112,12 +112,18 @@ def _model_options(pairs: Optional[list[str]]) -> dict:
     return out
 
 
-def _anon_config(method: Optional[str], targets: Optional[str]) -> Optional[AnonymizeConfig]:
+WeightsOpt = Annotated[Optional[Path], typer.Option(help="Method 'learned': an anonymizer from 'privad train-anonymizer'.")]
+TemplatesOpt = Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")]
+
+
+def _anon_config(method: Optional[str], targets: Optional[str], weights: Optional[Path] = None,
+                 templates: Optional[Path] = None) -> Optional[AnonymizeConfig]:
     if method is None:
-        if targets is not None:
-            raise PrivadError("--targets needs --anonymize METHOD")
+        if targets is not None or weights is not None or templates is not None:
+            raise PrivadError("--targets/--weights/--templates need --anonymize METHOD")
         return None
-    return _overlay(AnonymizeConfig(), method=method, targets=targets)
+    return _overlay(AnonymizeConfig(), method=method, targets=targets,
+                    **{"learned.weights": weights, "selective.templates": templates})
 
 
 @app.command()
@@ -130,6 +136,8 @@ def fit(
     root: Annotated[Optional[Path], typer.Option(help="Dataset root (with --dataset).")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit on footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+    weights: WeightsOpt = None,
+    templates: TemplatesOpt = None,
     features: Annotated[Optional[Path], typer.Option(help="Weak models: folder of NAME.npy clip features.")] = None,
     labels: Annotated[Optional[Path], typer.Option(help="Weak models: NAME,LABEL file (1 = abnormal video).")] = None,
 ) -> None:
@@ -154,7 +162,7 @@ def fit(
     start = time.perf_counter()
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit", total=len(sources))
-        m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets), output=output,
+        m = fit_model(sources, model=model, anonymize=_anon_config(anonymize, targets, weights, templates), output=output,
                       config=_model_options(options), progress=lambda _: bar.advance(task),
                       on_epoch=_epoch_task(bar))
     typer.echo(f"fitted {model} on {len(sources)} videos ({m.state.get('train_regions')} regions) "
@@ -207,6 +215,8 @@ def evaluate(
     options: Annotated[Optional[list[str]], typer.Option("--set", help="Model setting KEY=VALUE (repeatable), e.g. epochs=4.")] = None,
     anonymize: Annotated[Optional[str], typer.Option(help="Fit and score on footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+    weights: WeightsOpt = None,
+    templates: TemplatesOpt = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
     max_train: Annotated[Optional[int], typer.Option(help="Use only the first N training videos.")] = None,
     max_test: Annotated[Optional[int], typer.Option(help="Use only the first N test videos.")] = None,
@@ -229,10 +239,10 @@ def evaluate(
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit, then score", total=n_train + n_test)
         if weak:
-            result = evaluate_weak(data, model, _model_options(options), _anon_config(anonymize, targets),
+            result = evaluate_weak(data, model, _model_options(options), _anon_config(anonymize, targets, weights, templates),
                                    weak_split, progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
         else:
-            result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets),
+            result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets, weights, templates),
                                     max_train=max_train, max_test=max_test, config=_model_options(options),
                                     progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
     if json_path:
@@ -350,6 +360,8 @@ def bench(
     max_frames: Annotated[Optional[int], typer.Option(help="Only the first N frames.")] = None,
     vs_deface: Annotated[bool, typer.Option("--vs-deface", help="Also time the 'deface' command on the input.")] = False,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results JSON here.")] = None,
+    weights: WeightsOpt = None,
+    templates: TemplatesOpt = None,
 ) -> None:
     """Per-stage cost (ms/frame for decode, detect, track, anonymize, score, encode), fps and peak memory."""
     from privad.bench import bench_isolated, format_table, time_deface
@@ -359,8 +371,7 @@ def bench(
     with _progress(False, unit="runs/s") as bar:
         task = bar.add_task("bench", total=len(names))
         for name in names:
-            rows.append(bench_isolated(input, _overlay(AnonymizeConfig(), method=name, targets=targets), model,
-                                       max_frames))
+            rows.append(bench_isolated(input, _anon_config(name, targets, weights, templates), model, max_frames))
             bar.advance(task)
     result: dict = {"runs": rows}
     typer.echo(format_table(rows), nl=False)
@@ -412,7 +423,7 @@ app.add_typer(features_app, name="features")
 def features_extract(
     inputs: Annotated[list[str], typer.Argument(help="Videos or frame folders.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for NAME.npy files (and features.json).")],
-    extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | i3d | clip (both need --checkpoint).")] = "mobilenetv2",
+    extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | regions (object level) | i3d | clip (both need --checkpoint).")] = "mobilenetv2",
     checkpoint: Annotated[Optional[Path], typer.Option(help="Local I3D RGB or CLIP ViT checkpoint.")] = None,
     clip_len: Annotated[int, typer.Option(help="Frames per clip.")] = 16,
     stride: Annotated[int, typer.Option(help="Frames between clip starts.")] = 16,
@@ -421,6 +432,8 @@ def features_extract(
     pool: Annotated[str, typer.Option(help="mobilenetv2: spatial pooling avg | max.")] = "avg",
     anonymize: Annotated[Optional[str], typer.Option(help="Extract from footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
+    weights: WeightsOpt = None,
+    templates: TemplatesOpt = None,
 ) -> None:
     """Per video a [T, D] (or [crops, T, D]) .npy of clip features, optionally from anonymized frames."""
     from pydantic import ValidationError
@@ -437,7 +450,7 @@ def features_extract(
     names = [Path(str(i)).stem for i in inputs]
     if len(set(names)) != len(names):
         raise PrivadError("two inputs have the same name; their feature files would overwrite each other")
-    anon = _anon_config(anonymize, targets)
+    anon = _anon_config(anonymize, targets, weights, templates)
     with _progress(False, unit="videos/s") as bar:
         task = bar.add_task("extract", total=len(inputs))
         files = extract_to_dir(inputs, output, config,

@@ -5,7 +5,11 @@ Extractors:
   `frame_step`-th frame of it);
 - `i3d` (a local Kinetics-400 I3D RGB checkpoint, `privad.vad.i3d`): 1024-d features of the 16-frame clip;
 - `clip` (a local CLIP ViT checkpoint, `privad.vad.clip`): per-frame image embeddings (512-d for ViT-B) averaged over
-  the clip (every `frame_step`-th frame), as for mobilenetv2.
+  the clip (every `frame_step`-th frame), as for mobilenetv2;
+- `regions` (object level, no extra weights): the moving-object regions of the attribute model (median background
+  + DIS flow, whole video up front); per clip, over the regions of all its frames, the max and the mean of their
+  11-d velocity descriptors, the region count / 10, and the max-pooled MobileNetV2 embedding of their 64x64 crops
+  (1303-d). A clip without regions gets zeros. Crops do not apply (object crops are the crops).
 
 Crops: 1 (the whole frame resized), 5 (four corners and centre of the frame resized to a 256 short side) or 10 (the
 5 and their mirror images); with more than one crop a video's features are `[crops, T, D]`, else `[T, D]`.
@@ -22,8 +26,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from privad.errors import PrivadError
+from privad.vad.regions import ORIENTATION_BINS
 
 SIDE = 224
+REGION_SIDE = 64
+VELOCITY_DIM = ORIENTATION_BINS + 3  # privad.vad.regions.velocity_descriptor
 
 
 class FeatureConfig(BaseModel):
@@ -31,7 +38,7 @@ class FeatureConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    extractor: Literal["mobilenetv2", "i3d", "clip"] = "mobilenetv2"
+    extractor: Literal["mobilenetv2", "i3d", "clip", "regions"] = "mobilenetv2"
     clip_len: int = Field(16, ge=1)
     stride: int = Field(16, ge=1)
     crops: Literal[1, 5, 10] = 1
@@ -87,6 +94,13 @@ class ClipFeatures:
             net = load_clip_visual(c.checkpoint)
             self._encode = lambda images: embed_images(net, images)
             self.dim = net.out_dim
+        elif c.extractor == "regions":
+            from privad.vad.appearance import AppearanceEncoder
+
+            if c.crops != 1:
+                raise PrivadError("the regions extractor works on object crops; use --crops 1")
+            self._encode = AppearanceEncoder(size=REGION_SIDE)
+            self.dim = 2 * VELOCITY_DIM + 1 + 1280
         else:
             from privad.vad.appearance import AppearanceEncoder
 
@@ -98,6 +112,8 @@ class ClipFeatures:
         if not frames:
             raise PrivadError("no frames to extract features from")
         starts = clip_starts(len(frames), c.clip_len, c.stride)
+        if c.extractor == "regions":
+            return self._region_clips(frames, starts)
         clip = lambda s: [frames[min(i, len(frames) - 1)] for i in range(s, s + c.clip_len)]  # noqa: E731
         fn = self._i3d_clip if c.extractor == "i3d" else self._frame_pooled_clip
         feats = np.stack([fn(clip(s)) for s in starts], axis=1)  # [crops, T, D]
@@ -109,6 +125,25 @@ class ClipFeatures:
         per_frame = [crops(f, self.config.crops) for f in picked]  # [frames][crops]
         flat = self._encode([c for fc in per_frame for c in fc]).reshape(len(picked), self.config.crops, -1)
         return flat.mean(axis=0)
+
+    def _region_clips(self, frames: list[np.ndarray], starts: list[int]) -> np.ndarray:
+        """[T, 1303] object-level clip features (see the module docstring)."""
+        from privad.vad.regions import RegionExtractor
+
+        step = self.config.frame_step
+        per_frame: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for fr in RegionExtractor(source="median")(frames):
+            if fr.index % step == 0 and len(fr.boxes):
+                per_frame[fr.index] = (fr.velocity, self._encode(fr.crops))
+        out = np.zeros((len(starts), self.dim), np.float32)
+        for row, s in enumerate(starts):
+            found = [per_frame[i] for i in range(s, min(s + self.config.clip_len, len(frames))) if i in per_frame]
+            if not found:
+                continue
+            vel = np.concatenate([v for v, _ in found])
+            app = np.concatenate([a for _, a in found])
+            out[row] = np.concatenate([vel.max(axis=0), vel.mean(axis=0), [len(vel) / 10], app.max(axis=0)])
+        return out
 
     def _i3d_clip(self, frames: list[np.ndarray]) -> np.ndarray:
         import torch
