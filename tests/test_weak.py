@@ -134,7 +134,7 @@ def test_i3d_checkpoint_layout(tmp_path):
 def _small_clip(seed=0):
     import torch
 
-    from privad.vad.clip import VisionTransformer
+    from privad.vit import VisionTransformer
 
     torch.manual_seed(seed)
     net = VisionTransformer(image_size=32, patch=16, width=64, layers=2, out_dim=16)
@@ -146,13 +146,13 @@ def _small_clip(seed=0):
 def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
     import torch
 
-    from privad.vad.clip import embed_images, load_clip_visual
+    from privad.vit import embed_images, load_clip_visual
 
     net = _small_clip()
     full = {f"visual.{k}": v.half() for k, v in net.state_dict().items()}  # a whole CLIP model, stored in fp16
     full["token_embedding.weight"] = torch.zeros(10, 8)
     torch.save(full, tmp_path / "clip.pt")
-    torch.jit.script(net).save(str(tmp_path / "clip_jit.pt"))  # the TorchScript form of OpenAI's release
+    torch.jit.trace(net.eval(), torch.zeros(1, 3, 32, 32)).save(str(tmp_path / "clip_jit.pt"))  # TorchScript, as OpenAI ships
     a = load_clip_visual(tmp_path / "clip.pt")
     b = load_clip_visual(tmp_path / "clip_jit.pt")
     assert (a.image_size, a.out_dim, len(a.transformer.resblocks)) == (32, 16, 2)

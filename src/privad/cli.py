@@ -518,6 +518,7 @@ def template_create(
     point: Annotated[list[str], typer.Option(help="X,Y pixel of the thing to hide, e.g. a face (repeatable).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Template file to write (.pt).")],
     layer: Annotated[int, typer.Option(help="MobileNetV2 layer (7: stride 8; 14: stride 16).")] = 14,
+    dino: Annotated[Optional[Path], typer.Option(help="Use the patch tokens of this local DINO ViT checkpoint instead.")] = None,
 ) -> None:
     """Make a template: the backbone feature vector at one point of an example image."""
     from privad.anonymize.selective import create_template, save_template
@@ -535,8 +536,9 @@ def template_create(
     source.close()
     if frame is None:
         raise PrivadError(f"cannot read {image}")
-    save_template(create_template(frame, points, layer), output)
-    typer.echo(f"template of {len(points)} point(s) of {Path(image).name} (layer {layer}) → {output}")
+    backbone = f"dino:{dino.resolve()}" if dino else f"mobilenetv2:{layer}"
+    save_template(create_template(frame, points, backbone), output)
+    typer.echo(f"template of {len(points)} point(s) of {Path(image).name} ({backbone}) → {output}")
 
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Measure privacy leakage: faces, ReID, attributes.")

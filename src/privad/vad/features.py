@@ -4,7 +4,7 @@ Extractors:
 - `mobilenetv2` (default, bundled ImageNet weights): per-frame 1280-d features averaged over the clip (every
   `frame_step`-th frame of it);
 - `i3d` (a local Kinetics-400 I3D RGB checkpoint, `privad.vad.i3d`): 1024-d features of the 16-frame clip;
-- `clip` (a local CLIP ViT checkpoint, `privad.vad.clip`): per-frame image embeddings (512-d for ViT-B) averaged over
+- `clip` (a local CLIP ViT checkpoint, `privad.vit`): per-frame image embeddings (512-d for ViT-B) averaged over
   the clip (every `frame_step`-th frame), as for mobilenetv2;
 - `regions` (object level, no extra weights): the moving-object regions of the attribute model (median background
   + DIS flow, whole video up front); per clip, over the regions of all its frames, the max and the mean of their
@@ -89,7 +89,7 @@ class ClipFeatures:
             self._i3d = load_i3d(c.checkpoint)
             self.dim = 1024
         elif c.extractor == "clip":
-            from privad.vad.clip import embed_images, load_clip_visual
+            from privad.vit import embed_images, load_clip_visual
 
             net = load_clip_visual(c.checkpoint)
             self._encode = lambda images: embed_images(net, images)
