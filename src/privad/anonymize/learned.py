@@ -1,9 +1,10 @@
-"""`learned`: a TeD-SPAD-style anonymizer f_a — a small UNet (3→3 channels, no output activation) applied to whole
-frames. Train one with `privad train-anonymizer` (`privad.anonymize.learned_train`); this module builds, saves, loads
-and applies it.
+"""`learned`: a TeD-SPAD-style anonymizer f_a — a small UNet (3→3 channels) applied to whole frames. Train one with
+`privad train-anonymizer` (`privad.anonymize.learned_train`); this module builds, saves, loads and applies it.
 
 The network is fully convolutional, so it runs at any frame size (padded to a multiple of 4). Pixels are scaled to
-[-0.5, 0.5] in and back out, then clipped to 0..255.
+[-0.5, 0.5] in and out. Unlike TeD-SPAD's f_a, the output is bounded (0.5·tanh): with a free output, our first
+training run hid the motion that the utility branch rewards in values outside the pixel range, so the saved frames
+(clipped to 0..255) came out blank white while every training loss looked fine.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class UNet(nn.Module):
         e3 = self.enc3(e2)
         d2 = self.dec2(torch.cat([F.interpolate(e3, size=e2.shape[-2:], mode="bilinear", align_corners=False), e2], 1))
         d1 = self.dec1(torch.cat([F.interpolate(d2, size=e1.shape[-2:], mode="bilinear", align_corners=False), e1], 1))
-        return self.out(d1)
+        return 0.5 * torch.tanh(self.out(d1))
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
