@@ -1,7 +1,7 @@
 """Weakly-supervised VAD: planted features, UCSD Ped2 with the fixed weak split (raw and anonymized), and training
 speed/memory at UCF-Crime size (1,900 videos x 32 segments x 2048-d, generated). Prints JSON.
 
-    python benchmarks/bench_weak.py [--parts planted,ped2,ucf] [--epochs N] [--ped2-features avg,max,regions]
+    python benchmarks/bench_weak.py [--parts planted,ped2,ucf] [--epochs N] [--ped2-features avg,max,regions,velocity]
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def planted(epochs: int) -> dict:
     return out
 
 
-FEATURES = {"avg": {"pool": "avg"}, "max": {"pool": "max"}, "regions": {"extractor": "regions"}}
+FEATURES = {"avg": {"pool": "avg"}, "max": {"pool": "max"}, "regions": {"extractor": "regions"},
+            "velocity": {"extractor": "regions", "appearance": False}}
 
 
 def ped2(epochs: int, kinds: list[str]) -> dict:
@@ -73,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parts", default="planted,ped2,ucf")
     parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--ped2-features", default="avg,max,regions", help="Comma list of: avg, max, regions.")
+    parser.add_argument("--ped2-features", default="avg,max,regions,velocity", help="Comma list of: avg, max, regions, velocity.")
     args = parser.parse_args()
     parts = args.parts.split(",")
     result = {}

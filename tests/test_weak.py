@@ -106,6 +106,8 @@ def test_region_features_of_a_real_video(ped2_frames):
     assert feats.shape == (3, 1303) and np.isfinite(feats).all()
     vel_max, vel_mean, count = feats[:, :11], feats[:, 11:22], feats[:, 22]
     assert (count > 0).all() and (vel_max >= vel_mean - 1e-6).all()  # people walk in every clip of video 04
+    velocity_only = ClipFeatures(FeatureConfig(extractor="regions", frame_step=4, appearance=False))(ped2_frames[:48])
+    np.testing.assert_allclose(velocity_only, feats[:, :23], rtol=1e-6)
     with pytest.raises(PrivadError, match="use --crops 1"):
         ClipFeatures(FeatureConfig(extractor="regions", crops=5))
 

@@ -428,8 +428,9 @@ def features_extract(
     clip_len: Annotated[int, typer.Option(help="Frames per clip.")] = 16,
     stride: Annotated[int, typer.Option(help="Frames between clip starts.")] = 16,
     crops: Annotated[int, typer.Option(help="1, 5 or 10 crops per frame.")] = 1,
-    frame_step: Annotated[int, typer.Option(help="mobilenetv2: every N-th frame of a clip.")] = 2,
+    frame_step: Annotated[int, typer.Option(help="mobilenetv2, clip, regions: every N-th frame of a clip.")] = 2,
     pool: Annotated[str, typer.Option(help="mobilenetv2: spatial pooling avg | max.")] = "avg",
+    appearance: Annotated[bool, typer.Option("--appearance/--no-appearance", help="regions: add the crop embedding.")] = True,
     anonymize: Annotated[Optional[str], typer.Option(help="Extract from footage anonymized with this method.")] = None,
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
     weights: WeightsOpt = None,
@@ -443,7 +444,7 @@ def features_extract(
 
     try:
         config = FeatureConfig(extractor=extractor, checkpoint=checkpoint, clip_len=clip_len, stride=stride,
-                               crops=crops, frame_step=frame_step, pool=pool)
+                               crops=crops, frame_step=frame_step, pool=pool, appearance=appearance)
     except ValidationError as exc:
         e = exc.errors()[0]
         raise PrivadError(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}") from None

@@ -9,7 +9,8 @@ Extractors:
 - `regions` (object level, no extra weights): the moving-object regions of the attribute model (median background
   + DIS flow, whole video up front); per clip, over the regions of all its frames, the max and the mean of their
   11-d velocity descriptors, the region count / 10, and the max-pooled MobileNetV2 embedding of their 64x64 crops
-  (1303-d). A clip without regions gets zeros. Crops do not apply (object crops are the crops).
+  (1303-d; 23-d with `appearance` off). A clip without regions gets zeros. Crops do not apply (object crops are the
+  crops).
 
 Crops: 1 (the whole frame resized), 5 (four corners and centre of the frame resized to a 256 short side) or 10 (the
 5 and their mirror images); with more than one crop a video's features are `[crops, T, D]`, else `[T, D]`.
@@ -45,6 +46,7 @@ class FeatureConfig(BaseModel):
     frame_step: int = Field(2, ge=1, description="mobilenetv2, clip: use every N-th frame of a clip.")
     pool: Literal["avg", "max"] = Field("avg", description="mobilenetv2: spatial pooling of the last feature map.")
     checkpoint: Path | None = Field(None, description="i3d, clip: local checkpoint file.")
+    appearance: bool = Field(True, description="regions: add the max-pooled MobileNetV2 crop embedding (else 23-d).")
 
 
 def crops(frame: np.ndarray, n: int) -> list[np.ndarray]:
@@ -99,8 +101,8 @@ class ClipFeatures:
 
             if c.crops != 1:
                 raise PrivadError("the regions extractor works on object crops; use --crops 1")
-            self._encode = AppearanceEncoder(size=REGION_SIDE)
-            self.dim = 2 * VELOCITY_DIM + 1 + 1280
+            self._encode = AppearanceEncoder(size=REGION_SIDE) if c.appearance else None
+            self.dim = 2 * VELOCITY_DIM + 1 + (1280 if c.appearance else 0)
         else:
             from privad.vad.appearance import AppearanceEncoder
 
@@ -134,7 +136,8 @@ class ClipFeatures:
         per_frame: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for fr in RegionExtractor(source="median")(frames):
             if fr.index % step == 0 and len(fr.boxes):
-                per_frame[fr.index] = (fr.velocity, self._encode(fr.crops))
+                app = self._encode(fr.crops) if self._encode else np.zeros((len(fr.boxes), 0), np.float32)
+                per_frame[fr.index] = (fr.velocity, app)
         out = np.zeros((len(starts), self.dim), np.float32)
         for row, s in enumerate(starts):
             found = [per_frame[i] for i in range(s, min(s + self.config.clip_len, len(frames))) if i in per_frame]
