@@ -51,11 +51,12 @@ class TrainConfig(BaseModel):
     width: int = Field(8, ge=4, description="Channels of the UNet's first stage.")
     pretrain_steps: int = Field(300, ge=0, description="f_a reconstruction (L1) steps.")
     warmup_steps: int = Field(300, ge=0, description="f_b and f_t steps on the reconstruction-trained f_a.")
-    steps: int = Field(1500, ge=0, description="Adversarial (alternating) steps.")
+    steps: int = Field(1200, ge=0, description="Adversarial (alternating) steps.")
     batch: int = Field(12, ge=2, description="Images per privacy batch (each seen in two augmentations).")
     clips: int = Field(3, ge=1, description="Anchor clips per utility batch (each with a positive and a negative).")
     clip_len: int = Field(8, ge=2)
-    lr: float = Field(1e-3, gt=0, description="Adam learning rate of f_b and f_t (f_a: 0.4×).")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate of f_b and f_t (f_a: 0.4× while reconstructing).")
+    anonymizer_lr: float = Field(4e-5, gt=0, description="f_a's learning rate in the adversarial phase.")
     w_privacy: float = 1.0
     w_utility: float = 0.7
     w_triplet: float = 0.1
@@ -346,6 +347,8 @@ class Trainer:
             frames = torch.cat([clips["anchor"], clips["positive"], clips["negative"]])
             rec = {"step": self.step, "phase": phase}
             if phase == "adversarial":
+                for group in self.opt_a.param_groups:
+                    group["lr"] = c.anonymizer_lr
                 for p in (*self.fb.parameters(), *self.ft.parameters()):
                     p.requires_grad_(False)
                 loss_a, out = self.anonymizer_loss(v1, v2, clips)
