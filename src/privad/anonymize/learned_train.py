@@ -56,7 +56,7 @@ class TrainConfig(BaseModel):
     clips: int = Field(3, ge=1, description="Anchor clips per utility batch (each with a positive and a negative).")
     clip_len: int = Field(8, ge=2)
     lr: float = Field(1e-3, gt=0, description="Adam learning rate of f_b and f_t (f_a: 0.4× while reconstructing).")
-    anonymizer_lr: float = Field(4e-5, gt=0, description="f_a's learning rate in the adversarial phase.")
+    anonymizer_lr: float = Field(1.2e-4, gt=0, description="f_a's learning rate in the adversarial phase.")
     w_privacy: float = 1.0
     w_utility: float = 0.7
     w_triplet: float = 0.1
