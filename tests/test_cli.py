@@ -22,7 +22,7 @@ def test_methods_lists_all(monkeypatch, capsys):
     assert code == 0
     names = [line.split()[0] for line in out.strip().splitlines()]
     assert {"mask", "edge", "blur", "pixelization", "adaptive_blur", "adaptive_full_blur", "adaptive_max_blur",
-            "adaptive_pixelization", "adaptive_max_pixelization", "no-an", "fill", "selective"} == set(names)
+            "adaptive_pixelization", "adaptive_max_pixelization", "no-an", "fill", "selective", "learned"} == set(names)
 
 
 def test_anonymize_video_summary(monkeypatch, capsys, clip_frames, tmp_path):

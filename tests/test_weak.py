@@ -145,6 +145,7 @@ def _small_clip(seed=0):
     return net
 
 
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning", "ignore::DeprecationWarning")
 def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
     import torch
 

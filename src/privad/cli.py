@@ -116,6 +116,17 @@ WeightsOpt = Annotated[Optional[Path], typer.Option(help="Method 'learned': an a
 TemplatesOpt = Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")]
 
 
+def _settings(model_cls, **values):
+    """A pydantic settings object from options; a validation failure becomes one line naming the setting."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls(**values)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise PrivadError(f"{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}") from None
+
+
 def _anon_config(method: Optional[str], targets: Optional[str], weights: Optional[Path] = None,
                  templates: Optional[Path] = None) -> Optional[AnonymizeConfig]:
     if method is None:
@@ -303,7 +314,7 @@ def tradeoff(
     recost: Annotated[bool, typer.Option(help="Measure the cost columns of cached settings again (on an idle machine).")] = False,
     utility_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the utility video.")] = None,
     privacy_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the privacy video.")] = None,
-    weights: Annotated[Optional[Path], typer.Option(help="'learned': an anonymizer from 'privad train-anonymizer'.")] = None,
+    weights: WeightsOpt = None,
 ) -> None:
     """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
     from privad.sample_data import data_path
@@ -437,17 +448,11 @@ def features_extract(
     templates: TemplatesOpt = None,
 ) -> None:
     """Per video a [T, D] (or [crops, T, D]) .npy of clip features, optionally from anonymized frames."""
-    from pydantic import ValidationError
-
     from privad.vad.engine import AnonymizedView
     from privad.vad.features import FeatureConfig, extract_to_dir
 
-    try:
-        config = FeatureConfig(extractor=extractor, checkpoint=checkpoint, clip_len=clip_len, stride=stride,
-                               crops=crops, frame_step=frame_step, pool=pool, appearance=appearance)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise PrivadError(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}") from None
+    config = _settings(FeatureConfig, extractor=extractor, checkpoint=checkpoint, clip_len=clip_len, stride=stride,
+                       crops=crops, frame_step=frame_step, pool=pool, appearance=appearance)
     names = [Path(str(i)).stem for i in inputs]
     if len(set(names)) != len(names):
         raise PrivadError("two inputs have the same name; their feature files would overwrite each other")
@@ -476,17 +481,11 @@ def train_anonymizer_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train the 'learned' anonymizer (TeD-SPAD-style adversarial training) on this machine."""
-    from pydantic import ValidationError
-
     from privad.anonymize.learned_train import TrainConfig, curves_plot, load_data, sample_inputs, train_anonymizer
 
     options = {**_model_options(set_), **{k: v for k, v in (("steps", steps), ("size", size),
                                                               ("max_minutes", max_minutes)) if v is not None}}
-    try:
-        config = TrainConfig(**options)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise PrivadError(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    config = _settings(TrainConfig, **options)
     if resume and not output.is_file():
         raise PrivadError(f"--resume: {output} does not exist")
     if not videos:
