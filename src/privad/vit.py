@@ -14,7 +14,6 @@ Written from the papers' descriptions; no weights ship with privad.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from privad.checkpoints import check_layout, read_state_dict
 from privad.errors import PrivadError
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
@@ -111,28 +111,6 @@ class VisionTransformer(nn.Module):
         return t[0, 1:].T.reshape(-1, h, w)
 
 
-def _read_state(path: Path, what: str) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise PrivadError(f"{what} checkpoint not found: {path} (privad ships no {what} weights; give a local file)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's note when it hands a TorchScript archive to torch.jit.load
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:
-        try:
-            obj = torch.jit.load(str(path), map_location="cpu")  # OpenAI's released CLIP archives
-        except Exception as exc:
-            raise PrivadError(f"{path} is not a PyTorch checkpoint or TorchScript archive") from exc
-    if isinstance(obj, torch.jit.ScriptModule):
-        obj = obj.state_dict()
-    for key in ("state_dict", "teacher", "model"):  # trainer checkpoints wrap the weights
-        obj = obj.get(key, obj) if isinstance(obj, dict) and isinstance(obj.get(key), dict) else obj
-    if not isinstance(obj, dict):
-        raise PrivadError(f"{path} holds no state dict")
-    return {re.sub(r"^(module\.|backbone\.)+", "", k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-
-
 def _build(path: Path, state: dict, flavour: str) -> VisionTransformer:
     """A network shaped by `state` (already in this module's key names), with its weights."""
     absent = [k for k in ("conv1.weight", "positional_embedding", "class_embedding") if k not in state]
@@ -145,18 +123,14 @@ def _build(path: Path, state: dict, flavour: str) -> VisionTransformer:
     out_dim = state["proj"].shape[1] if "proj" in state else None
     net = VisionTransformer(grid * patch, patch, width, layers, out_dim, flavour)
     own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    wrong = [k for k in own if k in state and state[k].shape != own[k].shape]
-    if missing or wrong:
-        raise PrivadError(f"{path} does not fit the {flavour.upper()} ViT layout: {len(missing)} keys missing, "
-                          f"{len(wrong)} of another shape (e.g. '{(missing or wrong)[0]}')")
+    check_layout(path, f"{flavour.upper()} ViT", own, state)
     net.load_state_dict({k: state[k].float() for k in own})
     return net.eval()
 
 
 def load_clip_visual(path: Path) -> VisionTransformer:
     """CLIP's image encoder with the weights of a local checkpoint (see the module docstring)."""
-    state = _read_state(path, "CLIP")
+    state = read_state_dict(path, "CLIP")
     if any(k.startswith("visual.") for k in state):
         state = {k.removeprefix("visual."): v for k, v in state.items() if k.startswith("visual.")}
     return _build(Path(path), state, "clip")
@@ -175,7 +149,7 @@ _DINO_KEYS = [(r"^patch_embed\.proj\.", "conv1."), (r"^cls_token$", "class_embed
 def load_dino(path: Path) -> VisionTransformer:
     """A DINO ViT (timm-style layout; a training checkpoint's `teacher` also loads) from a local file."""
     state = {}
-    for key, value in _read_state(path, "DINO").items():
+    for key, value in read_state_dict(path, "DINO").items():
         for pattern, repl in _DINO_KEYS:
             key = re.sub(pattern, repl, key)
         if key in ("class_embedding", "positional_embedding"):

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from privad.errors import PrivadError
+from privad.checkpoints import check_layout, read_state_dict
 
 
 def _same_pad(x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[int, ...]) -> torch.Tensor:
@@ -97,26 +97,11 @@ class InceptionI3D(nn.Module):
 
 def load_i3d(path: Path) -> InceptionI3D:
     """An I3D with the weights of a local checkpoint (state dict, or a dict holding one under 'state_dict')."""
-    path = Path(path)
-    if not path.is_file():
-        raise PrivadError(f"I3D checkpoint not found: {path} (privad ships no I3D weights; give a local file)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise PrivadError(f"{path} is not a PyTorch checkpoint: {str(exc).splitlines()[0]}") from exc
-    state = state.get("state_dict", state) if isinstance(state, dict) else state
-    if not isinstance(state, dict):
-        raise PrivadError(f"{path} holds no state dict")
-    state = {k.removeprefix("module."): v for k, v in state.items()}
+    state = read_state_dict(path, "I3D")
     classes = state["logits.conv3d.weight"].shape[0] if "logits.conv3d.weight" in state else 400
     net = InceptionI3D(classes)
     own = net.state_dict()
-    missing = [k for k in own if k not in state and not k.startswith("logits.")
-               and not k.endswith("num_batches_tracked")]
-    wrong = [k for k in own if k in state and state[k].shape != own[k].shape]
-    if missing or wrong:
-        bad = (missing or wrong)[0]
-        raise PrivadError(f"{path} does not fit the I3D RGB layout: {len(missing)} keys missing, {len(wrong)} of "
-                          f"another shape (e.g. '{bad}')")
+    check_layout(path, "I3D RGB", own, state,
+                 optional=lambda k: k.startswith("logits.") or k.endswith("num_batches_tracked"))
     net.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
     return net.eval()
