@@ -32,6 +32,11 @@ STD = np.array([0.229, 0.224, 0.225], np.float32)
 DEFAULT_BACKBONE = "mobilenetv2:14"
 
 
+def _normalized(image: np.ndarray) -> np.ndarray:
+    """BGR uint8 (H, W, 3) → ImageNet-normalised RGB float (1, 3, H, W)."""
+    return np.ascontiguousarray(((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None])
+
+
 def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
     import torch
 
@@ -41,7 +46,7 @@ def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
     if not 1 <= layer <= len(net.features):
         raise PrivadError(f"template layer must be 1..{len(net.features)}, got {layer}")
     with torch.inference_mode():
-        return net.features[:layer](torch.from_numpy(np.ascontiguousarray(x)))[0].numpy()
+        return net.features[:layer](torch.from_numpy(x))[0].numpy()
 
 
 @lru_cache(maxsize=2)
@@ -58,9 +63,8 @@ def _dino_map(image: np.ndarray, path: str) -> np.ndarray:
     p = net.patch
     h, w = image.shape[:2]
     image = cv2.resize(image, (max(p, round(w / p) * p), max(p, round(h / p) * p)), interpolation=cv2.INTER_AREA)
-    x = ((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None]
     with torch.inference_mode():
-        return net.patch_features(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+        return net.patch_features(torch.from_numpy(_normalized(image))).numpy()
 
 
 def feature_map(image: np.ndarray, backbone: str = DEFAULT_BACKBONE) -> np.ndarray:
@@ -71,8 +75,7 @@ def feature_map(image: np.ndarray, backbone: str = DEFAULT_BACKBONE) -> np.ndarr
             layer = int(arg or 14)
         except ValueError:
             raise PrivadError(f"backbone '{backbone}': the layer must be a number") from None
-        x = ((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None]
-        return _mobilenet_map(x, layer)
+        return _mobilenet_map(_normalized(image), layer)
     if name == "dino" and arg:
         return _dino_map(image, arg)
     raise PrivadError(f"unknown template backbone '{backbone}' (mobilenetv2:LAYER or dino:PATH)")
