@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -114,6 +115,21 @@ def _model_options(pairs: Optional[list[str]]) -> dict:
 
 WeightsOpt = Annotated[Optional[Path], typer.Option(help="Method 'learned': an anonymizer from 'privad train-anonymizer'.")]
 TemplatesOpt = Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")]
+ExecutorOpt = Annotated[str, typer.Option(help="local | ray: one task per video (ray: pip install 'privad[ray]').")]
+AddressOpt = Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local one).")]
+WorkersOpt = Annotated[Optional[int], typer.Option(help="CPUs of the local Ray instance (default: all).")]
+
+
+@contextmanager
+def _executor(name: str, address: Optional[str], workers: Optional[int]):
+    """The executor named on the command line, released afterwards."""
+    from privad.executor import make_executor
+
+    runner = make_executor(name, address, workers)
+    try:
+        yield runner
+    finally:
+        runner.close()
 
 
 def _settings(model_cls, **values):
@@ -233,6 +249,10 @@ def evaluate(
     max_test: Annotated[Optional[int], typer.Option(help="Use only the first N test videos.")] = None,
     weak_split: Annotated[bool, typer.Option("--weak-split", help="Weak models on a one-class dataset: the even "
                                              "test videos train (video labels), the odd ones are evaluated.")] = False,
+    executor: Annotated[Optional[str], typer.Option(help="local | ray: score each test video as one task (one-class models).")] = None,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    work_dir: Annotated[Optional[Path], typer.Option(help="Keep the fit and per-video scores here; a rerun resumes.")] = None,
 ) -> None:
     """Fit on a dataset's training split, score its test split, report AUC/AP/EER/RBDC/TBDC."""
     from privad.data import load_dataset
@@ -245,9 +265,13 @@ def evaluate(
         raise PrivadError("--max-train/--max-test apply to the one-class models")
     if weak_split and not weak:
         raise PrivadError("--weak-split is for the weak models (mil, mgfn, pel)")
+    if weak and (executor or work_dir):
+        raise PrivadError("--executor/--work-dir apply to the one-class models (weak models train on features: "
+                          "use 'privad features extract --executor ray')")
     n_train = min(max_train or len(data.train), len(data.train))
     n_test = min(max_test or len(data.test), len(data.test))
-    with _progress(False, unit="videos/s") as bar:
+    tasks = executor is not None or work_dir is not None
+    with _executor(executor or "local", address, workers) as runner, _progress(False, unit="videos/s") as bar:
         task = bar.add_task("fit, then score", total=n_train + n_test)
         if weak:
             result = evaluate_weak(data, model, _model_options(options), _anon_config(anonymize, targets, weights, templates),
@@ -255,7 +279,8 @@ def evaluate(
         else:
             result = run_evaluation(data, model=model, anonymize=_anon_config(anonymize, targets, weights, templates),
                                     max_train=max_train, max_test=max_test, config=_model_options(options),
-                                    progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar))
+                                    progress=lambda _: bar.advance(task), on_epoch=_epoch_task(bar),
+                                    executor=runner if tasks else None, workdir=work_dir)
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731
@@ -266,18 +291,32 @@ def evaluate(
 
 @app.command("run")
 def run_cmd(
-    input: Annotated[str, typer.Argument(help="Video or frame folder from a fixed camera.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")],
+    inputs: Annotated[list[str], typer.Argument(help="Video or frame folder from a fixed camera; several, a folder of them, or a .txt list.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder (several inputs: one subfolder each).")],
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="A model file from 'privad fit'.")] = None,
     calibrate: Annotated[Optional[float], typer.Option(help="No model: fit on the first SECONDS as normal.")] = None,
     fps: Annotated[float, typer.Option(help="Frame rate for frame-folder inputs.")] = 25.0,
     chunk_frames: Annotated[int, typer.Option(help="Frames held in memory at a time (long videos stream).")] = 1500,
+    executor: ExecutorOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
-    """The main job: anonymized video, scores, regions, events and report.html."""
-    from privad.vad.job import run_job
+    """The main job: anonymized video, scores, regions, events and report.html (per video for a corpus; a rerun
+    skips finished videos)."""
+    from privad.io.corpus import expand_inputs
+    from privad.vad.job import run_job, run_many
 
-    typer.echo(run_job(input, output, model_path=model, calibrate_seconds=calibrate, fps=fps,
-                       chunk_frames=chunk_frames).line())
+    job = {"model_path": model, "calibrate_seconds": calibrate, "fps": fps, "chunk_frames": chunk_frames}
+    videos = expand_inputs(inputs)
+    if videos == inputs and len(videos) == 1 and executor == "local":
+        typer.echo(run_job(videos[0], output, **job).line())
+        return
+    with _executor(executor, address, workers) as runner, _progress(False, unit="videos/s") as bar:
+        task = bar.add_task("run", total=len(videos))
+        summary = run_many(videos, output, runner, on_done=lambda _: bar.advance(task), **job)
+    typer.echo(summary.line())
+    if summary.failed:
+        raise PrivadError(f"{len(summary.failed)} of {len(videos)} videos failed (see {output}/runs.json)")
 
 
 @app.command()
@@ -315,6 +354,9 @@ def tradeoff(
     utility_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the utility video.")] = None,
     privacy_templates: Annotated[Optional[Path], typer.Option(help="'selective' templates for the privacy video.")] = None,
     weights: WeightsOpt = None,
+    executor: Annotated[str, typer.Option(help="local | ray: one task per setting.")] = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Privacy–utility trade-off of every method: tradeoff.csv/.md/.png/.json, cached and resumable."""
     from privad.sample_data import data_path
@@ -353,9 +395,10 @@ def tradeoff(
     for s in chosen:
         for side in ("utility", "privacy"):
             inputs.config(s, side)  # fail early (e.g. 'selective' without templates)
-    with _progress(False, unit="settings/s") as bar:
+    with _executor(executor, address, workers) as runner, _progress(False, unit="settings/s") as bar:
         task = bar.add_task("trade-off", total=len(chosen))
-        rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task), recost=recost)
+        rows = run_tradeoff(inputs, chosen, output, progress=lambda label, cached: bar.advance(task), recost=recost,
+                            executor=runner)
     best = max(rows, key=lambda r: r["f_lambda"]["0.5"])
     typer.echo(f"{len(rows)} settings → {output}/tradeoff.md, .csv, .png; best f_0.5: {best['setting']} "
                f"(micro AUC {100 * best['utility']['micro_auc']:.1f}, oracle leakage "
@@ -432,8 +475,8 @@ app.add_typer(features_app, name="features")
 
 @features_app.command("extract")
 def features_extract(
-    inputs: Annotated[list[str], typer.Argument(help="Videos or frame folders.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for NAME.npy files (and features.json).")],
+    inputs: Annotated[list[str], typer.Argument(help="Videos, frame folders, folders of them, or .txt lists.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for NAME.npy files (and features.json); a rerun resumes.")],
     extractor: Annotated[str, typer.Option(help="mobilenetv2 (bundled) | regions (object level) | i3d | clip (both need --checkpoint).")] = "mobilenetv2",
     checkpoint: Annotated[Optional[Path], typer.Option(help="Local I3D RGB or CLIP ViT checkpoint.")] = None,
     clip_len: Annotated[int, typer.Option(help="Frames per clip.")] = 16,
@@ -446,25 +489,22 @@ def features_extract(
     targets: Annotated[Optional[str], typer.Option(help="Targets for --anonymize (e.g. motion).")] = None,
     weights: WeightsOpt = None,
     templates: TemplatesOpt = None,
+    executor: ExecutorOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Per video a [T, D] (or [crops, T, D]) .npy of clip features, optionally from anonymized frames."""
-    from privad.vad.engine import AnonymizedView
+    from privad.io.corpus import expand_inputs
     from privad.vad.features import FeatureConfig, extract_to_dir
 
     config = _settings(FeatureConfig, extractor=extractor, checkpoint=checkpoint, clip_len=clip_len, stride=stride,
                        crops=crops, frame_step=frame_step, pool=pool, appearance=appearance)
-    names = [Path(str(i)).stem for i in inputs]
-    if len(set(names)) != len(names):
-        raise PrivadError("two inputs have the same name; their feature files would overwrite each other")
+    inputs = expand_inputs(inputs)
     anon = _anon_config(anonymize, targets, weights, templates)
-    with _progress(False, unit="videos/s") as bar:
+    with _executor(executor, address, workers) as runner, _progress(False, unit="videos/s") as bar:
         task = bar.add_task("extract", total=len(inputs))
-        files = extract_to_dir(inputs, output, config,
-                               anonymize=(lambda frames: AnonymizedView(anon)(frames)) if anon else None,
-                               progress=lambda _: bar.advance(task))
-    (output / "features.json").write_text(json.dumps({"features": config.model_dump(mode="json"),
-                                                      "anonymize": anon.model_dump(mode="json") if anon else None},
-                                                     indent=2))
+        files = extract_to_dir(inputs, output, config, anonymize=anon, progress=lambda _: bar.advance(task),
+                               executor=runner)
     typer.echo(f"{len(files)} feature files → {output}")
 
 

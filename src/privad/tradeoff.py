@@ -161,38 +161,67 @@ def _cost(inputs: TradeoffInputs, setting: Setting) -> dict:
     return {"fps": b["fps"], "ms_per_frame": b["total_ms_per_frame"], "peak_mib": b["peak_mib"]}
 
 
+_PRIVACY: dict[tuple, _Privacy] = {}
+
+
+def compute_row(inputs: TradeoffInputs, s: Setting) -> dict:
+    """One task: utility, privacy and cost of one setting. The privacy judge is loaded once per process."""
+    key = (str(inputs.clip), tuple(map(str, inputs.references)), inputs.fast)
+    if key not in _PRIVACY:
+        _PRIVACY[key] = _Privacy(inputs)
+    return {"setting": s.label, "method": s.method, "params": dict(s.params),
+            "utility": _utility(inputs, inputs.config(s, "utility")),
+            "privacy": _PRIVACY[key](inputs.config(s, "privacy")),
+            "cost": _cost(inputs, s)}
+
+
 def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
-                 progress: Callable[[str, bool], None] | None = None, recost: bool = False) -> list[dict]:
+                 progress: Callable[[str, bool], None] | None = None, recost: bool = False,
+                 executor=None) -> list[dict]:
     """Compute (or read from the cache) one row per setting; write tradeoff.csv/.md/.png/.json in `outdir`.
-    `progress(label, cached)` is called after each setting. `recost` measures the cost columns of cached rows again
-    (timings depend on what else the machine was doing)."""
+
+    Settings not in the cache are computed as one task each of `executor` (default: in this process), and cached as
+    each finishes. `progress(label, cached)` is called after each setting. `recost` measures the cost columns of
+    cached rows again (timings depend on what else the machine was doing: tasks running side by side slow each
+    other's cost columns too). A failed setting is named in the error raised after the outputs of the others are
+    written."""
+    from privad.executor import LocalExecutor, failures_line
+
     outdir = Path(outdir)
     cache = outdir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    privacy: _Privacy | None = None
-    rows = []
+    rows: dict[str, dict] = {}
+    todo: dict[str, tuple] = {}
     for s in chosen:
         path = cache / f"{inputs.key(s)}.json"
-        cached = path.is_file()
-        if cached:
-            row = json.loads(path.read_text())
-            if recost:
-                row["cost"] = _cost(inputs, s)
-                _save(path, row)
-        else:
-            if privacy is None:
-                privacy = _Privacy(inputs)
-            row = {"setting": s.label, "method": s.method, "params": dict(s.params),
-                   "utility": _utility(inputs, inputs.config(s, "utility")),
-                   "privacy": privacy(inputs.config(s, "privacy")),
-                   "cost": _cost(inputs, s)}
+        if not path.is_file():
+            todo[s.label] = (inputs, s)
+            continue
+        row = json.loads(path.read_text())
+        if recost:
+            row["cost"] = _cost(inputs, s)
             _save(path, row)
-        row["f_lambda"] = {str(lam): _f(row, lam) for lam in LAMBDAS}
-        rows.append(row)
+        rows[s.label] = row
         if progress:
-            progress(s.label, cached)
-    write_outputs(rows, outdir)
-    return rows
+            progress(s.label, True)
+    by_label = {s.label: s for s in chosen}
+
+    def done(outcome) -> None:
+        if outcome.ok:
+            rows[outcome.key] = outcome.value
+            _save(cache / f"{inputs.key(by_label[outcome.key])}.json", outcome.value)
+        if progress:
+            progress(outcome.key, False)
+
+    failed = failures_line((executor or LocalExecutor()).run(compute_row, todo, done))
+    ordered = [rows[s.label] for s in chosen if s.label in rows]
+    for row in ordered:
+        row["f_lambda"] = {str(lam): _f(row, lam) for lam in LAMBDAS}
+    if ordered:
+        write_outputs(ordered, outdir)
+    if failed:
+        raise PrivadError(f"trade-off: {failed}")
+    return ordered
 
 
 def _save(path: Path, row: dict) -> None:

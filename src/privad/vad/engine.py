@@ -110,10 +110,17 @@ def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs:
 
 def evaluate(dataset: Dataset, model: str = "attribute", anonymize: AnonymizeConfig | None = None,
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
-             progress=None, on_epoch=None) -> EvaluationResult:
-    """Fit on the dataset's training split, score its test split, compute every frame and region metric."""
+             progress=None, on_epoch=None, executor=None, workdir: Path | None = None) -> EvaluationResult:
+    """Fit on the dataset's training split, score its test split, compute every frame and region metric.
+    With an `executor` (or a `workdir`), each test video is scored as one task (see `privad.vad.batch`)."""
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
+    if executor is not None or workdir is not None:
+        from privad.executor import LocalExecutor
+        from privad.vad.batch import evaluate_tasks
+
+        return evaluate_tasks(dataset, executor or LocalExecutor(), model, anonymize, config, train, test, workdir,
+                              progress, on_epoch)
     start = time.perf_counter()
     m = _fit(model, config, _videos([v.source for v in train], anonymize, progress), on_epoch)
     fit_seconds = time.perf_counter() - start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import time
@@ -145,3 +146,62 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
                                   "threshold": round(threshold, 3), "events": len(events)})
     (outdir / "summary.json").write_text(json.dumps(summary.__dict__, indent=2))
     return summary
+
+
+@dataclass
+class BatchSummary:
+    """`run_many`: per video 'done', 'skipped' (finished by an earlier run) or the error that stopped it."""
+
+    output: str
+    status: dict[str, str]
+    seconds: float
+    executor: str
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return {k: v for k, v in self.status.items() if v not in ("done", "skipped")}
+
+    def line(self) -> str:
+        done = sum(v == "done" for v in self.status.values())
+        skipped = sum(v == "skipped" for v in self.status.values())
+        text = (f"{len(self.status)} videos: {done} done, {skipped} already done, {len(self.failed)} failed, "
+                f"{self.seconds:.1f} s ({self.executor}) → {self.output}/NAME/report.html")
+        return text + "".join(f"\n  {k}: {v}" for k, v in self.failed.items())
+
+
+def run_many(inputs: list[str], outdir: str | Path, executor=None, on_done=None, **job) -> BatchSummary:
+    """`run_job` for every input into OUTDIR/NAME/ as one task each (see `privad.executor`). A video whose
+    summary.json exists is skipped (a rerun resumes); a failed video is reported and the others go on.
+    OUTDIR/runs.json records each video's status."""
+    from privad.executor import LocalExecutor
+    from privad.io.corpus import video_name
+
+    start = time.perf_counter()
+    executor = executor or LocalExecutor()
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise PrivadError(f"output {outdir} exists and is not a folder")
+    outdir.mkdir(parents=True, exist_ok=True)
+    status: dict[str, str] = {}
+    todo: dict[str, tuple] = {}
+    for item in inputs:
+        name = video_name(item)
+        if (outdir / name / "summary.json").is_file():
+            status[name] = "skipped"
+        else:
+            todo[name] = (item, outdir / name)
+
+    def done(outcome) -> None:
+        status[outcome.key] = "done" if outcome.ok else outcome.error
+        if on_done:
+            on_done(outcome)
+
+    executor.run(functools.partial(_run_one, job=job), todo, done)
+    summary = BatchSummary(str(outdir), {video_name(i): status[video_name(i)] for i in inputs},
+                           time.perf_counter() - start, executor.name)
+    (outdir / "runs.json").write_text(json.dumps(summary.__dict__, indent=2))
+    return summary
+
+
+def _run_one(input: str, outdir: Path, job: dict) -> JobSummary:
+    return run_job(input, outdir, **job)
