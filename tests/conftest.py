@@ -44,3 +44,15 @@ def clip_frames(face_clip) -> list[np.ndarray]:
 def ped2_frames(ped2) -> list[np.ndarray]:
     """Ped2 test video 04 (a cart and cyclists among walkers)."""
     return [f.image for f in open_source(ped2 / "testing" / "frames" / "04")]
+
+
+@pytest.fixture(scope="session")
+def ped2_model(ped2, tmp_path_factory) -> Path:
+    """The attribute model fitted on two Ped2 training videos under adaptive_blur on moving objects."""
+    from privad.config import AnonymizeConfig
+    from privad.vad.engine import fit
+
+    path = tmp_path_factory.mktemp("model") / "model.pkl"
+    train = sorted((ped2 / "training" / "frames").iterdir())[:2]
+    fit(train, anonymize=AnonymizeConfig(method="adaptive_blur", targets=["motion"]), output=path)
+    return path

@@ -70,26 +70,15 @@ def ray_executor():
     runner.close()
 
 
-@pytest.fixture(scope="module")
-def fitted(ped2, tmp_path_factory) -> Path:
-    from privad.config import AnonymizeConfig
-    from privad.vad.engine import fit
-
-    path = tmp_path_factory.mktemp("model") / "model.pkl"
-    train = sorted((ped2 / "training" / "frames").iterdir())[:2]
-    fit(train, anonymize=AnonymizeConfig(method="adaptive_blur", targets=["motion"]), output=path)
-    return path
-
-
 def _scores(folder: Path) -> np.ndarray:
     return np.loadtxt(folder / "scores.csv", delimiter=",", skiprows=1)
 
 
-def test_ray_run_equals_local_and_resumes(clips, fitted, ray_executor, tmp_path):
+def test_ray_run_equals_local_and_resumes(clips, ped2_model, ray_executor, tmp_path):
     videos = expand_inputs([str(clips)])
     assert [Path(v).name for v in videos] == ["01", "02", "03", "04"]
-    local = run_many(videos, tmp_path / "local", LocalExecutor(), model_path=fitted)
-    remote = run_many(videos, tmp_path / "ray", ray_executor, model_path=fitted)
+    local = run_many(videos, tmp_path / "local", LocalExecutor(), model_path=ped2_model)
+    remote = run_many(videos, tmp_path / "ray", ray_executor, model_path=ped2_model)
     assert set(local.status.values()) == set(remote.status.values()) == {"done"}
     for name in ("01", "02", "03", "04"):
         a, b = _scores(tmp_path / "local" / name), _scores(tmp_path / "ray" / name)
@@ -97,15 +86,15 @@ def test_ray_run_equals_local_and_resumes(clips, fitted, ray_executor, tmp_path)
         np.testing.assert_allclose(a, b, atol=1e-6)
         assert (tmp_path / "ray" / name / "anonymized.mp4").is_file()
     shutil.rmtree(tmp_path / "ray" / "03")
-    again = run_many(videos, tmp_path / "ray", ray_executor, model_path=fitted)
+    again = run_many(videos, tmp_path / "ray", ray_executor, model_path=ped2_model)
     assert again.status == {"01": "skipped", "02": "skipped", "03": "done", "04": "skipped"}
 
 
-def test_ray_failed_video_is_reported_and_the_others_finish(clips, fitted, ray_executor, tmp_path):
+def test_ray_failed_video_is_reported_and_the_others_finish(clips, ped2_model, ray_executor, tmp_path):
     broken = tmp_path / "05.mp4"
     broken.write_bytes(b"not a video")
     videos = [str(clips / "01"), str(broken), str(clips / "02")]
-    summary = run_many(videos, tmp_path / "out", ray_executor, model_path=fitted)
+    summary = run_many(videos, tmp_path / "out", ray_executor, model_path=ped2_model)
     assert summary.status["01"] == summary.status["02"] == "done"
     assert "05" in summary.failed and summary.failed["05"]
     assert (tmp_path / "out" / "runs.json").is_file()

@@ -442,6 +442,47 @@ def bench(
 
 
 @app.command()
+def serve(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Sources to start with: video files (looped), frame folders, webcam index, stream URL.")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind. Beyond loopback a bearer token is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    token: Annotated[Optional[str], typer.Option(envvar="PRIVAD_TOKEN", help="Bearer token for the API and page (made and printed when binding beyond loopback without one).")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the SQLite event store.")] = Path("privad-serve"),
+    db: Annotated[Optional[str], typer.Option(help="Database URL instead of SQLite, e.g. postgresql+psycopg://user:pw@host/db.")] = None,
+    allow_dir: Annotated[Optional[list[Path]], typer.Option(help="Folder whose files may be added through the API (repeatable).")] = None,
+    allow_streams: Annotated[bool, typer.Option(help="Allow stream URLs to be added through the API.")] = False,
+    allow_devices: Annotated[bool, typer.Option(help="Allow webcams to be added through the API.")] = False,
+    method: Annotated[str, typer.Option("--method", "-m", help="Anonymization shown (see 'privad methods').")] = "adaptive_blur",
+    targets: Annotated[str, typer.Option(help="Comma list: faces,motion,people,yolo.")] = "faces",
+    weights: WeightsOpt = None,
+    templates: TemplatesOpt = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model file from 'privad fit' (default: calibrate).")] = None,
+    calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (as shown) as normal.")] = 10.0,
+    loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
+) -> None:
+    """Live service: anonymized view, anomaly score timeline and events (page at /, API at /api, /openapi.json)."""
+    from privad.serve import ServeSettings
+    from privad.serve import serve as run_server
+
+    if model is not None:
+        from privad.vad.base import load_model
+
+        load_model(model)  # a clear error before anything starts
+    settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,
+                             allow_dirs=list(allow_dir or []), allow_streams=allow_streams, allow_devices=allow_devices,
+                             anonymize=_anon_config(method, targets, weights, templates), model=model,
+                             calibrate_seconds=calibrate, loop=loop)
+    if not settings.loopback and not token:
+        import secrets
+
+        settings.token = secrets.token_urlsafe(24)
+        err.print(f"token (needed for the page and API): {settings.token}", markup=False)
+    shown = f"http://{host if ':' not in host else f'[{host}]'}:{port}/" + (f"?token={settings.token}" if settings.token else "")
+    err.print(f"privad serve: {shown}  (Ctrl-C stops)", markup=False)
+    run_server(settings, list(sources or []))
+
+
+@app.command()
 def methods() -> None:
     """List the anonymization methods."""
     from privad.anonymize import METHODS

@@ -1,0 +1,316 @@
+"""One live source: read → anonymize → publish JPEG → score in windows → events, in three threads.
+
+Only anonymized frames are ever published or stored. The reader drops frames (counted) when the anonymizer is
+behind a live source, so memory stays flat; the anonymizer waits for the scorer, so the reader's queue is the only
+place frames pile up, and it is bounded.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from privad.config import AnonymizeConfig
+from privad.errors import PrivadError
+from privad.io.sources import open_source
+from privad.pipeline import Anonymizer
+from privad.report.html import thumbnail
+from privad.vad.events import Event, OnlineEvents
+
+log = logging.getLogger("privad")
+
+
+@dataclass
+class SourceSpec:
+    """What to run: a source, how to anonymize what is shown, and the model (file, or calibration seconds)."""
+
+    uri: str
+    name: str
+    anonymize: AnonymizeConfig
+    model: Path | None = None
+    calibrate_seconds: float = 10.0
+    loop: bool = True  # a video file starts again at its end
+    realtime: bool = True  # a file is read at its frame rate (False: as fast as it is processed, nothing dropped)
+    queue_frames: int = 8  # frames waiting for the anonymizer before new ones are dropped
+    window_seconds: float = 2.0  # frames scored together (plus the previous window as context)
+    jpeg_quality: int = 80
+
+
+@dataclass
+class Published:
+    """The newest anonymized frame: its JPEG, frame number, and when it was read and published (time.time())."""
+
+    index: int
+    jpeg: bytes
+    t_in: float
+    t_out: float
+
+
+@dataclass
+class Metrics:
+    frames_in: int = 0
+    frames_shown: int = 0
+    dropped: int = 0
+    incidents: int = 0
+    source_errors: int = 0
+    frames_scored: int = 0
+    events: int = 0
+    latency_ms: collections.deque = field(default_factory=lambda: collections.deque(maxlen=100))
+    shown_times: collections.deque = field(default_factory=lambda: collections.deque(maxlen=100))
+
+    def summary(self) -> dict:
+        times = list(self.shown_times)
+        fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+        lat = sorted(self.latency_ms)
+        return {"fps": round(fps, 2), "frames_in": self.frames_in, "frames_shown": self.frames_shown,
+                "dropped_frames": self.dropped, "fail_closed_incidents": self.incidents,
+                "source_errors": self.source_errors, "frames_scored": self.frames_scored, "events": self.events,
+                "latency_ms_median": round(lat[len(lat) // 2], 1) if lat else None}
+
+
+class LiveSource:
+    """A running source. `on_event(source, event, thumbnail_jpeg)` stores an event when it closes."""
+
+    def __init__(self, spec: SourceSpec, on_event, history: int = 3000):
+        self.spec = spec
+        self.on_event = on_event
+        self.metrics = Metrics()
+        self.status = "starting"
+        self.error: str | None = None
+        self.fps = 25.0
+        self.threshold: float | None = None
+        self.latest: Published | None = None
+        self.scores: collections.deque = collections.deque(maxlen=history)  # (frame, score)
+        self._new_frame = threading.Condition()
+        self._frames: queue.Queue = queue.Queue(maxsize=spec.queue_frames)
+        self._windows: queue.Queue = queue.Queue(maxsize=2)
+        self._jpegs: collections.OrderedDict[int, bytes] = collections.OrderedDict()
+        self._jpeg_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._guard, args=(f,), name=f"privad-{spec.name}-{f.__name__}",
+                                          daemon=True) for f in (self._read, self._show, self._score)]
+        self._anonymizer: Anonymizer | None = None
+
+    def start(self) -> LiveSource:
+        probe = open_source(self.spec.uri)  # a bad source fails here, as a user error
+        try:
+            self.fps = float(probe.info.fps) or 25.0
+            self._shape = (probe.info.height, probe.info.width)
+            self._file = probe.info.kind in ("video", "frames", "image")
+            self._anonymizer = Anonymizer(self.spec.anonymize, fps=self.fps)
+            # Background models learn from frames read ahead, so the first frames shown already hide what moves in
+            # them (a file is then read again from its start, as `privad anonymize` replays them).
+            self._ahead = list(itertools.islice((f.image for f in probe if f.image is not None),
+                                                self._anonymizer.warmup))
+            self._anonymizer.prime(self._ahead)
+        finally:
+            probe.close()
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._new_frame:
+            self._new_frame.notify_all()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def wait_frame(self, after: int, timeout: float = 5.0) -> Published | None:
+        """The newest published frame with index > `after` (None on timeout or stop)."""
+        deadline = time.monotonic() + timeout
+        with self._new_frame:
+            while not self._stop.is_set():
+                if self.latest is not None and self.latest.index > after:
+                    return self.latest
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._new_frame.wait(left):
+                    return None
+        return None
+
+    def info(self) -> dict:
+        return {"name": self.spec.name, "uri": self.spec.uri, "status": self.status, "error": self.error,
+                "fps": self.fps, "threshold": self.threshold, "method": self.spec.anonymize.method,
+                "targets": list(self.spec.anonymize.targets),
+                "model": str(self.spec.model) if self.spec.model else f"calibrated on {self.spec.calibrate_seconds} s",
+                "metrics": self.metrics.summary()}
+
+    # -- threads ---------------------------------------------------------------------------------------------------
+    def _guard(self, fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 — a dead thread stops the source; its reason is shown
+            log.warning("source %s: %s stopped: %s", self.spec.name, fn.__name__, exc)
+            self.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            self.status = "failed"
+            self._stop.set()
+
+    def _read(self) -> None:
+        index, backoff = 0, 0.5
+        while not self._stop.is_set():
+            try:
+                source = open_source(self.spec.uri)
+            except PrivadError as exc:
+                self.metrics.source_errors += 1
+                self.error = str(exc)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff, start, first = 0.5, time.monotonic(), index
+            try:
+                for frame in source:
+                    if self._stop.is_set():
+                        return
+                    if self._file and self.spec.realtime:  # pace a file at its frame rate
+                        delay = start + (index - first) / self.fps - time.monotonic()
+                        if delay > 0:
+                            time.sleep(delay)
+                    self.metrics.frames_in += 1
+                    item = (index, frame.image, frame.error, time.time())
+                    index += 1
+                    if self.spec.realtime:
+                        try:
+                            self._frames.put_nowait(item)
+                        except queue.Full:
+                            self.metrics.dropped += 1
+                    else:
+                        while not self._stop.is_set():
+                            try:
+                                self._frames.put(item, timeout=0.2)
+                                break
+                            except queue.Full:
+                                continue
+            finally:
+                source.close()
+            if not (self._file and self.spec.loop):
+                break
+        self._frames.put(None)
+
+    def _show(self) -> None:
+        anon, q = self._anonymizer, self.spec.jpeg_quality
+        while not self._stop.is_set():
+            try:
+                item = self._frames.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is None:
+                self._put_window(None)
+                return
+            index, image, error, t_in = item
+            result = anon.process(image, decode_error=error, shape=self._shape)
+            if result.incident is not None:
+                self.metrics.incidents += 1
+            if result.image is None:  # --on-error drop
+                continue
+            self.status = "running"
+            jpeg = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, q])[1].tobytes()
+            now = time.time()
+            with self._jpeg_lock:
+                self._jpegs[index] = jpeg
+                while len(self._jpegs) > 4 * self._window_frames():
+                    self._jpegs.popitem(last=False)
+            with self._new_frame:
+                self.latest = Published(index, jpeg, t_in, now)
+                self._new_frame.notify_all()
+            m = self.metrics
+            m.frames_shown += 1
+            m.latency_ms.append(1000 * (now - t_in))
+            m.shown_times.append(now)
+            self._put_window((index, result.image))
+
+    def _window_frames(self) -> int:
+        return max(10, round(self.spec.window_seconds * self.fps))
+
+    def _put_window(self, item) -> None:
+        """Hand a shown frame to the scorer, waiting while it is busy (the reader's queue then drops)."""
+        while not self._stop.is_set():
+            try:
+                self._windows.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _score(self) -> None:
+        from privad.vad.base import build_model, load_model
+
+        model, view = load_model(self.spec.model) if self.spec.model else (None, None)
+        if model is not None:
+            self.threshold = float(model.state["threshold"])
+        see = Anonymizer(view, fps=self.fps) if view is not None and view != self.spec.anonymize else None
+        if see is not None:
+            see.prime(self._ahead[: see.warmup])
+        self._ahead = []
+        n = self._window_frames()
+        calibrate = [] if model is None else None
+        need = max(n + 1, round(self.spec.calibrate_seconds * self.fps))
+        context: list[np.ndarray] = []
+        batch: list[tuple[int, np.ndarray]] = []
+        events: OnlineEvents | None = None
+        peak: tuple | None = None  # (frame, its JPEG, its regions) of the open event's peak
+        while True:
+            try:
+                item = self._windows.get(timeout=0.2)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return
+                continue
+            if item is not None:
+                index, image = item
+                batch.append((index, see.process(image).image if see is not None else image))
+                if calibrate is not None:
+                    self.status = "calibrating"
+                    calibrate.append(batch.pop()[1])
+                    if len(calibrate) >= need:
+                        model = build_model("attribute").fit([calibrate])
+                        self.threshold = float(model.state["threshold"])
+                        context, calibrate = calibrate[-n:], None
+                    continue
+                if len(batch) < (n if context else 2 * n):  # the first call: two windows, as later calls see
+                    continue
+            if batch and model is not None:
+                events = events or OnlineEvents(self.threshold, self.fps)
+                frames = [im for _, im in batch]
+                k = len(context)
+                result = model.score(context + frames, self.spec.name)
+                regions: dict[int, list[tuple]] = {}
+                for p, *rest in result.regions:
+                    if p >= k:
+                        regions.setdefault(batch[p - k][0], []).append((batch[p - k][0], *rest))
+                for (index, _), s in zip(batch, result.frames[k:]):
+                    self.scores.append((index, float(s)))
+                    self.metrics.frames_scored += 1
+                    self._emit(events.push(index, float(s)), peak)
+                    if events.peak is not None and events.peak[0] != (peak[0] if peak else None):
+                        with self._jpeg_lock:
+                            peak = (events.peak[0], self._jpegs.get(events.peak[0]), regions.get(events.peak[0], []))
+                context, batch = frames[-n:], []
+            if item is None:
+                if events is not None:
+                    self._emit(events.flush(), peak)
+                self.status = "ended"
+                return
+
+    def _emit(self, event: Event | None, peak: tuple | None) -> None:
+        """Store a closed event, with a thumbnail of its (anonymized) peak frame and the regions scored there."""
+        if event is None:
+            return
+        thumb = None
+        if peak is not None and peak[0] == event.peak and peak[1] is not None:
+            image = cv2.imdecode(np.frombuffer(peak[1], np.uint8), cv2.IMREAD_COLOR)
+            thumb = thumbnail(image, peak[2])
+        self.metrics.events += 1
+        self.on_event(self.spec.name, event, thumb)

@@ -1,0 +1,117 @@
+"""The service behind `privad serve`: its settings, the running sources, the event store."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from privad.config import AnonymizeConfig
+from privad.errors import PrivadError
+from privad.io.corpus import video_name
+from privad.io.sources import STREAM_SCHEMES
+from privad.serve.live import LiveSource, SourceSpec
+from privad.serve.store import EventStore, database_url
+from privad.vad.events import Event
+
+log = logging.getLogger("privad")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Forbidden(PrivadError):
+    """A source the API may not open."""
+
+
+@dataclass
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None
+    data_dir: Path = Path("privad-serve")
+    db: str | None = None
+    allow_dirs: list[Path] = field(default_factory=list)  # files under these may be added through the API
+    allow_streams: bool = False  # rtsp/http(s) URLs through the API
+    allow_devices: bool = False  # webcam indices through the API
+    anonymize: AnonymizeConfig = field(default_factory=lambda: AnonymizeConfig(method="adaptive_blur",
+                                                                               targets=["faces"]))
+    model: Path | None = None
+    calibrate_seconds: float = 10.0
+    realtime: bool = True
+    loop: bool = True
+    max_sources: int = 8
+    max_body_bytes: int = 16_384
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+
+class Service:
+    """Sources by name and the event store; thread-safe."""
+
+    def __init__(self, settings: ServeSettings):
+        self.settings = settings
+        self.store = EventStore(database_url(settings.db, Path(settings.data_dir)))
+        self.sources: dict[str, LiveSource] = {}
+        self._lock = threading.Lock()
+
+    def check_allowed(self, uri: str) -> None:
+        """Refuse what the API may not open: files outside the allowed folders, streams and devices unless allowed."""
+        s = self.settings
+        if uri.isdigit():
+            if not s.allow_devices:
+                raise Forbidden("devices may not be added through the API (start with --allow-devices)")
+            return
+        if uri.lower().startswith(STREAM_SCHEMES) or "://" in uri:
+            if not s.allow_streams:
+                raise Forbidden("stream URLs may not be added through the API (start with --allow-streams)")
+            return
+        path = Path(uri).resolve()
+        for folder in s.allow_dirs:
+            if path.is_relative_to(Path(folder).resolve()):
+                return
+        raise Forbidden("files may only be added from an allowed folder (--allow-dir)" if s.allow_dirs
+                        else "no folder is allowed for new files (start with --allow-dir DIR)")
+
+    def add(self, uri: str, name: str | None = None, trusted: bool = False) -> LiveSource:
+        """Start a source. `trusted` (given at start on the command line) skips the allow-list."""
+        if not trusted:
+            self.check_allowed(uri)
+        name = name or video_name(uri)
+        if not NAME.match(name):
+            raise PrivadError(f"source name '{name}': use letters, digits, '.', '_' or '-' (at most 64)")
+        s = self.settings
+        with self._lock:
+            if name in self.sources:
+                raise PrivadError(f"a source named '{name}' exists")
+            if len(self.sources) >= s.max_sources:
+                raise PrivadError(f"at most {s.max_sources} sources")
+            spec = SourceSpec(uri, name, s.anonymize, s.model, s.calibrate_seconds, loop=s.loop, realtime=s.realtime)
+            live = LiveSource(spec, self._store_event).start()
+            self.sources[name] = live
+        return live
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            live = self.sources.pop(name)
+        live.stop()
+
+    def get(self, name: str) -> LiveSource | None:
+        return self.sources.get(name)
+
+    def _store_event(self, source: str, event: Event, thumbnail: bytes | None) -> None:
+        live = self.sources.get(source)
+        threshold = live.threshold if live is not None and live.threshold is not None else float("nan")
+        try:
+            self.store.add(source, event, threshold, thumbnail)
+        except Exception as exc:  # noqa: BLE001 — the stream goes on; the loss is logged
+            log.warning("source %s: event not stored: %s", source, exc)
+
+    def close(self) -> None:
+        with self._lock:
+            sources, self.sources = list(self.sources.values()), {}
+        for live in sources:
+            live.stop()
+        self.store.close()

@@ -1,0 +1,250 @@
+"""`privad serve` on a loopback port with a real Ped2 clip: events after the anomaly, MJPEG frames equal to the
+anonymized output, the token, the allow-list, request limits, restart, back-pressure, and (marked) the page in
+headless Chromium."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="serve is an extra: pip install 'privad[serve]'")
+httpx = pytest.importorskip("httpx")
+
+from privad.config import AnonymizeConfig  # noqa: E402
+from privad.io.sources import read_all  # noqa: E402
+from privad.serve import BackgroundServer, ServeSettings  # noqa: E402
+from privad.serve.live import LiveSource, SourceSpec  # noqa: E402
+from privad.serve.store import EventStore, database_url  # noqa: E402
+from privad.vad.engine import AnonymizedView  # noqa: E402
+from privad.vad.events import OnlineEvents, find_events  # noqa: E402
+
+SHOWN = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
+
+
+def test_online_events_equal_find_events_on_random_scores():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 120))
+        scores = rng.random(n) * (rng.random(n) < rng.random()) * 3
+        gap, shortest = int(rng.integers(0, 6)), int(rng.integers(1, 6))
+        online = OnlineEvents(1.0, 25.0, min_frames=shortest, merge_gap=gap)
+        found = [e for i, s in enumerate(scores) if (e := online.push(i, float(s)))]
+        if (last := online.flush()) is not None:
+            found.append(last)
+        assert found == find_events(scores, 1.0, 25.0, min_frames=shortest, merge_gap=gap)
+
+
+def _parts(url: str, headers: dict, count: int) -> list[tuple[int, bytes]]:
+    """The first `count` parts of an MJPEG stream: (X-Frame-Index, JPEG)."""
+    out, buf = [], b""
+    with httpx.stream("GET", url, headers=headers, timeout=30) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("multipart/x-mixed-replace")
+        for chunk in r.iter_bytes():
+            buf += chunk
+            while b"\r\n\r\n" in buf:
+                head, _, rest = buf.partition(b"\r\n\r\n")
+                fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
+                size = int(fields["Content-Length"])
+                if len(rest) < size + 2:
+                    break
+                out.append((int(fields["X-Frame-Index"]), rest[:size]))
+                buf = rest[size + 2:]
+                if len(out) == count:
+                    return out
+    return out
+
+
+@pytest.fixture(scope="module")
+def ped2_clip(ped2) -> Path:
+    return ped2 / "testing" / "frames" / "02"  # a cyclist from frame 94 on
+
+
+@pytest.fixture(scope="module")
+def finished(ped2_clip, ped2_model, tmp_path_factory):
+    """One pass over Ped2 test video 02 (nothing dropped), MJPEG parts collected while it runs."""
+    data = tmp_path_factory.mktemp("serve")
+    settings = ServeSettings(data_dir=data, anonymize=SHOWN, model=ped2_model, realtime=False, loop=False,
+                             token="s3cret")
+    server = BackgroundServer(settings, [str(ped2_clip)])
+    auth = {"Authorization": "Bearer s3cret"}
+    with server as url:
+        parts = _parts(f"{url}/api/sources/02/stream.mjpg", auth, 5)
+        live = server.service.get("02")
+        deadline = time.monotonic() + 120
+        while live.status != "ended" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert live.status == "ended", live.info()
+        result = {"events": httpx.get(f"{url}/api/events", headers=auth).json(),
+                  "metrics": httpx.get(f"{url}/api/metrics", headers=auth).json(),
+                  "thumb": None}
+        first = result["events"]["events"][-1] if result["events"]["events"] else None
+        if first:
+            result["thumb"] = httpx.get(f"{url}/api/events/{first['id']}/thumbnail.jpg", headers=auth)
+            result["one"] = httpx.get(f"{url}/api/events/{first['id']}", headers=auth).json()
+            result["paged"] = httpx.get(f"{url}/api/events?limit=1&offset=0", headers=auth).json()
+            result["future"] = httpx.get(f"{url}/api/events?since={time.time() + 3600}", headers=auth).json()
+        result["openapi"] = httpx.get(f"{url}/openapi.json").json()
+    return {"parts": parts, "data": data, **result}
+
+
+def test_events_come_after_the_anomaly(finished, ped2):
+    from privad.data import load_dataset
+
+    labels = next(v for v in load_dataset("ucsd_ped2", ped2).test if v.name == "02").labels
+    events = finished["events"]["events"]
+    assert finished["events"]["total"] == len(events) >= 1
+    abnormal = [int(labels[e["start_frame"]: e["end_frame"] + 1].mean() > 0.5) for e in events]
+    assert sum(abnormal) >= 1 and sum(abnormal) >= len(events) / 2  # most events lie in the labelled anomaly
+    assert finished["metrics"]["sources"]["02"]["frames_shown"] == labels.size  # nothing dropped, frames in = out
+    assert finished["metrics"]["dropped_frames"] == 0
+
+
+def test_event_detail_thumbnail_paging_and_schema(finished):
+    thumb = finished["thumb"]
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert cv2.imdecode(np.frombuffer(thumb.content, np.uint8), cv2.IMREAD_COLOR) is not None
+    assert finished["one"]["peak_score"] > finished["one"]["threshold"]
+    assert len(finished["paged"]["events"]) == 1 and finished["paged"]["total"] == finished["events"]["total"]
+    assert finished["future"]["total"] == 0
+    paths = finished["openapi"]["paths"]
+    assert {"/api/sources", "/api/events", "/api/events/{event_id}/thumbnail.jpg", "/api/metrics"} <= set(paths)
+
+
+def test_mjpeg_frames_are_the_anonymized_output(finished, ped2_clip):
+    parts = finished["parts"]
+    assert len(parts) == 5
+    frames = read_all(ped2_clip)[0]
+    wanted = {i for i, _ in parts}
+    shown = AnonymizedView(SHOWN)(frames)  # as `privad anonymize` would write them (background primed ahead)
+    expected = {i: shown[i] for i in wanted}
+    for index, jpeg in parts:
+        got = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert got.shape == frames[index].shape
+        assert cv2.PSNR(got, expected[index]) > 32  # JPEG loss only
+        assert cv2.PSNR(expected[index], frames[index]) < cv2.PSNR(got, expected[index])
+
+
+def test_events_survive_a_restart(finished):
+    store = EventStore(database_url(None, finished["data"]))
+    total, rows = store.list()
+    store.close()
+    assert total == finished["events"]["total"] and [r["id"] for r in rows] == [
+        e["id"] for e in finished["events"]["events"]]
+    with BackgroundServer(ServeSettings(data_dir=finished["data"]), []) as url:
+        again = httpx.get(f"{url}/api/events").json()
+    assert again["total"] == total
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    allowed = tmp_path_factory.mktemp("allowed")
+    with BackgroundServer(ServeSettings(data_dir=tmp_path_factory.mktemp("guarded"), token="s3cret",
+                                        allow_dirs=[allowed]), []) as url:
+        yield url, allowed
+
+
+def test_token_is_required_when_set(guarded):
+    url, _ = guarded
+    assert httpx.get(f"{url}/api/sources").status_code == 401
+    assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert httpx.get(f"{url}/").status_code == 401
+    assert httpx.get(f"{url}/api/events/1/thumbnail.jpg").status_code == 401
+    assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert httpx.get(f"{url}/?token=s3cret").status_code == 200
+    assert httpx.get(f"{url}/api/health").json()["status"] == "ok"
+
+
+def test_api_sources_are_checked(guarded, face_clip):
+    import shutil
+
+    url, allowed = guarded
+    auth = {"Authorization": "Bearer s3cret"}
+    post = lambda body: httpx.post(f"{url}/api/sources", json=body, headers=auth)  # noqa: E731
+    assert post({"uri": "/etc/passwd"}).status_code == 403
+    assert post({"uri": str(allowed / ".." / "elsewhere.mp4")}).status_code == 403
+    assert post({"uri": "rtsp://camera.local/stream"}).status_code == 403
+    assert post({"uri": "0"}).status_code == 403
+    assert post({"uri": str(allowed / "missing.mp4")}).status_code == 400
+    assert post({"uri": "x" * 5000}).status_code == 422
+    big = httpx.post(f"{url}/api/sources", content=b"{" + b" " * 20000 + b"}", headers={
+        **auth, "Content-Type": "application/json"})
+    assert big.status_code == 413
+    shutil.copy(face_clip, allowed / "clip.mp4")
+    made = post({"uri": str(allowed / "clip.mp4"), "name": "cam-1"})
+    assert made.status_code == 201 and made.json()["name"] == "cam-1"
+    assert post({"uri": str(allowed / "clip.mp4"), "name": "cam-1"}).status_code == 409
+    assert post({"uri": str(allowed / "clip.mp4"), "name": "../x"}).status_code == 400
+    assert httpx.delete(f"{url}/api/sources/cam-1", headers=auth).status_code == 204
+    assert httpx.get(f"{url}/api/sources", headers=auth).json() == []
+
+
+def test_slow_processing_drops_frames_instead_of_queueing(ped2_clip, monkeypatch):
+    stored = []
+    spec = SourceSpec(str(ped2_clip), "slow", SHOWN, calibrate_seconds=2.0, queue_frames=4, loop=False)
+    live = LiveSource(spec, lambda *a: stored.append(a)).start()
+    process = live._anonymizer.process
+
+    def slow(*args, **kwargs):
+        time.sleep(0.08)  # at most 12.5 frames/s against a 25 frames/s source
+        return process(*args, **kwargs)
+
+    monkeypatch.setattr(live._anonymizer, "process", slow)
+    deadline = time.monotonic() + 30
+    peak_queue = 0
+    while live.metrics.frames_in < 150 and time.monotonic() < deadline:
+        peak_queue = max(peak_queue, live._frames.qsize())
+        time.sleep(0.01)
+    live.stop()
+    m = live.metrics
+    assert m.dropped > m.frames_in / 4  # about half must go
+    assert peak_queue <= spec.queue_frames
+    assert m.frames_shown + m.dropped <= m.frames_in <= m.frames_shown + m.dropped + spec.queue_frames + 2
+
+
+def test_failing_anonymizer_never_shows_a_raw_frame(ped2_clip, ped2_frames):
+    spec = SourceSpec(str(ped2_clip), "broken", AnonymizeConfig(method="adaptive_blur", targets=["motion"]),
+                      calibrate_seconds=2.0, realtime=False, loop=False)
+    live = LiveSource(spec, lambda *a: None).start()
+
+    def fail(*_a, **_k):
+        raise RuntimeError("detector down")
+
+    live._anonymizer.regions = fail  # every frame's detection fails: fail closed
+    frame = live.wait_frame(5, timeout=20)
+    live.stop()
+    assert frame is not None and live.metrics.incidents > 0
+    got = cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    raw = read_all(ped2_clip)[0][frame.index]
+    assert cv2.PSNR(got, raw) < 25  # a flattened frame, not the input
+
+
+@pytest.mark.browser
+def test_page_shows_chart_and_an_event_in_chromium(ped2_clip, ped2_model, tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    settings = ServeSettings(data_dir=tmp_path, anonymize=SHOWN, model=ped2_model, token="s3cret")
+    with BackgroundServer(settings, [str(ped2_clip)]) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/?token=s3cret")
+            page.wait_for_selector("img.live[data-frame]", timeout=30_000)
+            page.wait_for_function("Number(document.querySelector('canvas.chart')?.dataset.points) > 10",
+                                   timeout=30_000)
+            page.wait_for_selector("#events .event", timeout=60_000)
+            page.click("#events .event")
+            page.wait_for_selector("#detail:not([hidden]) #detail-image[src*='thumbnail']", timeout=10_000)
+            latencies = page.evaluate("window.privad.latencies")
+            page.screenshot(path=str(tmp_path / "page.png"))
+        finally:
+            browser.close()
+    assert latencies and min(latencies) >= 0
