@@ -134,3 +134,39 @@ def test_ray_evaluate_equals_local_and_resumes(ped2, ray_executor, tmp_path):
     assert remote.rbdc == pytest.approx(local.rbdc, abs=1e-9)
     again = evaluate(data, max_train=2, max_test=3, executor=ray_executor, workdir=tmp_path)
     assert again.extra["resumed_videos"] == 3 and again.micro_auc == remote.micro_auc
+
+
+def _cli(monkeypatch, capsys, *args):
+    import sys
+
+    from privad.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["privad", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_cli_run_on_a_corpus_with_ray_reports_the_failed_video(monkeypatch, capsys, clips, ped2_model, tmp_path):
+    listing = tmp_path / "videos.txt"
+    listing.write_text(f"{clips / '01'}\n# a comment\n{clips / '02'}\nmissing_video.mp4\n")
+    code, out, err = _cli(monkeypatch, capsys, "run", listing, "-o", tmp_path / "out", "-m", ped2_model,
+                          "--executor", "ray", "--workers", "2")
+    assert code == 2
+    assert "3 videos: 2 done, 0 already done, 1 failed" in out and "missing_video: input not found" in out
+    assert err.strip().splitlines() == [f"error: 1 of 3 videos failed (see {tmp_path / 'out'}/runs.json)"]
+    assert (tmp_path / "out" / "01" / "report.html").is_file() and not (tmp_path / "out" / "missing_video").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "X", "-o", "o", "--calibrate", "2", "--executor", "spark"], "unknown executor 'spark'"),
+    (["run", "X", "-o", "o", "--calibrate", "2", "--address", "ray://h:1"], "--address is for --executor ray"),
+    (["evaluate", "--dataset", "ucsd_ped2", "--root", "R", "--model", "mil", "--executor", "ray"],
+     "--executor/--work-dir apply to the one-class models"),
+])
+def test_cli_executor_errors_are_one_line(monkeypatch, capsys, clips, ped2, tmp_path, args, message):
+    args = [str(clips / "01") if a == "X" else str(ped2) if a == "R" else a for a in args]
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _cli(monkeypatch, capsys, *args)
+    assert code == 2 and err.strip().splitlines() == [err.strip()] and message in err, err

@@ -308,7 +308,7 @@ def run_cmd(
 
     job = {"model_path": model, "calibrate_seconds": calibrate, "fps": fps, "chunk_frames": chunk_frames}
     videos = expand_inputs(inputs)
-    if videos == inputs and len(videos) == 1 and executor == "local":
+    if videos == inputs and len(videos) == 1 and executor == "local" and address is None:
         typer.echo(run_job(videos[0], output, **job).line())
         return
     with _executor(executor, address, workers) as runner, _progress(False, unit="videos/s") as bar:
@@ -452,10 +452,11 @@ def serve(
     allow_dir: Annotated[Optional[list[Path]], typer.Option(help="Folder whose files may be added through the API (repeatable).")] = None,
     allow_streams: Annotated[bool, typer.Option(help="Allow stream URLs to be added through the API.")] = False,
     allow_devices: Annotated[bool, typer.Option(help="Allow webcams to be added through the API.")] = False,
-    method: Annotated[str, typer.Option("--method", "-m", help="Anonymization shown (see 'privad methods').")] = "adaptive_blur",
-    targets: Annotated[str, typer.Option(help="Comma list: faces,motion,people,yolo.")] = "faces",
+    method: Annotated[Optional[str], typer.Option("--method", "-m", help="Anonymization shown (default adaptive_blur; see 'privad methods').")] = None,
+    targets: Annotated[Optional[str], typer.Option(help="Comma list: faces,motion,people,yolo (default faces).")] = None,
     weights: WeightsOpt = None,
     templates: TemplatesOpt = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML anonymization settings (as for 'anonymize').")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="A model file from 'privad fit' (default: calibrate).")] = None,
     calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (as shown) as normal.")] = 10.0,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
@@ -470,16 +471,20 @@ def serve(
         load_model(model)  # a clear error before anything starts
     settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,
                              allow_dirs=list(allow_dir or []), allow_streams=allow_streams, allow_devices=allow_devices,
-                             anonymize=_anon_config(method, targets, weights, templates), model=model,
+                             anonymize=_overlay(load_config(config) if config else AnonymizeConfig(method="adaptive_blur", targets=["faces"]),
+                                                method=method, targets=targets,
+                                                **{"learned.weights": weights, "selective.templates": templates}),
+                             model=model,
                              calibrate_seconds=calibrate, loop=loop)
-    if not settings.loopback and not token:
-        import secrets
 
-        settings.token = secrets.token_urlsafe(24)
-        err.print(f"token (needed for the page and API): {settings.token}", markup=False)
-    shown = f"http://{host if ':' not in host else f'[{host}]'}:{port}/" + (f"?token={settings.token}" if settings.token else "")
-    err.print(f"privad serve: {shown}  (Ctrl-C stops)", markup=False)
-    run_server(settings, list(sources or []))
+    def announce(ready) -> None:
+        if ready.token and not token:
+            err.print(f"token (needed for the page and API): {ready.token}", markup=False)
+        where = f"[{host}]" if ":" in host else host
+        err.print(f"privad serve: http://{where}:{port}/" + (f"?token={ready.token}" if ready.token else "")
+                  + "  (Ctrl-C stops)", markup=False)
+
+    run_server(settings, list(sources or []), announce)
 
 
 @app.command()

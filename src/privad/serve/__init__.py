@@ -40,10 +40,12 @@ def _server(service: Service, host: str, port: int):
     return uvicorn.Server(config)
 
 
-def serve(settings: ServeSettings, sources: list[str]) -> None:
-    """Run until interrupted."""
-    settings, service = prepare(settings, sources)
+def serve(settings: ServeSettings, sources: list[str], announce=None) -> None:
+    """Run until interrupted; `announce(settings)` is called once the sources run and the port is free."""
     _check_port(settings.host, settings.port)
+    settings, service = prepare(settings, sources)
+    if announce:
+        announce(settings)
     _server(service, settings.host, settings.port).run()
 
 

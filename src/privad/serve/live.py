@@ -40,9 +40,10 @@ class SourceSpec:
     calibrate_seconds: float = 10.0
     loop: bool = True  # a video file starts again at its end
     realtime: bool = True  # a file is read at its frame rate (False: as fast as it is processed, nothing dropped)
-    queue_frames: int = 8  # frames waiting for the anonymizer before new ones are dropped
+    queue_frames: int = 2  # frames waiting for the anonymizer before new ones are dropped (latency stays low)
     window_seconds: float = 2.0  # frames scored together (plus the previous window as context)
     jpeg_quality: int = 80
+    calibrate_width: int = 320  # a calibrated model works on frames this wide (cheaper; boxes map back)
 
 
 @dataclass
@@ -273,11 +274,11 @@ class LiveSource:
                 batch.append((index, see.process(image).image if see is not None else image))
                 if calibrate is not None:
                     self.status = "calibrating"
-                    calibrate.append(batch.pop()[1])
+                    calibrate.append(self._small(batch.pop()[1]))
                     if len(calibrate) >= need:
                         model = build_model("attribute").fit([calibrate])
                         self.threshold = float(model.state["threshold"])
-                        context, calibrate = calibrate[-n:], None
+                        calibrate = None  # scoring starts afresh (two windows)
                     continue
                 if len(batch) < (n if context else 2 * n):  # the first call: two windows, as later calls see
                     continue
@@ -303,6 +304,14 @@ class LiveSource:
                     self._emit(events.flush(), peak)
                 self.status = "ended"
                 return
+
+    def _small(self, image: np.ndarray) -> np.ndarray:
+        """A frame for calibration, at most `calibrate_width` wide (the model resizes later frames to this size)."""
+        h, w = image.shape[:2]
+        width = self.spec.calibrate_width
+        if w <= width:
+            return image
+        return cv2.resize(image, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
 
     def _emit(self, event: Event | None, peak: tuple | None) -> None:
         """Store a closed event, with a thumbnail of its (anonymized) peak frame and the regions scored there."""
