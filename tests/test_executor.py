@@ -170,3 +170,19 @@ def test_cli_executor_errors_are_one_line(monkeypatch, capsys, clips, ped2, tmp_
     monkeypatch.chdir(tmp_path)
     code, _, err = _cli(monkeypatch, capsys, *args)
     assert code == 2 and err.strip().splitlines() == [err.strip()] and message in err, err
+
+
+def test_ray_feature_extraction_equals_local_and_resumes(clips, ray_executor, tmp_path):
+    from privad.vad.features import FeatureConfig, extract_to_dir
+
+    videos = [str(clips / "01"), str(clips / "02")]
+    config = FeatureConfig(extractor="regions", appearance=False)
+    local = extract_to_dir(videos, tmp_path / "local", config)
+    remote = extract_to_dir(videos, tmp_path / "ray", config, executor=ray_executor)
+    for a, b in zip(local, remote):
+        np.testing.assert_allclose(np.load(a), np.load(b), atol=1e-6)
+    stamp = remote[0].stat().st_mtime_ns
+    extract_to_dir(videos, tmp_path / "ray", config, executor=ray_executor)
+    assert remote[0].stat().st_mtime_ns == stamp  # finished files are kept
+    with pytest.raises(PrivadError, match="other settings"):
+        extract_to_dir(videos, tmp_path / "ray", FeatureConfig(extractor="regions"), executor=ray_executor)

@@ -248,3 +248,23 @@ def test_page_shows_chart_and_an_event_in_chromium(ped2_clip, ped2_model, tmp_pa
         finally:
             browser.close()
     assert latencies and min(latencies) >= 0
+
+
+def test_postgresql_store_when_a_server_is_given():
+    """Runs where PRIVAD_TEST_POSTGRES holds a database URL (e.g. postgresql+psycopg://user:pw@127.0.0.1/db)."""
+    import os
+
+    url = os.environ.get("PRIVAD_TEST_POSTGRES")
+    if not url:
+        pytest.skip("set PRIVAD_TEST_POSTGRES to a PostgreSQL URL to test the PostgreSQL store")
+    from privad.vad.events import Event
+
+    store = EventStore(url)
+    before, _ = store.list(source="pg-test")
+    new = store.add("pg-test", Event(10, 40, 20, 3.5, 0.4, 1.64), 1.0, b"\xff\xd8jpeg")
+    total, rows = store.list(source="pg-test", limit=1)
+    assert total == before + 1 and rows[0]["id"] == new and store.thumbnail(new) == b"\xff\xd8jpeg"
+    store.close()
+    again = EventStore(url)  # a new connection (a restart) sees the same rows
+    assert again.get(new)["peak_frame"] == 20
+    again.close()

@@ -8,6 +8,7 @@ import threading
 import time
 
 from privad.errors import PrivadError
+from privad.io.sources import open_source
 from privad.serve.service import Service, ServeSettings
 
 __all__ = ["ServeSettings", "Service", "BackgroundServer", "prepare", "serve"]
@@ -18,6 +19,8 @@ def prepare(settings: ServeSettings, sources: list[str]) -> tuple[ServeSettings,
     sources given at start (trusted: the allow-list is for the API)."""
     if not settings.loopback and not settings.token:
         settings.token = secrets.token_urlsafe(24)
+    for uri in sources:  # a bad source is reported before anything (the event database) is created
+        open_source(uri).close()
     service = Service(settings)
     try:
         for uri in sources:

@@ -183,7 +183,7 @@ class LiveSource:
                     self.metrics.frames_in += 1
                     item = (index, frame.image, frame.error, time.time())
                     index += 1
-                    if self.spec.realtime:
+                    if self.spec.realtime or not self._file:  # a live source never waits: drop and count
                         try:
                             self._frames.put_nowait(item)
                         except queue.Full:
@@ -197,9 +197,17 @@ class LiveSource:
                                 continue
             finally:
                 source.close()
-            if not (self._file and self.spec.loop):
+            if self._file and not self.spec.loop:
                 break
-        self._frames.put(None)
+            if not self._file:  # a stream or camera that ended: reconnect
+                self.metrics.source_errors += 1
+                time.sleep(backoff)
+        while not self._stop.is_set():  # the end, for the anonymizer thread
+            try:
+                self._frames.put(None, timeout=0.2)
+                return
+            except queue.Full:
+                continue
 
     def _show(self) -> None:
         anon, q = self._anonymizer, self.spec.jpeg_quality
