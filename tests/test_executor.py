@@ -186,3 +186,20 @@ def test_ray_feature_extraction_equals_local_and_resumes(clips, ray_executor, tm
     assert remote[0].stat().st_mtime_ns == stamp  # finished files are kept
     with pytest.raises(PrivadError, match="other settings"):
         extract_to_dir(videos, tmp_path / "ray", FeatureConfig(extractor="regions"), executor=ray_executor)
+
+
+@pytest.mark.slow  # 72 s: two fast trade-offs
+def test_ray_tradeoff_rows_equal_local(ped2, face_clip, faces_dir, ray_executor, tmp_path):
+    pytest.importorskip("dlib")
+    from privad.tradeoff import Setting, TradeoffInputs, run_tradeoff
+
+    inputs = TradeoffInputs("ucsd_ped2", ped2, face_clip,
+                            [faces_dir / "lin-manuel-miranda.png", faces_dir / "alex-lacamoire.png"], fast=True)
+    chosen = [Setting("no-an"), Setting("mask")]
+    local = run_tradeoff(inputs, chosen, tmp_path / "local")
+    remote = run_tradeoff(inputs, chosen, tmp_path / "ray", executor=ray_executor)
+    assert [r["setting"] for r in remote] == ["no-an", "mask"]
+    for a, b in zip(local, remote):  # the cost columns are timings and differ
+        assert a["privacy"] == b["privacy"]
+        assert a["utility"]["micro_auc"] == pytest.approx(b["utility"]["micro_auc"], abs=1e-9)
+    assert (tmp_path / "ray" / "tradeoff.png").is_file()

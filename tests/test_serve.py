@@ -268,3 +268,29 @@ def test_postgresql_store_when_a_server_is_given():
     again = EventStore(url)  # a new connection (a restart) sees the same rows
     assert again.get(new)["peak_frame"] == 20
     again.close()
+
+
+def test_stream_scorer_never_scores_across_a_gap(ped2_model, ped2_clip):
+    from privad.serve.scorer import StreamScorer
+    from privad.vad.base import load_model
+
+    model, view = load_model(ped2_model)
+    frames = AnonymizedView(view)(read_all(ped2_clip)[0])
+    gapped = StreamScorer(model, 25.0, window=20)
+    scores = {}
+    for i, f in enumerate(frames):
+        if not 60 <= i < 70:
+            scores.update(gapped.push(i, f).scores)
+    scores.update(gapped.end().scores)
+    assert sorted(scores) == [i for i in range(len(frames)) if not 60 <= i < 70]
+    fresh = StreamScorer(model, 25.0, window=20)  # the run after the gap, scored alone from its start
+    after = {}
+    for i in range(70, len(frames)):
+        after.update(fresh.push(i, frames[i]).scores)
+    after.update(fresh.end().scores)
+    assert after == {i: scores[i] for i in range(70, len(frames))}
+    short = StreamScorer(model, 25.0, window=20)
+    for i in (*range(0, 12), *range(30, 80)):  # 12 frames, then a gap: too short to score without context
+        short.push(i, frames[i])
+    short.end()
+    assert short.unscored == 12

@@ -1,8 +1,9 @@
-"""One live source: read → anonymize → publish JPEG → score in windows → events, in three threads.
+"""One live source in three threads: read → (anonymize → publish JPEG) and (model's view → score → events).
 
-Only anonymized frames are ever published or stored. The reader drops frames (counted) when the anonymizer is
-behind a live source, so memory stays flat; the anonymizer waits for the scorer, so the reader's queue is the only
-place frames pile up, and it is bounded.
+Only anonymized frames are ever published or stored; raw frames stay in this process. The reader offers every
+frame to both sides through bounded queues. A live source (or a file read at its frame rate) drops what a full
+queue cannot take, counted, so memory stays flat: the page may skip frames to keep its latency low, while the scorer,
+with a longer queue, sees runs of consecutive frames (see `privad.serve.scorer`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from privad.errors import PrivadError
 from privad.io.sources import open_source
 from privad.pipeline import Anonymizer
 from privad.report.html import thumbnail
-from privad.vad.events import Event, OnlineEvents
+from privad.serve.scorer import StreamScorer
+from privad.vad.events import Event
 
 log = logging.getLogger("privad")
 
@@ -44,6 +46,7 @@ class SourceSpec:
     window_seconds: float = 2.0  # frames scored together (plus the previous window as context)
     jpeg_quality: int = 80
     calibrate_width: int = 320  # a calibrated model works on frames this wide (cheaper; boxes map back)
+    score_queue_frames: int = 100  # frames waiting for the scorer (in this process only) before new ones are dropped
 
 
 @dataclass
@@ -60,7 +63,9 @@ class Published:
 class Metrics:
     frames_in: int = 0
     frames_shown: int = 0
-    dropped: int = 0
+    dropped: int = 0  # not shown: the anonymizer was behind
+    score_dropped: int = 0  # not scored: the scorer was behind (each gap ends a run of consecutive frames)
+    unscored: int = 0  # runs too short to score alone
     incidents: int = 0
     source_errors: int = 0
     frames_scored: int = 0
@@ -73,7 +78,8 @@ class Metrics:
         fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         lat = sorted(self.latency_ms)
         return {"fps": round(fps, 2), "frames_in": self.frames_in, "frames_shown": self.frames_shown,
-                "dropped_frames": self.dropped, "fail_closed_incidents": self.incidents,
+                "dropped_frames": self.dropped, "score_dropped_frames": self.score_dropped,
+                "unscored_frames": self.unscored, "fail_closed_incidents": self.incidents,
                 "source_errors": self.source_errors, "frames_scored": self.frames_scored, "events": self.events,
                 "latency_ms_median": round(lat[len(lat) // 2], 1) if lat else None}
 
@@ -93,7 +99,7 @@ class LiveSource:
         self.scores: collections.deque = collections.deque(maxlen=history)  # (frame, score)
         self._new_frame = threading.Condition()
         self._frames: queue.Queue = queue.Queue(maxsize=spec.queue_frames)
-        self._windows: queue.Queue = queue.Queue(maxsize=2)
+        self._raw: queue.Queue = queue.Queue(maxsize=max(2, spec.score_queue_frames))
         self._jpegs: collections.OrderedDict[int, bytes] = collections.OrderedDict()
         self._jpeg_lock = threading.Lock()
         self._stop = threading.Event()
@@ -181,20 +187,12 @@ class LiveSource:
                         if delay > 0:
                             time.sleep(delay)
                     self.metrics.frames_in += 1
-                    item = (index, frame.image, frame.error, time.time())
+                    now = time.time()
+                    shown = self._offer(self._frames, (index, frame.image, frame.error, now))
+                    scored = self._offer(self._raw, (index, frame.image, frame.error))
+                    self.metrics.dropped += not shown
+                    self.metrics.score_dropped += not scored
                     index += 1
-                    if self.spec.realtime or not self._file:  # a live source never waits: drop and count
-                        try:
-                            self._frames.put_nowait(item)
-                        except queue.Full:
-                            self.metrics.dropped += 1
-                    else:
-                        while not self._stop.is_set():
-                            try:
-                                self._frames.put(item, timeout=0.2)
-                                break
-                            except queue.Full:
-                                continue
             finally:
                 source.close()
             if self._file and not self.spec.loop:
@@ -202,12 +200,26 @@ class LiveSource:
             if not self._file:  # a stream or camera that ended: reconnect
                 self.metrics.source_errors += 1
                 time.sleep(backoff)
-        while not self._stop.is_set():  # the end, for the anonymizer thread
+        for q in (self._frames, self._raw):  # the end, for both threads
+            self._offer(q, None, wait=True)
+
+    def _offer(self, q: queue.Queue, item, wait: bool | None = None) -> bool:
+        """Put `item` on `q`; a live source (or a file read in real time) drops it when `q` is full."""
+        if wait is None:
+            wait = not (self.spec.realtime or not self._file)
+        if not wait:
             try:
-                self._frames.put(None, timeout=0.2)
-                return
+                q.put_nowait(item)
+                return True
+            except queue.Full:
+                return False
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
             except queue.Full:
                 continue
+        return False
 
     def _show(self) -> None:
         anon, q = self._anonymizer, self.spec.jpeg_quality
@@ -217,7 +229,6 @@ class LiveSource:
             except queue.Empty:
                 continue
             if item is None:
-                self._put_window(None)
                 return
             index, image, error, t_in = item
             result = anon.process(image, decode_error=error, shape=self._shape)
@@ -225,7 +236,8 @@ class LiveSource:
                 self.metrics.incidents += 1
             if result.image is None:  # --on-error drop
                 continue
-            self.status = "running"
+            if self.status == "starting":
+                self.status = "running"
             jpeg = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, q])[1].tobytes()
             now = time.time()
             with self._jpeg_lock:
@@ -239,94 +251,68 @@ class LiveSource:
             m.frames_shown += 1
             m.latency_ms.append(1000 * (now - t_in))
             m.shown_times.append(now)
-            self._put_window((index, result.image))
 
     def _window_frames(self) -> int:
         return max(10, round(self.spec.window_seconds * self.fps))
 
-    def _put_window(self, item) -> None:
-        """Hand a shown frame to the scorer, waiting while it is busy (the reader's queue then drops)."""
-        while not self._stop.is_set():
-            try:
-                self._windows.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
     def _score(self) -> None:
-        from privad.vad.base import build_model, load_model
+        """Score the frames as the model sees them (its own anonymization, or adaptive_blur on moving objects when
+        calibrating; raw frames stay in this process), independently of what the page is shown."""
+        from privad.vad.base import load_model
+        from privad.vad.job import DEFAULT_ANONYMIZATION
 
-        model, view = load_model(self.spec.model) if self.spec.model else (None, None)
-        if model is not None:
-            self.threshold = float(model.state["threshold"])
-        see = Anonymizer(view, fps=self.fps) if view is not None and view != self.spec.anonymize else None
+        model, view = load_model(self.spec.model) if self.spec.model else (None, DEFAULT_ANONYMIZATION)
+        see = Anonymizer(view, fps=self.fps) if view is not None and view.method != "no-an" else None
         if see is not None:
             see.prime(self._ahead[: see.warmup])
         self._ahead = []
-        n = self._window_frames()
-        calibrate = [] if model is None else None
-        need = max(n + 1, round(self.spec.calibrate_seconds * self.fps))
-        context: list[np.ndarray] = []
-        batch: list[tuple[int, np.ndarray]] = []
-        events: OnlineEvents | None = None
-        peak: tuple | None = None  # (frame, its JPEG, its regions) of the open event's peak
+        scorer = StreamScorer(model, self.fps, self._window_frames(), self.spec.calibrate_seconds,
+                              self.spec.calibrate_width)
+        self.threshold = scorer.threshold
+        regions: collections.OrderedDict[int, list[tuple]] = collections.OrderedDict()
+        peak: tuple | None = None  # (frame, JPEG, regions) of the open event's peak
         while True:
             try:
-                item = self._windows.get(timeout=0.2)
+                item = self._raw.get(timeout=0.2)
             except queue.Empty:
                 if self._stop.is_set():
                     return
                 continue
-            if item is not None:
-                index, image = item
-                batch.append((index, see.process(image).image if see is not None else image))
-                if calibrate is not None:
-                    self.status = "calibrating"
-                    calibrate.append(self._small(batch.pop()[1]))
-                    if len(calibrate) >= need:
-                        model = build_model("attribute").fit([calibrate])
-                        self.threshold = float(model.state["threshold"])
-                        calibrate = None  # scoring starts afresh (two windows)
-                    continue
-                if len(batch) < (n if context else 2 * n):  # the first call: two windows, as later calls see
-                    continue
-            if batch and model is not None:
-                events = events or OnlineEvents(self.threshold, self.fps)
-                frames = [im for _, im in batch]
-                k = len(context)
-                result = model.score(context + frames, self.spec.name)
-                regions: dict[int, list[tuple]] = {}
-                for p, *rest in result.regions:
-                    if p >= k:
-                        regions.setdefault(batch[p - k][0], []).append((batch[p - k][0], *rest))
-                for (index, _), s in zip(batch, result.frames[k:]):
-                    self.scores.append((index, float(s)))
-                    self.metrics.frames_scored += 1
-                    self._emit(events.push(index, float(s)), peak)
-                    if events.peak is not None and events.peak[0] != (peak[0] if peak else None):
-                        with self._jpeg_lock:
-                            peak = (events.peak[0], self._jpegs.get(events.peak[0]), regions.get(events.peak[0], []))
-                context, batch = frames[-n:], []
             if item is None:
-                if events is not None:
-                    self._emit(events.flush(), peak)
+                out = scorer.end()
+            else:
+                index, image, error = item
+                if image is None:  # undecodable: a gap for the model
+                    continue
+                out = scorer.push(index, see.process(image).image if see is not None else image)
+            self.status = "calibrating" if scorer.calibrating else self.status
+            self.threshold = scorer.threshold
+            self.metrics.unscored = scorer.unscored
+            regions.update(out.regions)
+            while len(regions) > 30 * self.fps:
+                regions.popitem(last=False)
+            for index, s in out.scores:
+                self.scores.append((index, s))
+                self.metrics.frames_scored += 1
+            for event in out.events:
+                self._emit(event, peak if peak and peak[0] == event.peak else self._peak(event.peak, regions))
+            if scorer.events is not None and scorer.events.peak and scorer.events.peak[0] != (peak or (None,))[0]:
+                peak = self._peak(scorer.events.peak[0], regions)
+            if item is None:
                 self.status = "ended"
                 return
 
-    def _small(self, image: np.ndarray) -> np.ndarray:
-        """A frame for calibration, at most `calibrate_width` wide (the model resizes later frames to this size)."""
-        h, w = image.shape[:2]
-        width = self.spec.calibrate_width
-        if w <= width:
-            return image
-        return cv2.resize(image, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+    def _peak(self, frame: int, regions: dict) -> tuple:
+        """(frame, JPEG of the shown frame nearest to it, its regions)."""
+        with self._jpeg_lock:
+            shown = min(self._jpegs, key=lambda i: abs(i - frame), default=None)
+            jpeg = None if shown is None else self._jpegs[shown]
+        return (frame, jpeg, regions.get(frame, []))
 
-    def _emit(self, event: Event | None, peak: tuple | None) -> None:
+    def _emit(self, event: Event, peak: tuple) -> None:
         """Store a closed event, with a thumbnail of its (anonymized) peak frame and the regions scored there."""
-        if event is None:
-            return
         thumb = None
-        if peak is not None and peak[0] == event.peak and peak[1] is not None:
+        if peak[1] is not None:
             image = cv2.imdecode(np.frombuffer(peak[1], np.uint8), cv2.IMREAD_COLOR)
             thumb = thumbnail(image, peak[2])
         self.metrics.events += 1
