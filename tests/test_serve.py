@@ -294,3 +294,37 @@ def test_stream_scorer_never_scores_across_a_gap(ped2_model, ped2_clip):
         short.push(i, frames[i])
     short.end()
     assert short.unscored == 12
+
+
+def test_serve_refuses_no_anonymization_and_bad_sources(tmp_path):
+    from privad.errors import PrivadError
+    from privad.serve import prepare
+
+    with pytest.raises(PrivadError, match="'no-an' is refused"):
+        prepare(ServeSettings(data_dir=tmp_path / "a", anonymize=AnonymizeConfig(method="no-an")), [])
+    with pytest.raises(PrivadError, match="input not found"):
+        prepare(ServeSettings(data_dir=tmp_path / "b"), [str(tmp_path / "missing.mp4")])
+    assert not (tmp_path / "b").exists()  # nothing written for a bad start
+
+
+def test_http_stream_source_is_shown_and_reconnects(ped2_frames, tmp_path):
+    import functools
+    import http.server
+
+    from media import write_video
+
+    write_video(tmp_path / "cam.mp4", ped2_frames[:30])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        spec = SourceSpec(f"http://127.0.0.1:{httpd.server_address[1]}/cam.mp4", "cam", SHOWN, calibrate_seconds=1.0)
+        live = LiveSource(spec, lambda *a: None).start()
+        deadline = time.monotonic() + 30
+        while live.metrics.source_errors < 1 and time.monotonic() < deadline:  # the stream ends: reconnect
+            time.sleep(0.1)
+        frame = live.wait_frame(35, timeout=20)  # frames after the reconnect
+        live.stop()
+    finally:
+        httpd.shutdown()
+    assert live.metrics.source_errors >= 1 and frame is not None and live.status != "failed"

@@ -17,6 +17,8 @@ __all__ = ["ServeSettings", "Service", "BackgroundServer", "prepare", "serve"]
 def prepare(settings: ServeSettings, sources: list[str]) -> tuple[ServeSettings, Service]:
     """Check the settings (a token is made when binding beyond loopback without one), open the store, start the
     sources given at start (trusted: the allow-list is for the API)."""
+    if settings.anonymize.method == "no-an":
+        raise PrivadError("privad serve shows anonymized video only; method 'no-an' is refused")
     if not settings.loopback and not settings.token:
         settings.token = secrets.token_urlsafe(24)
     for uri in sources:  # a bad source is reported before anything (the event database) is created

@@ -85,7 +85,7 @@ class Metrics:
 
 
 class LiveSource:
-    """A running source. `on_event(source, event, thumbnail_jpeg)` stores an event when it closes."""
+    """A running source. `on_event(source, event, thumbnail_jpeg, threshold)` stores an event when it closes."""
 
     def __init__(self, spec: SourceSpec, on_event, history: int = 3000):
         self.spec = spec
@@ -316,4 +316,4 @@ class LiveSource:
             image = cv2.imdecode(np.frombuffer(peak[1], np.uint8), cv2.IMREAD_COLOR)
             thumb = thumbnail(image, peak[2])
         self.metrics.events += 1
-        self.on_event(self.spec.name, event, thumb)
+        self.on_event(self.spec.name, event, thumb, self.threshold)

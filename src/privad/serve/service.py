@@ -101,17 +101,16 @@ class Service:
     def get(self, name: str) -> LiveSource | None:
         return self.sources.get(name)
 
-    def _store_event(self, source: str, event: Event, thumbnail: bytes | None) -> None:
-        live = self.sources.get(source)
-        threshold = live.threshold if live is not None and live.threshold is not None else float("nan")
+    def _store_event(self, source: str, event: Event, thumbnail: bytes | None, threshold: float) -> None:
         try:
             self.store.add(source, event, threshold, thumbnail)
         except Exception as exc:  # noqa: BLE001 — the stream goes on; the loss is logged
             log.warning("source %s: event not stored: %s", source, exc)
 
     def close(self) -> None:
-        with self._lock:
-            sources, self.sources = list(self.sources.values()), {}
-        for live in sources:
+        """Stop every source (events they close meanwhile are still stored), then the store."""
+        for live in list(self.sources.values()):
             live.stop()
+        with self._lock:
+            self.sources = {}
         self.store.close()
