@@ -458,7 +458,7 @@ def serve(
     templates: TemplatesOpt = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML anonymization settings (as for 'anonymize').")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="A model file from 'privad fit' (default: calibrate).")] = None,
-    calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (as shown) as normal.")] = 10.0,
+    calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (adaptive_blur on motion) as normal.")] = 10.0,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
 ) -> None:
     """Live service: anonymized view, anomaly score timeline and events (page at /, API at /api, /openapi.json)."""
@@ -469,13 +469,12 @@ def serve(
         from privad.vad.base import load_model
 
         load_model(model)  # a clear error before anything starts
+    base = load_config(config) if config else AnonymizeConfig(method="adaptive_blur", targets=["faces"])
+    shown = _overlay(base, method=method, targets=targets,
+                     **{"learned.weights": weights, "selective.templates": templates})
     settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,
                              allow_dirs=list(allow_dir or []), allow_streams=allow_streams, allow_devices=allow_devices,
-                             anonymize=_overlay(load_config(config) if config else AnonymizeConfig(method="adaptive_blur", targets=["faces"]),
-                                                method=method, targets=targets,
-                                                **{"learned.weights": weights, "selective.templates": templates}),
-                             model=model,
-                             calibrate_seconds=calibrate, loop=loop)
+                             anonymize=shown, model=model, calibrate_seconds=calibrate, loop=loop)
 
     def announce(ready) -> None:
         if ready.token and not token:
