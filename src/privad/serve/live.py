@@ -285,7 +285,10 @@ class LiveSource:
                 if image is None:  # undecodable: a gap for the model
                     continue
                 out = scorer.push(index, see.process(image).image if see is not None else image)
-            self.status = "calibrating" if scorer.calibrating else self.status
+            if scorer.calibrating:
+                self.status = "calibrating"
+            elif self.status == "calibrating":
+                self.status = "running"
             self.threshold = scorer.threshold
             self.metrics.unscored = scorer.unscored
             regions.update(out.regions)
