@@ -1,7 +1,7 @@
 """`privad serve` under load: one 640x360 source (the sample face clip, looped at its 29.97 fps) with faces +
 adaptive_blur and the default model (the attribute model calibrated on the first 10 s), watched by the page in
 headless Chromium. Prints JSON. Usage:
-    python benchmarks/bench_serve.py [--minutes 10] [--no-browser]
+    python benchmarks/bench_serve.py [--minutes 10] [--no-browser] [--set detect_every=2 ...]
 
 - fps: frames shown per second over the run after the first minute (the source offers 29.97);
 - latency: frame read from the source → its JPEG received by the page (page clock = server clock: same machine),
@@ -40,10 +40,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--set", action="append", default=[], help="anonymization setting KEY=VALUE")
     args = parser.parse_args()
+    import yaml
+
+    extra = {k: yaml.safe_load(v) for k, _, v in (item.partition("=") for item in args.set)}
     clip = data_path("faces", "short_hamilton_clip.mp4")
     settings = ServeSettings(data_dir=Path(tempfile.mkdtemp(prefix="privad-bench-serve-")),
-                             anonymize=AnonymizeConfig(method="adaptive_blur", targets=["faces"]))
+                             anonymize=AnonymizeConfig(method="adaptive_blur", targets=["faces"], **extra))
     samples, page_latency = [], []
     with BackgroundServer(settings, [str(clip)]) as url:
         browser = None
@@ -66,6 +70,7 @@ def main() -> None:
     rss = [s["rss_mib"] for s in after]
     out = {
         "minutes": args.minutes, "source": "640x360 at 29.97 fps, faces + adaptive_blur, calibrated attribute model",
+        "settings": extra,
         "sustained_fps": round(fps, 2),
         "dropped_share": round(last["dropped_frames"] / max(1, last["frames_in"]), 3),
         "fail_closed_incidents": last["fail_closed_incidents"],

@@ -157,6 +157,13 @@ def test_token_is_required_when_set(guarded):
     assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     assert httpx.get(f"{url}/?token=s3cret").status_code == 200
     assert httpx.get(f"{url}/api/health").json()["status"] == "ok"
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    ws_url = url.replace("http://", "ws://") + "/api/sources/any/ws"
+    with pytest.raises((ConnectionClosed, InvalidStatus)):
+        with connect(ws_url, open_timeout=5) as ws:
+            ws.recv(timeout=5)
 
 
 def test_api_sources_are_checked(guarded, face_clip):
