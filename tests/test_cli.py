@@ -1,20 +1,9 @@
 """The command line: main paths and every bad input from the issue (one line, non-zero exit, nothing written)."""
 
-import sys
-
 import pytest
 
-from privad.cli import main
-
+from clirun import run
 from media import video_facts, write_video
-
-
-def run(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["privad", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
 
 
 def test_methods_lists_all(monkeypatch, capsys):

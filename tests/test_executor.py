@@ -15,6 +15,8 @@ from privad.executor import LocalExecutor, make_executor
 from privad.io.corpus import expand_inputs
 from privad.vad.job import run_many
 
+from clirun import run
+
 ray = pytest.importorskip("ray", reason="Ray is an extra: pip install 'privad[ray]'")
 
 
@@ -136,22 +138,10 @@ def test_ray_evaluate_equals_local_and_resumes(ped2, ray_executor, tmp_path):
     assert again.extra["resumed_videos"] == 3 and again.micro_auc == remote.micro_auc
 
 
-def _cli(monkeypatch, capsys, *args):
-    import sys
-
-    from privad.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["privad", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
-
-
 def test_cli_run_on_a_corpus_with_ray_reports_the_failed_video(monkeypatch, capsys, clips, ped2_model, tmp_path):
     listing = tmp_path / "videos.txt"
     listing.write_text(f"{clips / '01'}\n# a comment\n{clips / '02'}\nmissing_video.mp4\n")
-    code, out, err = _cli(monkeypatch, capsys, "run", listing, "-o", tmp_path / "out", "-m", ped2_model,
+    code, out, err = run(monkeypatch, capsys, "run", listing, "-o", tmp_path / "out", "-m", ped2_model,
                           "--executor", "ray", "--workers", "2")
     assert code == 2
     assert "3 videos: 2 done, 0 already done, 1 failed" in out and "missing_video: input not found" in out
@@ -168,7 +158,7 @@ def test_cli_run_on_a_corpus_with_ray_reports_the_failed_video(monkeypatch, caps
 def test_cli_executor_errors_are_one_line(monkeypatch, capsys, clips, ped2, tmp_path, args, message):
     args = [str(clips / "01") if a == "X" else str(ped2) if a == "R" else a for a in args]
     monkeypatch.chdir(tmp_path)
-    code, _, err = _cli(monkeypatch, capsys, *args)
+    code, _, err = run(monkeypatch, capsys, *args)
     assert code == 2 and err.strip().splitlines() == [err.strip()] and message in err, err
 
 

@@ -85,7 +85,7 @@ def test_unknown_model_lists_the_available_ones():
 
 
 def test_cli_fit_multitask_with_settings(monkeypatch, capsys, ped2, tmp_path):
-    from test_cli import run
+    from clirun import run
 
     frames = ped2 / "training" / "frames"
     settings = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]

@@ -109,7 +109,7 @@ def test_vispr_errors(tmp_path):
 
 
 def test_cli_reid_and_attributes(monkeypatch, capsys, market, vispr):
-    from test_cli import run
+    from clirun import run
 
     code, out, err = run(monkeypatch, capsys, "privacy", "reid", market, "--method", "mask")
     assert code in (0, None), err
@@ -124,7 +124,7 @@ def test_cli_reid_and_attributes(monkeypatch, capsys, market, vispr):
 
 def test_cli_faces_needs_matching_clips(monkeypatch, capsys, face_clip, faces_dir, tmp_path):
     pytest.importorskip("dlib")
-    from test_cli import run
+    from clirun import run
 
     short = tmp_path / "short.mp4"
     code, _, err = run(monkeypatch, capsys, "anonymize", face_clip, "-o", short, "--max-frames", "5", "-q")
@@ -135,7 +135,7 @@ def test_cli_faces_needs_matching_clips(monkeypatch, capsys, face_clip, faces_di
 
 
 def test_reid_on_our_own_tracks(monkeypatch, capsys, ped2):
-    from test_cli import run
+    from clirun import run
 
     code, out, err = run(monkeypatch, capsys, "privacy", "reid-tracks", ped2 / "testing" / "frames" / "04",
                          "--method", "mask")

@@ -68,7 +68,7 @@ def test_selective_in_the_pipeline(face_template, clip_frames):
 
 
 def test_cli_template_create(monkeypatch, capsys, face_clip, tmp_path):
-    from test_cli import run
+    from clirun import run
 
     code, out, err = run(monkeypatch, capsys, "template", "create", face_clip, "--point", "541,75", "--point",
                          "530,65", "-o", tmp_path / "t.pt")

@@ -60,7 +60,7 @@ def test_fast_tradeoff_writes_everything_and_reuses_its_cache(ped2, face_clip, f
 
 
 def test_cli_tradeoff_bad_inputs(monkeypatch, capsys, tmp_path, faces_dir):
-    from test_cli import run
+    from clirun import run
 
     code, _, err = run(monkeypatch, capsys, "tradeoff", "-o", tmp_path, "--utility", "ucsd_ped2")
     assert code == 2 and "DATASET:ROOT" in err
@@ -72,7 +72,7 @@ def test_cli_tradeoff_bad_inputs(monkeypatch, capsys, tmp_path, faces_dir):
 
 
 def test_cli_bench(monkeypatch, capsys, face_clip, tmp_path):
-    from test_cli import run
+    from clirun import run
 
     code, out, err = run(monkeypatch, capsys, "bench", face_clip, "--methods", "mask", "--max-frames", "20",
                          "--json", tmp_path / "b.json")

@@ -92,7 +92,7 @@ def test_evaluate_writes_valid_results(ped2_data, tmp_path):
 
 
 def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
-    from test_cli import run
+    from clirun import run
 
     model = tmp_path / "m.privad"
     frames = ped2 / "training" / "frames"

@@ -207,7 +207,7 @@ def test_label_file_errors(tmp_path):
 
 
 def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted):
-    from test_cli import run
+    from clirun import run
 
     feats = tmp_path / "feats"
     video = ped2 / "testing" / "frames" / "02"
