@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tempfile
@@ -17,13 +18,20 @@ from privad.executor import Executor, failures_line
 from privad.vad.scoring import VideoScore
 
 
-def score_video(model_file: Path, source: str | Path, name: str) -> VideoScore:
-    """One task: load the fitted model, read the video, anonymize it as the model was fitted, score it."""
+@functools.lru_cache(maxsize=2)
+def _model(model_file: Path, stamp: int):
     from privad.vad.base import load_model
-    from privad.vad.engine import anonymized
-    from privad.io.sources import read_all
 
-    model, view = load_model(model_file)
+    return load_model(model_file)
+
+
+def score_video(model_file: Path, source: str | Path, name: str) -> VideoScore:
+    """One task: the fitted model (read once per worker process), the video anonymized as the model was fitted,
+    its scores."""
+    from privad.io.sources import read_all
+    from privad.vad.engine import anonymized
+
+    model, view = _model(Path(model_file), Path(model_file).stat().st_mtime_ns)
     return model.score(anonymized(read_all(source)[0], view), name)
 
 
