@@ -21,7 +21,7 @@ from pathlib import Path
 from privad.config import AnonymizeConfig
 from privad.sample_data import data_path
 from privad.serve import BackgroundServer, ServeSettings
-from privad.serve.app import _rss_mib
+from privad.serve.app import rss_mib
 
 
 def _page(url: str):
@@ -58,7 +58,7 @@ def main() -> None:
         while time.monotonic() < end:
             time.sleep(30)
             m = _metrics(url)
-            samples.append({"t": round(time.monotonic() - start), "rss_mib": round(_rss_mib(), 1), **m})
+            samples.append({"t": round(time.monotonic() - start), "rss_mib": round(rss_mib(), 1), **m})
             if browser is not None:
                 page_latency += page.evaluate("window.privad.latencies.splice(0)")
         if browser is not None:

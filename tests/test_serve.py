@@ -187,6 +187,7 @@ def test_api_sources_are_checked(guarded, face_clip):
     assert post({"uri": str(allowed / "clip.mp4"), "name": "cam-1"}).status_code == 409
     assert post({"uri": str(allowed / "clip.mp4"), "name": "../x"}).status_code == 400
     assert httpx.delete(f"{url}/api/sources/cam-1", headers=auth).status_code == 204
+    assert httpx.delete(f"{url}/api/sources/cam-1", headers=auth).status_code == 404
     assert httpx.get(f"{url}/api/sources", headers=auth).json() == []
 
 

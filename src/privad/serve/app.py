@@ -6,7 +6,6 @@ receives anonymized thumbnails.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import resource
@@ -23,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from privad.errors import PrivadError
 from privad.serve.live import LiveSource
-from privad.serve.service import Forbidden, Service
+from privad.serve.service import Forbidden, Service, SourceExists
 
 BOUNDARY = "privadframe"
 bearer = HTTPBearer(auto_error=False)  # module level: the dependency annotations below are resolved here
@@ -103,7 +102,7 @@ def create_app(service: Service) -> FastAPI:
         """Per source: fps shown, frames in/shown/dropped/scored, fail-closed incidents, latency; process memory."""
         per = {name: live.metrics.summary() for name, live in list(service.sources.items())}
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"sources": per, "peak_rss_mib": round(rss, 1), "rss_mib": round(_rss_mib(), 1),
+        return {"sources": per, "peak_rss_mib": round(rss, 1), "rss_mib": round(rss_mib(), 1),
                 "dropped_frames": sum(m["dropped_frames"] for m in per.values()),
                 "fail_closed_incidents": sum(m["fail_closed_incidents"] for m in per.values())}
 
@@ -118,13 +117,15 @@ def create_app(service: Service) -> FastAPI:
             return service.add(body.uri, body.name).info()
         except Forbidden as exc:
             raise HTTPException(403, str(exc)) from None
+        except SourceExists as exc:
+            raise HTTPException(409, str(exc)) from None
         except PrivadError as exc:
-            raise HTTPException(409 if "exists" in str(exc) else 400, str(exc)) from None
+            raise HTTPException(400, str(exc)) from None
 
     @app.delete("/api/sources/{name}", dependencies=guarded, status_code=204, tags=["sources"])
     def remove_source(name: str) -> Response:
-        source(name)
-        service.remove(name)
+        if not service.remove(name):
+            raise HTTPException(404, f"no source named '{name}'")
         return Response(status_code=204)
 
     @app.get("/api/sources/{name}", dependencies=guarded, tags=["sources"])
@@ -156,14 +157,7 @@ def create_app(service: Service) -> FastAPI:
         live = source(name)
 
         async def parts():
-            last = -1
-            while not await request.is_disconnected():
-                frame = await anyio.to_thread.run_sync(live.wait_frame, last, 1.0)
-                if frame is None:
-                    if not live.running:
-                        return
-                    continue
-                last = frame.index
+            async for frame in _published(live, request.is_disconnected):
                 yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame.jpeg)}\r\n"
                        f"X-Frame-Index: {frame.index}\r\n\r\n").encode() + frame.jpeg + b"\r\n"
 
@@ -181,16 +175,8 @@ def create_app(service: Service) -> FastAPI:
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        last = -1
         try:
-            while True:
-                frame = await anyio.to_thread.run_sync(live.wait_frame, last, 1.0)
-                if frame is None:
-                    if not live.running:
-                        break
-                    await asyncio.sleep(0)
-                    continue
-                last = frame.index
+            async for frame in _published(live):
                 await websocket.send_text(json.dumps({"index": frame.index, "t_in": frame.t_in,
                                                       "t_out": frame.t_out}))
                 await websocket.send_bytes(frame.jpeg)
@@ -224,7 +210,21 @@ def create_app(service: Service) -> FastAPI:
     return app
 
 
-def _rss_mib() -> float:
+async def _published(live: LiveSource, gone=None):
+    """Each newly published frame of `live` (frames published while a client was busy are skipped), until the
+    source stops or the awaitable check `gone()` says the client left."""
+    last = -1
+    while not (gone is not None and await gone()):
+        frame = await anyio.to_thread.run_sync(live.wait_frame, last, 1.0)
+        if frame is None:
+            if not live.running:
+                return
+            continue
+        last = frame.index
+        yield frame
+
+
+def rss_mib() -> float:
     """Current resident memory of this process (Linux), else 0."""
     try:
         with open(f"/proc/{os.getpid()}/statm") as fh:

@@ -206,7 +206,7 @@ class LiveSource:
     def _offer(self, q: queue.Queue, item, wait: bool | None = None) -> bool:
         """Put `item` on `q`; a live source (or a file read in real time) drops it when `q` is full."""
         if wait is None:
-            wait = not (self.spec.realtime or not self._file)
+            wait = self._file and not self.spec.realtime
         if not wait:
             try:
                 q.put_nowait(item)
@@ -299,8 +299,9 @@ class LiveSource:
                 self.metrics.frames_scored += 1
             for event in out.events:
                 self._emit(event, peak if peak and peak[0] == event.peak else self._peak(event.peak, regions))
-            if scorer.events is not None and scorer.events.peak and scorer.events.peak[0] != (peak or (None,))[0]:
-                peak = self._peak(scorer.events.peak[0], regions)
+            open_peak = scorer.events.peak if scorer.events is not None else None
+            if open_peak is not None and (peak is None or peak[0] != open_peak[0]):
+                peak = self._peak(open_peak[0], regions)
             if item is None:
                 self.status = "ended"
                 return

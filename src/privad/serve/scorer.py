@@ -6,7 +6,6 @@ what is pending is scored (or left unscored when too short to score alone) and t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -30,13 +29,11 @@ class StreamScorer:
     With no model, the first `calibrate_seconds` of frames (in runs of ≥ 10 consecutive frames, at most
     `calibrate_width` wide) fit the default attribute model first."""
 
-    def __init__(self, model, fps: float, window: int, calibrate_seconds: float = 10.0, calibrate_width: int = 320,
-                 build: Callable | None = None):
+    def __init__(self, model, fps: float, window: int, calibrate_seconds: float = 10.0, calibrate_width: int = 320):
         self.model, self.fps, self.n = model, fps, window
         self.threshold = None if model is None else float(model.state["threshold"])
         self.calibrate_need = max(window + 1, round(calibrate_seconds * fps))
         self.calibrate_width = calibrate_width
-        self._build = build
         self._segments: list[list[np.ndarray]] = [[]]
         self._run: list[tuple[int, np.ndarray]] = []
         self._context: list[np.ndarray] = []
@@ -80,7 +77,7 @@ class StreamScorer:
         if sum(map(len, usable)) >= self.calibrate_need:
             from privad.vad.base import build_model
 
-            self.model = (self._build or build_model)("attribute").fit(usable)
+            self.model = build_model("attribute").fit(usable)
             self.threshold = float(self.model.state["threshold"])
             self.events = OnlineEvents(self.threshold, self.fps)
             self._segments = []

@@ -24,6 +24,10 @@ class Forbidden(PrivadError):
     """A source the API may not open."""
 
 
+class SourceExists(PrivadError):
+    """A source of that name is running."""
+
+
 @dataclass
 class ServeSettings:
     host: str = "127.0.0.1"
@@ -85,7 +89,7 @@ class Service:
         s = self.settings
         with self._lock:
             if name in self.sources:
-                raise PrivadError(f"a source named '{name}' exists")
+                raise SourceExists(f"a source named '{name}' exists")
             if len(self.sources) >= s.max_sources:
                 raise PrivadError(f"at most {s.max_sources} sources")
             spec = SourceSpec(uri, name, s.anonymize, s.model, s.calibrate_seconds, loop=s.loop, realtime=s.realtime)
@@ -93,10 +97,14 @@ class Service:
             self.sources[name] = live
         return live
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str) -> bool:
+        """Stop and forget a source; False when there is none of that name."""
         with self._lock:
-            live = self.sources.pop(name)
+            live = self.sources.pop(name, None)
+        if live is None:
+            return False
         live.stop()
+        return True
 
     def get(self, name: str) -> LiveSource | None:
         return self.sources.get(name)
