@@ -23,11 +23,11 @@ import sys
 import time
 from pathlib import Path
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.io.sources import open_source
-from privad.metrics.identity import IdentityJudge
-from privad.pipeline import Anonymizer
-from privad.sample_data import data_path
+from privad.metrics.privacy.identity import IdentityJudge
+from privad.protect.pipeline import Anonymizer
+from privad.io.sample_data import data_path
 
 
 # A small launcher forks the measured command, so its peak RSS is not inflated by this (large) process's pages.
@@ -74,7 +74,7 @@ def face_clip_bench(out: Path, repeats: int, skip_deface: bool) -> dict:
     faces = data_path("faces")
     judge = IdentityJudge([faces / "lin-manuel-miranda.png", faces / "alex-lacamoire.png"])
     frames = 275
-    privad = [sys.executable, "-m", "privad.cli", "anonymize", str(clip), "--targets", "faces", "-q"]
+    privad = [sys.executable, "-m", "privad.cli.app", "anonymize", str(clip), "--targets", "faces", "-q"]
     configs = {
         "privad adaptive_max_blur (full-res detection)": ["--method", "adaptive_max_blur"],
         "privad adaptive_blur (full-res detection)": ["--method", "adaptive_blur"],
@@ -103,7 +103,7 @@ def face_clip_bench(out: Path, repeats: int, skip_deface: bool) -> dict:
 
 
 def ped2_bench(repeats: int) -> dict:
-    from privad.anonymize import METHODS
+    from privad.protect.methods import METHODS
 
     videos = [data_path("ucsd_ped2", "testing", "frames", f"{v:02d}") for v in (1, 2, 3, 4)]
     clips = [[f.image for f in open_source(v)] for v in videos]

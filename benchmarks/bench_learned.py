@@ -15,9 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from privad.anonymize.learned_train import TrainConfig, curves_plot, load_data, sample_inputs, train_anonymizer
-from privad.sample_data import data_path
-from privad.tradeoff import Setting, TradeoffInputs, run_tradeoff
+from privad.protect.train import TrainConfig, load_data, sample_inputs, train_anonymizer
+from privad.report.plots import curves_plot
+from privad.io.sample_data import data_path
+from privad.engine.tradeoff import Setting, TradeoffInputs, run_tradeoff
 
 
 def main() -> None:

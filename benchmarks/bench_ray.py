@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from privad.config import AnonymizeConfig
-from privad.executor import make_executor
-from privad.sample_data import data_path
-from privad.vad.engine import fit
-from privad.vad.job import run_many
+from privad.protect.config import AnonymizeConfig
+from privad.engine.executor import make_executor
+from privad.io.sample_data import data_path
+from privad.engine.fit import fit
+from privad.engine.run import run_many
 
 
 def main() -> None:

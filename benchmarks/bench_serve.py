@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from privad.config import AnonymizeConfig
-from privad.sample_data import data_path
+from privad.protect.config import AnonymizeConfig
+from privad.io.sample_data import data_path
 from privad.serve import BackgroundServer, ServeSettings
 from privad.serve.app import rss_mib
 

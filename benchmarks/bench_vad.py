@@ -14,11 +14,11 @@ import resource
 import sys
 from pathlib import Path
 
-from privad.anonymize import METHODS
-from privad.config import AnonymizeConfig
+from privad.protect.methods import METHODS
+from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
-from privad.sample_data import data_path
-from privad.vad.engine import evaluate
+from privad.io.sample_data import data_path
+from privad.engine.evaluate import evaluate
 
 
 def main() -> None:

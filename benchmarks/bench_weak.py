@@ -15,12 +15,12 @@ import time
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
-from privad.sample_data import data_path
+from privad.io.sample_data import data_path
 from privad.vad import build_model
-from privad.vad.synthetic import planted_features
-from privad.vad.weak_engine import evaluate_weak
+from privad.data.synthetic import planted_features
+from privad.engine.weak import evaluate_weak
 
 MODELS = ("mil", "mgfn", "pel")
 

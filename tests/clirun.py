@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from privad.cli import main
+from privad.cli.app import main
 
 
 def run(monkeypatch, capsys, *args):

@@ -9,7 +9,7 @@ import pytest
 
 from privad.errors import PrivadError
 from privad.io.sources import open_source
-from privad.sample_data import data_path
+from privad.io.sample_data import data_path
 
 
 def _data(*parts: str) -> Path:
@@ -49,8 +49,8 @@ def ped2_frames(ped2) -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def ped2_model(ped2, tmp_path_factory) -> Path:
     """The attribute model fitted on two Ped2 training videos under adaptive_blur on moving objects."""
-    from privad.config import AnonymizeConfig
-    from privad.vad.engine import fit
+    from privad.protect.config import AnonymizeConfig
+    from privad.engine.fit import fit
 
     path = tmp_path_factory.mktemp("model") / "model.pkl"
     train = sorted((ped2 / "training" / "frames").iterdir())[:2]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from supervision import Detections
 
-from privad.anonymize.adaptive import adaptive_max_pixelization, area_factor, blur_kernel, full_blur_sigma, pixel_block
-from privad.anonymize.filters import gaussian, odd
-from privad.config import MethodParams
+from privad.protect.methods.adaptive import adaptive_max_pixelization, area_factor, blur_kernel, full_blur_sigma, pixel_block
+from privad.protect.methods.filters import gaussian, odd
+from privad.protect.config import MethodParams
 
 P = MethodParams()
 

@@ -112,7 +112,7 @@ def test_datasets_describe_bad_root(monkeypatch, capsys, tmp_path):
 
 
 def test_config_save_load_round_trip(tmp_path):
-    from privad.config import AnonymizeConfig, load_config, save_config
+    from privad.protect.config import AnonymizeConfig, load_config, save_config
 
     cfg = AnonymizeConfig(method="adaptive_pixelization", targets=["faces", "motion"], hold=7,
                           params={"alpha_mask_scale": 1.5})

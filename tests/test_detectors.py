@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 from natsort import natsorted
 
-from privad.config import AnonymizeConfig, MotionConfig
-from privad.detect import build_detector, check_targets
-from privad.detect.faces import FaceDetector
-from privad.detect.motion import MotionDetector
-from privad.detect.people import PeopleDetector
+from privad.protect.config import AnonymizeConfig, MotionConfig
+from privad.protect.detect import build_detector, check_targets
+from privad.protect.detect.faces import FaceDetector
+from privad.protect.detect.motion import MotionDetector
+from privad.protect.detect.people import PeopleDetector
 from privad.errors import PrivadError
 from privad.io.images import read_image
-from privad.metrics.identity import IdentityJudge
+from privad.metrics.privacy.identity import IdentityJudge
 
 
 def _iou(a, b):

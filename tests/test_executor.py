@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from privad.errors import PrivadError
-from privad.executor import LocalExecutor, make_executor
+from privad.engine.executor import LocalExecutor, make_executor
 from privad.io.corpus import expand_inputs
-from privad.vad.job import run_many
+from privad.engine.run import run_many
 
 from clirun import run
 
@@ -127,7 +127,7 @@ def test_ray_killed_task_is_retried_then_reported(tmp_path, ray_executor):
 
 def test_ray_evaluate_equals_local_and_resumes(ped2, ray_executor, tmp_path):
     from privad.data import load_dataset
-    from privad.vad.engine import evaluate
+    from privad.engine.evaluate import evaluate
 
     data = load_dataset("ucsd_ped2", ped2)
     local = evaluate(data, max_train=2, max_test=3)
@@ -163,7 +163,8 @@ def test_cli_executor_errors_are_one_line(monkeypatch, capsys, clips, ped2, tmp_
 
 
 def test_ray_feature_extraction_equals_local_and_resumes(clips, ray_executor, tmp_path):
-    from privad.vad.features import FeatureConfig, extract_to_dir
+    from privad.engine.features import extract_to_dir
+    from privad.vad.weak.clips import FeatureConfig
 
     videos = [str(clips / "01"), str(clips / "02")]
     config = FeatureConfig(extractor="regions", appearance=False)
@@ -181,7 +182,7 @@ def test_ray_feature_extraction_equals_local_and_resumes(clips, ray_executor, tm
 @pytest.mark.slow  # 72 s: two fast trade-offs
 def test_ray_tradeoff_rows_equal_local(ped2, face_clip, faces_dir, ray_executor, tmp_path):
     pytest.importorskip("dlib")
-    from privad.tradeoff import Setting, TradeoffInputs, run_tradeoff
+    from privad.engine.tradeoff import Setting, TradeoffInputs, run_tradeoff
 
     inputs = TradeoffInputs("ucsd_ped2", ped2, face_clip,
                             [faces_dir / "lin-manuel-miranda.png", faces_dir / "alex-lacamoire.png"], fast=True)

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from privad.api import anonymize_video
-from privad.config import AnonymizeConfig
+from privad.protect.video import anonymize_video
+from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.sinks import check_output
 from privad.io.sources import open_source
@@ -99,7 +99,7 @@ def test_failure_leaves_no_output(clip_frames, tmp_path, monkeypatch):
     src = write_video(tmp_path / "in.mp4", clip_frames[:15])
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    from privad import pipeline
+    from privad.protect import pipeline
 
     calls = {"n": 0}
     real = pipeline.Anonymizer.regions

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from privad.errors import PrivadError
-from privad.vad.demo import demo
+from privad.engine.demo import demo
 from privad.vad.events import find_events
-from privad.vad.job import run_job
-from privad.vad.synthetic import synthetic_scene
+from privad.engine.run import run_job
+from privad.data.synthetic import synthetic_scene
 
 
 def test_find_events_by_hand():

@@ -7,13 +7,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from privad.anonymize.learned import UNet, apply_anonymizer, load_anonymizer, save_anonymizer
-from privad.anonymize.learned_train import (TrainConfig, TrainData, Trainer, load_data, nt_xent, train_anonymizer,
+from privad.protect.methods.learned import UNet, apply_anonymizer, load_anonymizer, save_anonymizer
+from privad.protect.train import (TrainConfig, TrainData, Trainer, load_data, nt_xent, train_anonymizer,
                                             triplet)
-from privad.cli import app
-from privad.config import AnonymizeConfig
+from privad.cli.app import app
+from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
-from privad.pipeline import Anonymizer
+from privad.protect.pipeline import Anonymizer
 
 TINY = dict(size=32, width=4, batch=4, clips=2, clip_len=4, pretrain_steps=2, warmup_steps=2, steps=2)
 

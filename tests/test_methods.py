@@ -4,11 +4,11 @@ import cv2
 import numpy as np
 import pytest
 
-from privad.anonymize import METHODS, get_method
-from privad.config import AnonymizeConfig, MethodParams
-from privad.detect.faces import FaceDetector
+from privad.protect.methods import METHODS, get_method
+from privad.protect.config import AnonymizeConfig, MethodParams
+from privad.protect.detect.faces import FaceDetector
 from privad.errors import PrivadError
-from privad.pipeline import Anonymizer
+from privad.protect.pipeline import Anonymizer
 
 P = MethodParams()
 REGION_METHODS = [m for m in METHODS if METHODS[m].fn is not None and m != "no-an"]  # stateless region methods

@@ -5,7 +5,8 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from privad.errors import PrivadError
-from privad.metrics.frame import eer, frame_ap, frame_auc, frame_pr_auc, minmax_per_video, smooth
+from privad.metrics.vad.frame import eer, frame_ap, frame_auc, frame_pr_auc
+from privad.postprocess import minmax_per_video, smooth
 
 
 def test_perfect_and_inverted():

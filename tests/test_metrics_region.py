@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from privad.errors import PrivadError
-from privad.metrics.region import detection_curves, rbdc_tbdc, regions_from_masks
+from privad.metrics.vad.region import detection_curves, rbdc_tbdc, regions_from_masks
 
 
 def track(video, tid, frames, box):

@@ -6,9 +6,9 @@ import pytest
 from privad.data import load_dataset
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
-from privad.vad.multitask import TASKS
+from privad.vad.oneclass.multitask import TASKS
 from privad.vad.regions import FrameRegions
-from privad.vad.tubes import extract_tubes, square_box
+from privad.vad.oneclass.tubes import extract_tubes, square_box
 
 TINY = {"epochs": 2, "max_train_tubes": 600, "channels": 8, "teacher_dim": 8, "batch_size": 32}
 
@@ -52,7 +52,7 @@ def test_training_learns_the_proxy_tasks(fitted):
 def test_finds_the_planted_fast_mover():
     from sklearn.metrics import roc_auc_score
 
-    from privad.vad.synthetic import synthetic_scene
+    from privad.data.synthetic import synthetic_scene
 
     train = [synthetic_scene(300, abnormal=(0, 0), seed=s)[0] for s in (1, 2)]
     model = build_model("multitask", TINY | {"epochs": 3, "max_train_tubes": 1000}).fit(train)

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from privad.config import AnonymizeConfig
-from privad.detect.faces import FaceDetector
+from privad.protect.config import AnonymizeConfig
+from privad.protect.detect.faces import FaceDetector
 from privad.errors import PrivadError
-from privad.pipeline import Anonymizer
-from privad.track.holdover import shift_mask
+from privad.protect.pipeline import Anonymizer
+from privad.protect.track.holdover import shift_mask
 
 
 class Flaky:

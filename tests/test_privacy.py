@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.io.sources import open_source
-from privad.metrics.privacy import f_lambda, privacy_report, raw_faces
-from privad.pipeline import Anonymizer
+from privad.metrics.privacy.faces import f_lambda, privacy_report, raw_faces
+from privad.protect.pipeline import Anonymizer
 
 
 @pytest.fixture(scope="module")
 def judge(faces_dir):
     pytest.importorskip("dlib")
-    from privad.metrics.identity import IdentityJudge
+    from privad.metrics.privacy.identity import IdentityJudge
 
     return IdentityJudge([faces_dir / "lin-manuel-miranda.png", faces_dir / "alex-lacamoire.png"])
 

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from privad.anonymize.filters import flatten
+from privad.protect.methods.filters import flatten
 from privad.errors import PrivadError
-from privad.metrics.attributes import attribute_privacy, load_vispr_split
-from privad.metrics.reid import load_market_split, reid_leakage, rank1_map
+from privad.metrics.privacy.attributes import attribute_privacy, load_vispr_split
+from privad.metrics.privacy.reid import load_market_split, reid_leakage, rank1_map
 
 
 def test_rank1_map_hand_made():

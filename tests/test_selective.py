@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from privad.anonymize.selective import FlowNoise, create_template, load_templates, save_template, similarity_mask
-from privad.config import AnonymizeConfig, SelectiveConfig
+from privad.protect.methods.selective import FlowNoise, create_template, load_templates, save_template, similarity_mask
+from privad.protect.config import AnonymizeConfig, SelectiveConfig
 from privad.errors import PrivadError
-from privad.pipeline import Anonymizer
+from privad.protect.pipeline import Anonymizer
 
 
 def _texture(seed=0, size=(120, 160)):
@@ -79,9 +79,9 @@ def test_cli_template_create(monkeypatch, capsys, face_clip, tmp_path):
 
 
 def test_selective_in_regions_touches_nothing_outside(face_template, clip_frames):
-    from privad.anonymize.selective import Selective
-    from privad.config import MethodParams
-    from privad.detect.base import make
+    from privad.protect.methods.selective import Selective
+    from privad.protect.config import MethodParams
+    from privad.protect.detect.base import make
 
     frame = clip_frames[10]
     h, w = frame.shape[:2]
@@ -98,7 +98,7 @@ def _timm_dino_state(seed=0):
 
     import torch
 
-    from privad.vit import VisionTransformer
+    from privad.backbones.vit import VisionTransformer
 
     torch.manual_seed(seed)
     net = VisionTransformer(image_size=32, patch=8, width=64, layers=2, out_dim=None, flavour="dino")
@@ -123,7 +123,7 @@ def _timm_dino_state(seed=0):
 def test_dino_templates_peak_at_their_own_point(tmp_path):
     import torch
 
-    from privad.anonymize.selective import feature_map
+    from privad.protect.methods.selective import feature_map
 
     # a DINO training checkpoint: the teacher's weights under "backbone."
     torch.save({"teacher": {f"backbone.{k}": v for k, v in _timm_dino_state().items()}}, tmp_path / "dino.pt")

@@ -15,12 +15,12 @@ import pytest
 pytest.importorskip("fastapi", reason="serve is an extra: pip install 'privad[serve]'")
 httpx = pytest.importorskip("httpx")
 
-from privad.config import AnonymizeConfig  # noqa: E402
+from privad.protect.config import AnonymizeConfig  # noqa: E402
 from privad.io.sources import read_all  # noqa: E402
 from privad.serve import BackgroundServer, ServeSettings  # noqa: E402
 from privad.serve.live import LiveSource, SourceSpec  # noqa: E402
 from privad.serve.store import EventStore, database_url  # noqa: E402
-from privad.vad.engine import AnonymizedView  # noqa: E402
+from privad.engine.views import AnonymizedView  # noqa: E402
 from privad.vad.events import OnlineEvents, find_events  # noqa: E402
 
 SHOWN = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
@@ -265,7 +265,7 @@ def test_postgresql_store_when_a_server_is_given():
     url = os.environ.get("PRIVAD_TEST_POSTGRES")
     if not url:
         pytest.skip("set PRIVAD_TEST_POSTGRES to a PostgreSQL URL to test the PostgreSQL store")
-    from privad.vad.events import Event
+    from privad.types import Event
 
     store = EventStore(url)
     before, _ = store.list(source="pg-test")
@@ -279,8 +279,8 @@ def test_postgresql_store_when_a_server_is_given():
 
 
 def test_stream_scorer_never_scores_across_a_gap(ped2_model, ped2_clip):
-    from privad.serve.scorer import StreamScorer
-    from privad.vad.base import load_model
+    from privad.engine.stream import StreamScorer
+    from privad.vad import load_model
 
     model, view = load_model(ped2_model)
     frames = AnonymizedView(view)(read_all(ped2_clip)[0])

@@ -7,7 +7,7 @@ import cv2
 import pytest
 
 from privad.errors import PrivadError
-from privad.tradeoff import Setting, TradeoffInputs, pareto_front, parse_grid, run_tradeoff, settings
+from privad.engine.tradeoff import Setting, TradeoffInputs, pareto_front, parse_grid, run_tradeoff, settings
 
 
 def test_grid_applies_only_to_methods_that_use_the_parameter():
@@ -82,8 +82,8 @@ def test_cli_bench(monkeypatch, capsys, face_clip, tmp_path):
 
 
 def test_bench_isolated_reports_errors_in_one_line():
-    from privad.bench import bench_isolated
-    from privad.config import AnonymizeConfig
+    from privad.engine.bench import bench_isolated
+    from privad.protect.config import AnonymizeConfig
 
     with pytest.raises(PrivadError, match="bench failed: input not found"):
         bench_isolated("/no/such/video.mp4", AnonymizeConfig(method="mask"))

@@ -1,17 +1,17 @@
 """One-class VAD on real Ped2 (a fast subset): fit/score, save/load, evaluate, CLI, bad input."""
 
 import json
-import pickle
 
 import numpy as np
 import pytest
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
 from privad.errors import PrivadError
 from privad.metrics import EvaluationResult
 from privad.vad import build_model, load_model, save_model
-from privad.vad.engine import anonymized, evaluate
+from privad.engine.evaluate import evaluate
+from privad.engine.views import anonymized
 
 FAST = {"use_appearance": False}
 
@@ -57,9 +57,12 @@ def test_load_rejects_bad_files(tmp_path, fitted):
         load_model(tmp_path / "missing.privad")
     path = tmp_path / "old.privad"
     save_model(fitted, None, path)
-    payload = pickle.loads(path.read_bytes())
-    payload["privad_version"] = "0.0.1"
-    path.write_bytes(pickle.dumps(payload))
+    with np.load(path) as z:
+        entries = {k: z[k] for k in z.files}
+    header = json.loads(bytes(entries["__header__"]).decode())
+    header["privad_version"] = "0.0.1"
+    entries["__header__"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(path.open("wb"), **entries)
     with pytest.raises(PrivadError, match="saved by privad 0.0.1"):
         load_model(path)
 

@@ -8,10 +8,10 @@ from sklearn.metrics import roc_auc_score
 
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
-from privad.vad.features import ClipFeatures, FeatureConfig, clip_starts, frame_scores
-from privad.vad.synthetic import planted_features
-from privad.vad.weak import resample
-from privad.vad.weak_engine import read_labels
+from privad.vad.weak.clips import ClipFeatures, FeatureConfig, clip_starts, frame_scores
+from privad.data.synthetic import planted_features
+from privad.vad.weak.models import resample
+from privad.engine.weak import read_labels
 
 
 def test_resample_and_frame_mapping_by_hand():
@@ -115,7 +115,7 @@ def test_region_features_of_a_real_video(ped2_frames):
 def test_i3d_checkpoint_layout(tmp_path):
     import torch
 
-    from privad.vad.i3d import InceptionI3D, load_i3d
+    from privad.backbones.i3d import InceptionI3D, load_i3d
 
     torch.manual_seed(0)
     path = tmp_path / "rgb.pt"
@@ -136,7 +136,7 @@ def test_i3d_checkpoint_layout(tmp_path):
 def _small_clip(seed=0):
     import torch
 
-    from privad.vit import VisionTransformer
+    from privad.backbones.vit import VisionTransformer
 
     torch.manual_seed(seed)
     net = VisionTransformer(image_size=32, patch=16, width=64, layers=2, out_dim=16)
@@ -149,7 +149,7 @@ def _small_clip(seed=0):
 def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
     import torch
 
-    from privad.vit import embed_images, load_clip_visual
+    from privad.backbones.vit import embed_images, load_clip_visual
 
     net = _small_clip()
     full = {f"visual.{k}": v.half() for k, v in net.state_dict().items()}  # a whole CLIP model, stored in fp16
@@ -167,7 +167,7 @@ def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
     torch.save({k: v for k, v in full.items() if "ln_post" not in k}, tmp_path / "bad.pt")
     with pytest.raises(PrivadError, match="does not fit the CLIP ViT layout"):
         load_clip_visual(tmp_path / "bad.pt")
-    from privad.vad.i3d import InceptionI3D
+    from privad.backbones.i3d import InceptionI3D
 
     torch.save(InceptionI3D(400).state_dict(), tmp_path / "i3d.pt")
     with pytest.raises(PrivadError, match="no 'conv1.weight'"):
@@ -251,7 +251,7 @@ def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted)
 @pytest.mark.slow
 def test_ped2_weak_split_evaluates(ped2):
     from privad.data import load_dataset
-    from privad.vad.weak_engine import evaluate_weak
+    from privad.engine.weak import evaluate_weak
 
     r = evaluate_weak(load_dataset("ucsd_ped2", ped2), "pel", {"epochs": 5}, use_weak_split=True)
     assert r.test_videos == 6 and r.extra["train_abnormal"] == 6 and 0 <= r.micro_auc <= 1

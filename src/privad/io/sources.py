@@ -20,20 +20,10 @@ import numpy as np
 from natsort import natsorted
 
 from privad.errors import PrivadError
+from privad.types import Frame
 from privad.io.images import IMAGE_EXTS, read_image, to_bgr
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
-
-
-@dataclass
-class Frame:
-    """One decoded frame (BGR uint8), or a decode failure at that position."""
-
-    index: int
-    image: np.ndarray | None
-    pts: int | None = None
-    name: str | None = None
-    error: str | None = None
 
 
 @dataclass

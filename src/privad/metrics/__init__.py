@@ -1,15 +1,9 @@
 """Metrics: frame-level VAD quality, region/track detection (RBDC/TBDC), identity leakage."""
 
-from privad.metrics.frame import (
-           eer,
-           frame_ap,
-           frame_auc,
-           frame_pr_auc,
-           minmax_per_video,
-           smooth,
-)
-from privad.metrics.region import rbdc_tbdc, regions_from_masks
-from privad.metrics.results import EvaluationResult, PostProcess
+from privad.metrics.vad.frame import eer, frame_ap, frame_auc, frame_pr_auc
+from privad.postprocess import minmax_per_video, smooth
+from privad.metrics.vad.region import rbdc_tbdc, regions_from_masks
+from privad.metrics.vad.results import EvaluationResult, PostProcess
 
 __all__ = ["EvaluationResult", "PostProcess", "eer", "frame_ap", "frame_auc", "frame_pr_auc", "minmax_per_video",
            "rbdc_tbdc", "regions_from_masks", "smooth"]

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from privad.report.plots import png_bytes, pyplot
-from privad.vad.events import Event
+from privad.types import Event
 
 
 def timeline_png(scores: np.ndarray, threshold: float, events: list[Event], fps: float) -> bytes:

@@ -50,3 +50,25 @@ def tradeoff_plot(points: list[tuple[float, float]], labels: list[str], front: l
     ax.grid(alpha=0.3)
     fig.tight_layout()
     Path(path).write_bytes(png_bytes(fig))
+
+
+def curves_plot(history: list[dict], path: Path) -> None:
+    """The training curves (one panel per loss, smoothed over 25 steps) as a PNG."""
+    from privad.io.atomic import commit, temp_path_for
+
+    import numpy as np
+
+    keys = [k for k in ("l1", "privacy", "utility", "triplet", "anonymizer") if any(k in h for h in history)]
+    plt = pyplot()
+    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(3.2 * max(1, len(keys)), 3), dpi=100, squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        pts = [(h["step"], h[key]) for h in history if key in h]
+        xs, ys = np.array(pts).T
+        k = min(25, len(ys))
+        ax.plot(xs[k - 1:], np.convolve(ys, np.ones(k) / k, mode="valid"), color="#1f4e79")
+        ax.set_title(key)
+        ax.set_xlabel("step")
+    fig.tight_layout()
+    temp = temp_path_for(Path(path))
+    temp.write_bytes(png_bytes(fig))
+    commit(temp, Path(path))

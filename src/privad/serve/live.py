@@ -3,7 +3,7 @@
 Only anonymized frames are ever published or stored; raw frames stay in this process. The reader offers every
 frame to both sides through bounded queues. A live source (or a file read at its frame rate) drops what a full
 queue cannot take, counted, so memory stays flat: the page may skip frames to keep its latency low, while the scorer,
-with a longer queue, sees runs of consecutive frames (see `privad.serve.scorer`).
+with a longer queue, sees runs of consecutive frames (see `privad.engine.stream`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.sources import open_source
-from privad.pipeline import Anonymizer
-from privad.report.html import thumbnail
-from privad.serve.scorer import StreamScorer
-from privad.vad.events import Event
+from privad.protect.pipeline import Anonymizer
+from privad.engine.stream import EventThumbnails, StreamScorer
+from privad.engine.views import DEFAULT_ANONYMIZATION
+from privad.vad import load_model
 
 log = logging.getLogger("privad")
 
@@ -258,19 +258,16 @@ class LiveSource:
     def _score(self) -> None:
         """Score the frames as the model sees them (its own anonymization, or adaptive_blur on moving objects when
         calibrating; raw frames stay in this process), independently of what the page is shown."""
-        from privad.vad.base import load_model
-        from privad.vad.job import DEFAULT_ANONYMIZATION
-
         model, view = load_model(self.spec.model) if self.spec.model else (None, DEFAULT_ANONYMIZATION)
         see = Anonymizer(view, fps=self.fps) if view is not None and view.method != "no-an" else None
         if see is not None:
-            see.prime(self._ahead[: see.warmup])
+            see.prime(self._ahead)
         self._ahead = []
-        scorer = StreamScorer(model, self.fps, self._window_frames(), self.spec.calibrate_seconds,
-                              self.spec.calibrate_width)
+        window = self._window_frames()
+        scorer = StreamScorer(model, self.fps, window, calibrate_frames=max(window + 1, round(
+            self.spec.calibrate_seconds * self.fps)), calibrate_width=self.spec.calibrate_width)
+        thumbs = EventThumbnails(self._shown_near, keep=round(30 * self.fps))
         self.threshold = scorer.threshold
-        regions: collections.OrderedDict[int, list[tuple]] = collections.OrderedDict()
-        peak: tuple | None = None  # (frame, JPEG, regions) of the open event's peak
         while True:
             try:
                 item = self._raw.get(timeout=0.2)
@@ -279,6 +276,9 @@ class LiveSource:
                     return
                 continue
             if item is None:
+                if scorer.calibrating:  # the source ended before calibration finished
+                    self.status = "ended"
+                    return
                 out = scorer.end()
             else:
                 index, image, error = item
@@ -291,33 +291,19 @@ class LiveSource:
                 self.status = "running"
             self.threshold = scorer.threshold
             self.metrics.unscored = scorer.unscored
-            regions.update(out.regions)
-            while len(regions) > 30 * self.fps:
-                regions.popitem(last=False)
             for index, s in out.scores:
                 self.scores.append((index, s))
                 self.metrics.frames_scored += 1
-            for event in out.events:
-                self._emit(event, peak if peak and peak[0] == event.peak else self._peak(event.peak, regions))
-            open_peak = scorer.events.peak if scorer.events is not None else None
-            if open_peak is not None and (peak is None or peak[0] != open_peak[0]):
-                peak = self._peak(open_peak[0], regions)
+            for event, jpeg in thumbs.update(out, scorer):
+                self.metrics.events += 1
+                self.on_event(self.spec.name, event, jpeg, self.threshold)
             if item is None:
                 self.status = "ended"
                 return
 
-    def _peak(self, frame: int, regions: dict) -> tuple:
-        """(frame, JPEG of the shown frame nearest to it, its regions)."""
+    def _shown_near(self, frame: int) -> np.ndarray | None:
+        """The shown (anonymized) frame nearest to `frame`, decoded."""
         with self._jpeg_lock:
             shown = min(self._jpegs, key=lambda i: abs(i - frame), default=None)
             jpeg = None if shown is None else self._jpegs[shown]
-        return (frame, jpeg, regions.get(frame, []))
-
-    def _emit(self, event: Event, peak: tuple) -> None:
-        """Store a closed event, with a thumbnail of its (anonymized) peak frame and the regions scored there."""
-        thumb = None
-        if peak[1] is not None:
-            image = cv2.imdecode(np.frombuffer(peak[1], np.uint8), cv2.IMREAD_COLOR)
-            thumb = thumbnail(image, peak[2])
-        self.metrics.events += 1
-        self.on_event(self.spec.name, event, thumb, self.threshold)
+        return None if jpeg is None else cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)

@@ -8,13 +8,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from privad.config import AnonymizeConfig
+from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.corpus import video_name
 from privad.io.sources import STREAM_SCHEMES
 from privad.serve.live import LiveSource, SourceSpec
 from privad.serve.store import EventStore, database_url
-from privad.vad.events import Event
+from privad.types import Event
 
 log = logging.getLogger("privad")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from privad.errors import PrivadError
-from privad.vad.events import Event
+from privad.types import Event
 
 
 class _Base(DeclarativeBase):

@@ -1,47 +1,15 @@
-"""Events: contiguous stretches of frame scores above a threshold."""
+"""Events: contiguous stretches of frame scores above a threshold, found online (live) or over a whole video."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 
-
-@dataclass
-class Event:
-    start: int  # first frame (inclusive)
-    end: int  # last frame (inclusive)
-    peak: int  # frame of the highest score
-    peak_score: float
-    start_s: float
-    end_s: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def find_events(scores: np.ndarray, threshold: float, fps: float, min_frames: int = 5,
-                merge_gap: int = 5) -> list[Event]:
-    """Segments where `scores > threshold`, gaps of <= `merge_gap` frames bridged, shorter than `min_frames` dropped."""
-    above = np.asarray(scores) > threshold
-    segments: list[list[int]] = []
-    for i in np.flatnonzero(above):
-        if segments and i - segments[-1][1] <= merge_gap + 1:
-            segments[-1][1] = int(i)
-        else:
-            segments.append([int(i), int(i)])
-    events = []
-    for s, e in segments:
-        if e - s + 1 < min_frames:
-            continue
-        peak = s + int(np.argmax(scores[s: e + 1]))
-        events.append(Event(s, e, peak, float(scores[peak]), s / fps, (e + 1) / fps))
-    return events
+from privad.types import Event
 
 
 class OnlineEvents:
-    """`find_events` on a stream: feed scores frame by frame; an event is returned once it can no longer grow
-    (more than `merge_gap` frames below the threshold after it). Same segments as `find_events` on the whole."""
+    """Feed scores frame by frame; an event is returned once it can no longer grow (more than `merge_gap` frames
+    below the threshold after it). Events shorter than `min_frames` are dropped."""
 
     def __init__(self, threshold: float, fps: float, min_frames: int = 5, merge_gap: int = 5):
         self.threshold, self.fps, self.min_frames, self.merge_gap = threshold, fps, min_frames, merge_gap
@@ -76,3 +44,12 @@ class OnlineEvents:
         if end - start + 1 < self.min_frames:
             return None
         return Event(start, end, peak, float(score), start / self.fps, (end + 1) / self.fps)
+
+
+def find_events(scores: np.ndarray, threshold: float, fps: float, min_frames: int = 5,
+                merge_gap: int = 5) -> list[Event]:
+    """Segments where `scores > threshold`, gaps of <= `merge_gap` frames bridged, shorter than `min_frames` dropped
+    (`OnlineEvents` over the whole video)."""
+    online = OnlineEvents(threshold, fps, min_frames, merge_gap)
+    found = [online.push(i, float(s)) for i, s in enumerate(scores)] + [online.flush()]
+    return [e for e in found if e is not None]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from privad.config import MotionConfig
-from privad.detect.motion import MotionDetector
+from privad.protect.config import MotionConfig
+from privad.protect.detect.motion import MotionDetector
 
 ORIENTATION_BINS = 8
 

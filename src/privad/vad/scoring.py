@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from privad.metrics.frame import smooth
-
-
-@dataclass
-class VideoScore:
-    """Scores of one video: per frame, and per region (frame, x1, y1, x2, y2, score)."""
-
-    name: str
-    frames: np.ndarray
-    regions: list[tuple] = field(default_factory=list)
+from privad.postprocess import smooth
 
 
 def frame_maxima(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, floor: float,
@@ -29,13 +18,6 @@ def frame_maxima(region_scores: np.ndarray, frame_index: np.ndarray, num_frames:
         np.maximum.at(out, np.asarray(frame_index, int), np.asarray(region_scores, float))
     out = np.where(np.isfinite(out), out, floor)
     return smooth([out], sigma)[0]
-
-
-def training_threshold(per_video: list[np.ndarray]) -> dict:
-    """Quantiles of the training frame scores; the 99th is the default event threshold."""
-    scores = np.concatenate(per_video)
-    quantiles = {q: float(np.quantile(scores, q / 100)) for q in (50, 90, 95, 99, 100)}
-    return {"train_frame_quantiles": quantiles, "threshold": quantiles[99]}
 
 
 def scored_regions(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, sx: float = 1.0,

@@ -1,5 +1,0 @@
-"""Anonymization methods (LA3D's, plus a solid fill) behind one registry."""
-
-from privad.anonymize.registry import METHODS, Method, get_method, register
-
-__all__ = ["METHODS", "Method", "get_method", "register"]

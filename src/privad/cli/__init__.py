@@ -1,0 +1,1 @@
+"""The `privad` command line (see `privad.cli.app`)."""

@@ -1,0 +1,168 @@
+"""Evaluate a model on a dataset: fit on its training split, score its test split, every frame and region metric.
+
+With an executor (or a work folder) each test video is scored as one task, resumable through the work folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from privad.data import Dataset
+from privad.engine.executor import Executor, LocalExecutor, failures_line
+from privad.engine.fit import EpochCallback, fit_model
+from privad.engine.views import anonymized, read_videos
+from privad.engine.workdir import WorkDir, settings_key, write_text
+from privad.errors import PrivadError
+from privad.io.atomic import commit, temp_path_for
+from privad.io.sources import read_all
+from privad.metrics import (
+    EvaluationResult,
+    PostProcess,
+    eer,
+    frame_ap,
+    frame_auc,
+    frame_pr_auc,
+    rbdc_tbdc,
+    regions_from_masks,
+)
+from privad.protect.config import AnonymizeConfig
+from privad.types import VideoScore
+from privad.vad import AnomalyModel, load_model, save_model
+from privad.version import __version__
+
+
+def evaluate(dataset: Dataset, kind: str = "attribute", anonymize: AnonymizeConfig | None = None,
+             config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
+             progress: Callable[[str], None] | None = None, on_epoch: EpochCallback | None = None,
+             executor: Executor | None = None, workdir: Path | None = None) -> EvaluationResult:
+    """Fit a one-class model of `kind` on the dataset's training split, score its test split, compute every frame
+    and region metric. With an `executor` (or a `workdir`), each test video is scored as one task."""
+    train = dataset.train[:max_train] if max_train else dataset.train
+    test = dataset.test[:max_test] if max_test else dataset.test
+    if executor is not None or workdir is not None:
+        return evaluate_tasks(dataset, executor or LocalExecutor(), kind, anonymize, config, train, test, workdir,
+                              progress, on_epoch)
+    start = time.perf_counter()
+    m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress), on_epoch=on_epoch)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    results = []
+    for v in test:
+        results.append(m.score(anonymized(v.frames(), anonymize), v.name))
+        if progress:
+            progress(v.name)
+    score_seconds = time.perf_counter() - start
+    return build_result(dataset.name, m, anonymize, test, results, fit_seconds, score_seconds,
+                        {"train_videos": len(train), "train_regions": m.fitted_.info.get("train_regions")})
+
+
+@functools.lru_cache(maxsize=2)
+def _model(model_file: Path, stamp: int):
+    return load_model(model_file)
+
+
+def score_video(model_file: Path, source: str | Path, name: str) -> VideoScore:
+    """One task: the fitted model (read once per worker process), the video anonymized as the model was fitted,
+    its scores."""
+    model, view = _model(Path(model_file), Path(model_file).stat().st_mtime_ns)
+    return model.score(anonymized(read_all(source)[0], view), name)
+
+
+def save_score(path: Path, result: VideoScore, seconds: float) -> None:
+    """One video's frame and region scores and the task's seconds, written atomically."""
+    temp = temp_path_for(path)
+    with temp.open("wb") as fh:
+        np.savez(fh, frames=result.frames, regions=np.array(result.regions, float).reshape(-1, 6),
+                 seconds=np.float64(seconds))
+    commit(temp, path)
+
+
+def load_score(path: Path, name: str) -> tuple[VideoScore, float]:
+    with np.load(path, allow_pickle=False) as z:
+        regions = [(int(r[0]), *map(float, r[1:])) for r in z["regions"]]
+        return VideoScore(name, z["frames"], regions), float(z["seconds"])
+
+
+def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = "attribute",
+                   anonymize: AnonymizeConfig | None = None, config: dict | None = None, train: list | None = None,
+                   test: list | None = None, workdir: Path | None = None, progress: Callable[[str], None] | None = None,
+                   on_epoch: EpochCallback | None = None) -> EvaluationResult:
+    """Fit here (or reuse the fit in `workdir`), then score each test video as a task of `executor`.
+
+    WORKDIR/KEY/ keeps model.privad and scores/NAME.npz as each finishes (with the task's seconds: `score_fps` is per
+    worker), KEY naming the dataset, model, settings and training videos: a rerun skips what is there. Any failed
+    video is named in the error raised after the others have finished (the metrics need every video)."""
+    train = dataset.train if train is None else train
+    test = dataset.test if test is None else test
+    settings = {"dataset": dataset.name, "root": str(dataset.root), "kind": kind, "config": config or {},
+                "anonymize": anonymize.model_dump(mode="json") if anonymize else None,
+                "train": [v.name for v in train], "privad": __version__}
+    root = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="privad-evaluate-"))
+    work = WorkDir(root / settings_key(settings), settings)
+    (work.folder / "scores").mkdir(exist_ok=True)
+    model_file, fit_file = work.folder / "model.privad", work.folder / "fit.json"
+    if work.done("fit", model_file):
+        m, _ = load_model(model_file)
+        fit_seconds = float(fit_file.read_text())
+    else:
+        start = time.perf_counter()
+        m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress), on_epoch=on_epoch)
+        fit_seconds = time.perf_counter() - start
+        save_model(m, anonymize, model_file)
+        write_text(fit_file, str(fit_seconds))
+        work.mark("fit")
+    results = {v.name: work.folder / "scores" / f"{v.name}.npz" for v in test}
+    todo = work.pending({v.name: (model_file, v.source, v.name) for v in test}, results)
+
+    def done(outcome) -> None:
+        if outcome.ok:
+            save_score(results[outcome.key], outcome.value, outcome.seconds)
+            work.mark(outcome.key)
+        if progress:
+            progress(outcome.key)
+
+    failed = failures_line(executor.run(score_video, todo, done))
+    if failed:
+        raise PrivadError(f"scoring: {failed} (finished videos are kept in {work.folder}; rerun to resume)")
+    loaded = [load_score(results[v.name], v.name) for v in test]
+    score_seconds = sum(s for _, s in loaded)  # task time summed over videos: scoring fps per worker
+    return build_result(dataset.name, m, anonymize, test, [r for r, _ in loaded], fit_seconds, score_seconds,
+                        {"train_videos": len(train), "train_regions": m.fitted_.info.get("train_regions"),
+                         "executor": executor.name, "resumed_videos": len(test) - len(todo)})
+
+
+def build_result(dataset: str, m: AnomalyModel, anonymize: AnonymizeConfig | None, test: list, results: list,
+                 fit_seconds: float, score_seconds: float, extra: dict) -> EvaluationResult:
+    """Every frame metric (and RBDC/TBDC when the test videos have pixel masks and the model scores regions)."""
+    scores = [r.frames for r in results]
+    labels = [v.labels for v in test]
+    if any(lab is None for lab in labels):
+        raise PrivadError("every test video needs frame labels to evaluate")
+    single = sum(1 for lab in labels if lab.min() == lab.max())
+    rbdc = tbdc = None
+    if all(v.has_masks for v in test) and any(r.regions for r in results):
+        gt = regions_from_masks({v.name: v.masks() for v in test})
+        dets = [(r.name, *reg) for r in results for reg in r.regions]
+        rbdc, tbdc = rbdc_tbdc(dets, gt, sum(v.num_frames for v in test))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        macro = frame_auc(scores, labels, "macro") if single < len(test) else None
+    n_frames = sum(v.num_frames for v in test)
+    return EvaluationResult(
+        dataset=dataset, model=m.name,
+        anonymization=anonymize.model_dump(mode="json", include={"method", "targets", "params", "hold"})
+        if anonymize and anonymize.method != "no-an" else None,
+        micro_auc=frame_auc(scores, labels), macro_auc=macro, ap=frame_ap(scores, labels),
+        pr_auc=frame_pr_auc(scores, labels), rbdc=rbdc, tbdc=tbdc, eer=eer(scores, labels),
+        fit_seconds=fit_seconds, score_fps=n_frames / score_seconds,
+        postprocess=PostProcess(normalization="none", smoothing_sigma=getattr(m.config, "smoothing_sigma", 0.0)),
+        test_videos=len(test), test_frames=n_frames, macro_excluded_videos=single, privad_version=__version__,
+        extra={"model_config": m.config.model_dump(mode="json"), **extra},
+    )

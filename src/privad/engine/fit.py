@@ -1,0 +1,52 @@
+"""Fit one-class models on normal footage (optionally anonymized first) and score videos into folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from privad.engine.outputs import write_scores
+from privad.engine.views import anonymized, read_videos
+from privad.errors import PrivadError
+from privad.io.sources import read_all
+from privad.protect.config import AnonymizeConfig
+from privad.vad import AnomalyModel, build_model, save_model
+
+EpochCallback = Callable[[int, int, float], None]  # (epoch, epochs, loss) after each epoch of a trained model
+
+
+def fit_model(kind: str, config: dict | None, X, y=None, on_epoch: EpochCallback | None = None) -> AnomalyModel:
+    """A fresh model of `kind` fitted on X (and y, for the weak models)."""
+    m = build_model(kind, config)
+    if on_epoch is not None and hasattr(m, "on_epoch"):
+        m.on_epoch = on_epoch
+    return m.fit(X, y)
+
+
+def fit(train: list, kind: str = "attribute", anonymize: AnonymizeConfig | None = None,
+        config: dict | None = None, output: Path | None = None, progress: Callable[[str], None] | None = None,
+        on_epoch: EpochCallback | None = None) -> AnomalyModel:
+    """Fit a one-class model on normal footage (paths of videos or frame folders); save it when `output` is given.
+    `progress(name)` is called after each video is read."""
+    if not train:
+        raise PrivadError("no training videos given")
+    m = fit_model(kind, config, read_videos(train, anonymize, progress), on_epoch=on_epoch)
+    if output is not None:
+        save_model(m, anonymize, output)
+    return m
+
+
+def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs: list, outdir: Path,
+                 progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Score videos; per video write OUTDIR/NAME/scores.csv (frame, score) and regions.csv."""
+    written = []
+    for source in inputs:
+        name = Path(str(source)).stem or "video"
+        result = model.score(anonymized(read_all(source)[0], anonymize), name)
+        folder = Path(outdir) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        write_scores(folder, result)
+        written.append(folder)
+        if progress:
+            progress(name)
+    return written

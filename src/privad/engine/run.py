@@ -1,0 +1,187 @@
+"""The main job: anonymize a fixed-camera video, score it, find events, write a report.
+
+The video goes through the protect stream once (the same `Anonymizer.stream` as `privad anonymize`: timestamps kept,
+a frame that fails to decode or to anonymize is written fully obfuscated) and through the stream scorer that
+`privad serve` uses, chunk by chunk, so memory stays bounded for long videos.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from privad.engine.executor import Executor, LocalExecutor
+from privad.engine.outputs import write_csv, write_scores
+from privad.engine.stream import EventThumbnails, StreamScorer
+from privad.engine.views import DEFAULT_ANONYMIZATION
+from privad.engine.workdir import WorkDir, write_text
+from privad.errors import PrivadError
+from privad.io.corpus import video_name
+from privad.io.sinks import open_sink
+from privad.io.sources import open_source, prefetch
+from privad.protect.pipeline import Anonymizer
+from privad.report.html import write_report
+from privad.types import VideoScore
+from privad.vad import load_model
+
+
+@dataclass
+class JobSummary:
+    input: str
+    output: str
+    frames: int
+    events: int
+    threshold: float
+    seconds: float
+    model: str
+    calibration_frames: list[int] | None = None  # first and last frame used as the normal reference
+    incidents: int = 0  # frames written fully obfuscated (decode or anonymization failures)
+
+    def line(self) -> str:
+        text = (f"{self.frames} frames, {self.events} events above {self.threshold:.2f}, {self.seconds:.1f} s "
+                f"→ {self.output}/report.html")
+        if self.calibration_frames:
+            text += f" (normal reference: frames {self.calibration_frames[0]}–{self.calibration_frames[1]})"
+        return text + (f"; {self.incidents} frames obfuscated after errors" if self.incidents else "")
+
+
+def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = None,
+            calibrate_seconds: float | None = None, fps: float = 25.0, model_config: dict | None = None,
+            chunk_frames: int = 1500, context_frames: int = 30) -> JobSummary:
+    """Anonymize `input`, score it with a fitted model (or one calibrated on its first seconds), write outputs.
+
+    OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, summary.json and report.html.
+    The model sees the frames anonymized as it was fitted; the video written is always anonymized (the model's
+    anonymization, or adaptive_blur on moving objects when the model was fitted on raw footage). Frames are scored
+    in chunks of `chunk_frames`, each with the last `context_frames` of the previous chunk in front.
+    """
+    start = time.perf_counter()
+    if model_path is None and calibrate_seconds is None:
+        raise PrivadError("give --model FILE or --calibrate SECONDS")
+    if chunk_frames < 100 or context_frames < 0 or context_frames >= chunk_frames:
+        raise PrivadError("--chunk-frames must be >= 100 and larger than the context")
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise PrivadError(f"output {outdir} exists and is not a folder")
+    model, view = load_model(model_path) if model_path is not None else (None, DEFAULT_ANONYMIZATION)
+    source = open_source(input, fps=fps)
+    info, rate = source.info, float(source.info.fps)
+    calibrate = 0
+    if model is None:
+        calibrate = int(round(calibrate_seconds * rate))
+        if calibrate < 10:
+            raise PrivadError(f"--calibrate {calibrate_seconds} s is only {calibrate} frames; give at least 10")
+    anonymizer = Anonymizer((view or DEFAULT_ANONYMIZATION).model_copy(update={"on_error": "obfuscate"}), fps=rate)
+    scorer = StreamScorer(model, rate, chunk_frames, context_frames, calibrate_frames=calibrate,
+                          calibrate_width=None, model_config=model_config, score_calibration=True,
+                          min_run=1)
+    pending: dict[int, np.ndarray] = {}  # written frames not scored yet (thumbnails are drawn from them)
+    thumbs = EventThumbnails(pending.get)
+    scores: dict[int, float] = {}
+    regions: list[tuple] = []
+    events, pictures = [], {}
+
+    def take(out) -> None:
+        for event, jpeg in thumbs.update(out, scorer):
+            events.append(event)
+            pictures[event.peak] = jpeg
+        for index, s in out.scores:
+            scores[index] = s
+            regions.extend(out.regions.get(index, []))
+            pending.pop(index, None)
+
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        with open_sink(outdir / "anonymized.mp4", info) as sink:
+            for frame, result in anonymizer.stream(prefetch(iter(source)), (info.height, info.width)):
+                sink.write(result.image, pts=frame.pts)
+                pending[frame.index] = result.image
+                seen = result.image if view is not None or frame.image is None else frame.image
+                take(scorer.push(frame.index, seen))
+            if anonymizer.stats.frames_in == 0:
+                raise PrivadError(f"no frames could be read from {input}")
+            if scorer.calibrating:
+                raise PrivadError(f"--calibrate {calibrate_seconds} s is {calibrate} frames; the input has "
+                                  f"{anonymizer.stats.frames_in}")
+            take(scorer.end())
+    finally:
+        source.close()
+    total = anonymizer.stats.frames_in
+    frame_scores = np.array([scores[i] for i in range(total)])
+    threshold = scorer.threshold
+    name = Path(str(input)).stem
+    write_scores(outdir, VideoScore(name, frame_scores, sorted(regions)))
+    write_csv(outdir / "events.csv", ["start", "end", "peak", "peak_score", "start_s", "end_s"],
+              ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
+    (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
+    span = list(scorer.calibration_span) if scorer.calibration_span else None
+    summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
+                         f"calibrated on the first {calibrate_seconds} s" if model_path is None
+                         else str(model_path), span, len(anonymizer.stats.incidents))
+    write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
+                 events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
+                                    "anonymization": (view or DEFAULT_ANONYMIZATION).method,
+                                    "threshold": round(threshold, 3), "events": len(events)})
+    (outdir / "summary.json").write_text(json.dumps(asdict(summary), indent=2))
+    return summary
+
+
+@dataclass
+class BatchSummary:
+    """`run_many`: per video 'done', 'skipped' (finished by an earlier run) or the error that stopped it."""
+
+    output: str
+    status: dict[str, str]
+    seconds: float
+    executor: str
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return {k: v for k, v in self.status.items() if v not in ("done", "skipped")}
+
+    def line(self) -> str:
+        done = sum(v == "done" for v in self.status.values())
+        skipped = sum(v == "skipped" for v in self.status.values())
+        text = (f"{len(self.status)} videos: {done} done, {skipped} already done, {len(self.failed)} failed, "
+                f"{self.seconds:.1f} s ({self.executor}) → {self.output}/NAME/report.html")
+        return text + "".join(f"\n  {k}: {v}" for k, v in self.failed.items())
+
+
+def run_many(inputs: list[str], outdir: str | Path, executor: Executor | None = None, on_done=None,
+             **job) -> BatchSummary:
+    """`run_job` for every input into OUTDIR/NAME/ as one task each (see `privad.engine.executor`). A video finished
+    by an earlier run *with the same settings* (model file and its content, calibration, chunking) is skipped, so a
+    rerun resumes; other settings redo it. A failed video is reported and the others go on.
+    OUTDIR/runs.json records each video's status."""
+    start = time.perf_counter()
+    executor = executor or LocalExecutor()
+    settings = {k: v for k, v in job.items()}
+    if job.get("model_path") is not None and Path(job["model_path"]).is_file():
+        settings["model_stamp"] = Path(job["model_path"]).stat().st_mtime_ns
+    work = WorkDir(Path(outdir), settings, record="run-settings.json")
+    names = {video_name(i): i for i in inputs}
+    results = {name: work.folder / name / "summary.json" for name in names}
+    todo = work.pending({name: (item, work.folder / name) for name, item in names.items()}, results)
+    status = {name: "skipped" for name in names if name not in todo}
+
+    def done(outcome) -> None:
+        status[outcome.key] = "done" if outcome.ok else outcome.error
+        if outcome.ok:
+            work.mark(outcome.key)
+        if on_done:
+            on_done(outcome)
+
+    executor.run(functools.partial(_run_one, job=job), todo, done)
+    summary = BatchSummary(str(work.folder), {name: status[name] for name in names}, time.perf_counter() - start,
+                           executor.name)
+    write_text(work.folder / "runs.json", json.dumps(asdict(summary), indent=2))
+    return summary
+
+
+def _run_one(input: str, outdir: Path, job: dict) -> JobSummary:
+    return run_job(input, outdir, **job)

@@ -1,0 +1,182 @@
+"""The one stream scorer of `run` and `serve`: windows of consecutive frames, each scored with the frames before it
+as context, and events found as scores arrive.
+
+Motion features need consecutive frames: a dropped frame doubles every velocity across it. So a gap (a skipped
+index) ends the run: what is pending is scored (or left unscored when too short to score alone) and the next run
+starts without context.
+
+Without a model, the first frames calibrate one: runs of at least `MIN_SEGMENT` consecutive frames (resized to at
+most `calibrate_width` wide) are kept until they hold `calibrate_frames`, then the default attribute model is fitted
+on them. Shorter runs are discarded at once, so the buffer never holds more than `calibrate_frames` frames. With
+`score_calibration`, the calibration frames are then scored too (a file: every frame gets a score); live, they are not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from privad.errors import PrivadError
+from privad.types import Event
+from privad.vad import AnomalyModel, build_model
+from privad.vad.events import OnlineEvents
+
+MIN_SEGMENT = 10
+
+
+@dataclass
+class Scored:
+    """What one push produced: frame scores, regions by frame, and events that closed."""
+
+    scores: list[tuple[int, float]] = field(default_factory=list)
+    regions: dict[int, list[tuple]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def add(self, other: Scored) -> None:
+        self.scores += other.scores
+        self.regions.update(other.regions)
+        self.events += other.events
+
+
+class StreamScorer:
+    """Feed `push(index, frame)` in order (indices may skip); `end()` at the end of the stream.
+
+    `window`: frames scored together; `context`: frames of the previous window put in front of the next (their
+    scores are dropped). Memory stays bounded by `window + context` frames (plus the calibration buffer). A run of
+    fewer than `min_run` consecutive frames (default: `window`) with no context is left unscored (counted).
+    """
+
+    def __init__(self, model: AnomalyModel | None, fps: float, window: int, context: int | None = None,
+                 calibrate_frames: int = 250, calibrate_width: int | None = 320, model_config: dict | None = None,
+                 score_calibration: bool = False, min_run: int | None = None):
+        if window < 1:
+            raise PrivadError("the scoring window must hold at least one frame")
+        self.model, self.fps, self.n = model, fps, window
+        self.context_frames = window if context is None else context
+        self.calibrate_need = max(MIN_SEGMENT, calibrate_frames)
+        self.calibrate_width, self.model_config = calibrate_width, model_config
+        self.score_calibration = score_calibration
+        self.min_run = window if min_run is None else min_run
+        self.threshold = None if model is None else model.fitted_.threshold
+        self.events = None if model is None else OnlineEvents(self.threshold, fps)
+        self.calibration_span: tuple[int, int] | None = None  # first and last frame the calibration used
+        self.unscored = 0
+        self._segments: list[list[tuple[int, np.ndarray]]] = [[]]
+        self._run: list[tuple[int, np.ndarray]] = []
+        self._context: list[np.ndarray] = []
+        self._last: int | None = None
+
+    @property
+    def calibrating(self) -> bool:
+        return self.model is None
+
+    def push(self, index: int, frame: np.ndarray) -> Scored:
+        """Add the frame `index` (as the model sees it); returns what could be scored so far."""
+        out = Scored()
+        if self._last is not None and index != self._last + 1:
+            self._flush(out)
+            self._context = []
+            if self.model is None:
+                self._new_segment()
+        self._last = index
+        if self.model is None:
+            self._calibrate(index, frame, out)
+            return out
+        self._run.append((index, frame))
+        if len(self._run) >= (self.n if self._context else self.n + self.context_frames):
+            self._flush(out)
+        return out
+
+    def end(self) -> Scored:
+        """Score what is pending and close the open event."""
+        out = Scored()
+        if self.model is None:
+            usable = sum(map(len, self._usable()))
+            raise PrivadError(f"the input ended while calibrating: {usable} usable frames of "
+                              f"{self.calibrate_need} needed")
+        self._flush(out)
+        if (event := self.events.flush()) is not None:
+            out.events.append(event)
+        return out
+
+    def _usable(self) -> list[list[tuple[int, np.ndarray]]]:
+        return [s for s in self._segments if len(s) >= MIN_SEGMENT]
+
+    def _new_segment(self) -> None:
+        if len(self._segments[-1]) < MIN_SEGMENT:  # too short to count: dropped, so the buffer stays bounded
+            self._segments[-1] = []
+        else:
+            self._segments.append([])
+
+    def _calibrate(self, index: int, frame: np.ndarray, out: Scored) -> None:
+        self._segments[-1].append((index, frame))
+        usable = self._usable()
+        if sum(map(len, usable)) < self.calibrate_need:
+            return
+        self._segments = []
+        self.model = build_model("attribute", self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
+        self.threshold = self.model.fitted_.threshold
+        self.events = OnlineEvents(self.threshold, self.fps)
+        self.calibration_span = (usable[0][0][0], usable[-1][-1][0])
+        if self.score_calibration:
+            for segment in usable:
+                self._run, self._context = list(segment), []
+                self._flush(out)
+            self._last = index
+
+    def _small(self, frame: np.ndarray) -> np.ndarray:
+        h, w = frame.shape[:2]
+        if self.calibrate_width is None or w <= self.calibrate_width:
+            return frame
+        return cv2.resize(frame, (self.calibrate_width, round(h * self.calibrate_width / w)),
+                          interpolation=cv2.INTER_AREA)
+
+    def _flush(self, out: Scored) -> None:
+        run, self._run = self._run, []
+        if not run or self.model is None:
+            return
+        if not self._context and len(run) < self.min_run:  # too short to score without context
+            self.unscored += len(run)
+            return
+        k = len(self._context)
+        frames = [f for _, f in run]
+        result = self.model.score(self._context + frames)
+        for p, *rest in result.regions:
+            if p >= k:
+                out.regions.setdefault(run[p - k][0], []).append((run[p - k][0], *rest))
+        for (index, _), s in zip(run, result.frames[k:]):
+            out.scores.append((index, float(s)))
+            if (event := self.events.push(index, float(s))) is not None:
+                out.events.append(event)
+        self._context = frames[-self.context_frames:] if self.context_frames else []
+
+
+class EventThumbnails:
+    """Thumbnails of events' peak frames, taken while the peak frame is still at hand: the open event's peak is
+    drawn each time it moves, so a closed event already has its picture. `frame_at(index)` gives the (anonymized)
+    frame to draw, or None when it is gone. Regions are kept for the last `keep` frames."""
+
+    def __init__(self, frame_at, keep: int = 3000):
+        self.frame_at, self.keep = frame_at, keep
+        self.regions: dict[int, list[tuple]] = {}
+        self._peak: tuple[int, bytes | None] | None = None
+
+    def update(self, out: Scored, scorer: StreamScorer) -> list[tuple[Event, bytes | None]]:
+        """Take in one push's output; returns the events that closed, each with its thumbnail (JPEG)."""
+        self.regions.update(out.regions)
+        while len(self.regions) > self.keep:
+            self.regions.pop(next(iter(self.regions)))
+        closed = [(e, self._peak[1] if self._peak and self._peak[0] == e.peak else self._draw(e.peak))
+                  for e in out.events]
+        open_peak = scorer.events.peak if scorer.events is not None else None
+        if open_peak is not None and (self._peak is None or self._peak[0] != open_peak[0]):
+            self._peak = (open_peak[0], self._draw(open_peak[0]))
+        return closed
+
+    def _draw(self, index: int) -> bytes | None:
+        from privad.report.html import thumbnail
+
+        image = self.frame_at(index)
+        return None if image is None else thumbnail(image, self.regions.get(index, []))

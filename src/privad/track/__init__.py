@@ -1,5 +1,0 @@
-"""Tracking: ByteTrack association plus hold-over of lost regions."""
-
-from privad.track.holdover import RegionTracker
-
-__all__ = ["RegionTracker"]

@@ -1,0 +1,276 @@
+"""`multitask`: SSMTL-style one-class VAD — a small 3D CNN on object tubes trained on four proxy tasks.
+
+Every object region (the same regions as the attribute model) gives a tube: the square box around it cropped from
+the frames t-r..t+r (gray, S x S). The middle frame is blanked in the input, and one shared 3D-CNN encoder learns,
+on normal footage only:
+
+1. arrow of time — is the tube played forward or backward? (cross-entropy)
+2. motion irregularity — consecutive frames or every second frame? (cross-entropy)
+3. middle-frame reconstruction — predict the blanked middle crop from its neighbours (L1)
+4. distillation — predict the MobileNetV2 teacher's features of the middle colour crop (PCA-whitened, MSE)
+
+Anomaly score of a region = sum over tasks of the failure, z-scored with the training tubes' failures:
+p(backward) and p(irregular) on the forward consecutive tube, the reconstruction L1 error, the distillation error.
+A frame scores the maximum over its regions, smoothed in time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.decomposition import PCA
+
+from privad.errors import PrivadError
+from privad.vad.regions import RegionExtractor
+from privad.vad.estimators import pca_arrays, pca_from, torch_arrays, torch_state
+from privad.vad.model import Fitted, calibration, require_fitted
+from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
+from privad.types import VideoScore
+from privad.vad.oneclass.tubes import Tubes, extract_tubes
+
+log = logging.getLogger(__name__)
+TASKS = ("arrow", "irregular", "reconstruction", "distillation")
+
+
+class MultitaskConfig(BaseModel):
+    """Settings of the multitask model. The defaults train on Ped2's 16 training videos in ~10 min on 2 cores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    radius: int = Field(3, ge=1, description="Tube = frames t-radius..t+radius.")
+    size: int = Field(32, ge=16, description="Tube crop side in pixels (gray).")
+    channels: int = Field(16, ge=4, description="Width of the first conv layer (doubled twice).")
+    epochs: int = Field(6, ge=1)
+    batch_size: int = Field(64, ge=4)
+    lr: float = Field(1e-3, gt=0)
+    max_train_tubes: int = Field(10_000, ge=100, description="Training tubes sampled from all regions (seeded).")
+    teacher: bool = Field(True, description="Distil the MobileNetV2 features of the middle crop.")
+    teacher_dim: int = Field(32, ge=2)
+    max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
+    regions: Literal["mog2", "median"] = "median"
+    warmup: int = Field(30, ge=0)
+    smoothing_sigma: float = Field(3.0, ge=0)
+    seed: int = 0
+
+
+def _network(config: MultitaskConfig):
+    import torch
+    from torch import nn
+
+    c = config.channels
+
+    class TubeNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+
+            def block(i: int, o: int, stride: tuple[int, int, int]) -> list[nn.Module]:
+                return [nn.Conv3d(i, o, 3, stride=stride, padding=1), nn.BatchNorm3d(o), nn.ReLU(inplace=True)]
+
+            self.encoder = nn.Sequential(*block(1, c, (1, 2, 2)), *block(c, 2 * c, (1, 2, 2)),
+                                         *block(2 * c, 4 * c, (1, 1, 1)))
+            self.arrow = nn.Linear(4 * c, 2)
+            self.irregular = nn.Linear(4 * c, 2)
+            self.distill = nn.Sequential(nn.Linear(4 * c, 128), nn.ReLU(inplace=True),
+                                         nn.Linear(128, config.teacher_dim))
+            self.decoder = nn.Sequential(
+                nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1), nn.ReLU(inplace=True),
+                nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.ReLU(inplace=True), nn.Conv2d(c, 1, 3, padding=1))
+
+        def forward(self, x: torch.Tensor):
+            f = self.encoder(x)
+            g = f.mean(dim=(2, 3, 4))
+            return self.arrow(g), self.irregular(g), self.distill(g), self.decoder(f.mean(dim=2))[:, 0]
+
+    return TubeNet()
+
+
+def _inputs(tubes: np.ndarray, radius: int, reverse: bool = False):
+    """uint8 (N, T, S, S) → float (N, 1, T, S, S) in [-0.5, 0.5], middle frame blanked, optionally time-reversed."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(tubes[:, ::-1] if reverse else tubes)).float().div_(255).sub_(0.5)
+    x[:, radius] = 0
+    return x.unsqueeze(1)
+
+
+def _middle(tubes: np.ndarray, radius: int):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(tubes[:, radius])).float().div_(255).sub_(0.5)
+
+
+class MultitaskModel:
+    """Fit on normal videos (lists of BGR frames), score new ones."""
+
+    name = "multitask"
+
+    def __init__(self, config: MultitaskConfig | None = None):
+        self.config = config or MultitaskConfig()
+        self.extractor = RegionExtractor(source=self.config.regions)
+        self.fitted_: Fitted | None = None
+        self._pca = None
+        self.on_epoch: Callable[[int, int, float], None] | None = None  # (epoch, epochs, loss) after each epoch
+        self._net = None
+
+    def _tubes(self, frames: list[np.ndarray]) -> Tubes:
+        c = self.config
+        return extract_tubes(frames, self.extractor(frames, warmup=frames[: c.warmup]), c.radius, c.size)
+
+    def _teacher(self, crops: list[np.ndarray]) -> np.ndarray:
+        from privad.backbones.appearance import AppearanceEncoder
+
+        return AppearanceEncoder(size=64)(crops)
+
+    def fit(self, X: Iterable[list[np.ndarray]], y=None) -> "MultitaskModel":
+        """Extract tubes from every normal video of X (y is not used), train the network on the proxy tasks,
+        calibrate the task failures."""
+        import torch
+
+        c = self.config
+        torch.manual_seed(c.seed)
+        rng = np.random.default_rng(c.seed)
+        parts, lengths, sizes = [], [], set()
+        for frames in X:
+            sizes.add(frames[0].shape[:2])
+            parts.append(self._tubes(frames))
+            lengths.append(len(frames))
+        if len(sizes) > 1:
+            raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
+        total = sum(len(p.frame) for p in parts)
+        if total < 100:
+            raise PrivadError(f"training footage too short: {total} object regions found (need at least 100)")
+        keep = np.sort(rng.permutation(total)[: c.max_train_tubes])
+        cons = np.concatenate([p.consecutive for p in parts])[keep]
+        skip = np.concatenate([p.skipped for p in parts])[keep]
+        params: dict = {"frame_size": list(sizes.pop())}
+        info: dict = {"train_regions": total, "train_tubes": len(keep), "train_videos": len(parts)}
+        arrays: dict[str, np.ndarray] = {}
+        offsets = np.cumsum([0] + [len(p.frame) for p in parts])
+        target, teacher = None, [None] * len(parts)
+        if c.teacher:  # teacher features of every region, once: training uses the sample, calibration all
+            feats = self._teacher([m for p in parts for m in p.middle])
+            pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats[keep])
+            target = torch.from_numpy(pca.transform(feats[keep]).astype(np.float32))
+            teacher = np.split(feats, offsets[1:-1])
+            arrays |= pca_arrays(pca, "pca")
+        start = time.perf_counter()
+        net, info["history"] = self._train(cons, skip, target)
+        info["train_seconds"] = time.perf_counter() - start
+        arrays |= torch_arrays(net.state_dict(), "net")
+        self._net, self._pca = net.eval(), (pca_from(arrays, "pca") if c.teacher else None)
+        self._frame_size = tuple(params["frame_size"])
+        # calibrate on every training region (the sampled and the unseen ones)
+        failures = np.concatenate([self._failures(p, t) for p, t in zip(parts, teacher)])
+        params["calib"] = [failures.mean(axis=0).tolist(), (failures.std(axis=0) + 1e-9).tolist()]
+        self._calib = params["calib"]
+        region = self._combine(failures, params["calib"])
+        floor = float(region.min())
+        calib = calibration([
+            frame_maxima(region[offsets[i]:offsets[i + 1]], p.frame, n, floor, c.smoothing_sigma)
+            for i, (p, n) in enumerate(zip(parts, lengths))], floor)
+        self.fitted_ = Fitted(**calib, info=info, params=params, arrays=arrays)
+        return self
+
+    def check_fitted(self) -> None:
+        """Rebuild the network and the teacher's PCA from the fitted arrays."""
+        f = require_fitted(self)
+        net = _network(self.config)
+        net.load_state_dict(torch_state(f.arrays, "net"))
+        self._net = net.eval()
+        self._pca = pca_from(f.arrays, "pca") if "pca.mean_" in f.arrays else None
+        self._calib, self._frame_size = f.params["calib"], tuple(f.params["frame_size"])
+
+    def _train(self, cons: np.ndarray, skip: np.ndarray, target) -> tuple:
+        """Train a fresh network on the four tasks; returns it and the per-epoch mean losses."""
+        import torch
+        from torch.nn import functional as F
+
+        c = self.config
+        net = _network(c)
+        opt = torch.optim.Adam(net.parameters(), lr=c.lr)
+        history, start, n = [], time.perf_counter(), len(cons)
+        zeros, ones = torch.zeros(1, dtype=torch.long), torch.ones(1, dtype=torch.long)
+        for epoch in range(c.epochs):
+            net.train()
+            order = torch.randperm(n).numpy()
+            sums = dict.fromkeys(TASKS, 0.0)
+            for i in range(0, n, c.batch_size):
+                b = np.sort(order[i:i + c.batch_size])
+                k = len(b)
+                x = torch.cat([_inputs(cons[b], c.radius), _inputs(cons[b], c.radius, True),
+                               _inputs(skip[b], c.radius), _inputs(skip[b], c.radius, True)])
+                arrow_y = torch.cat([zeros, ones, zeros, ones]).repeat_interleave(k)
+                irregular_y = torch.cat([zeros, zeros, ones, ones]).repeat_interleave(k)
+                arrow, irregular, distill, recon = net(x)
+                losses = {
+                    "arrow": F.cross_entropy(arrow, arrow_y),
+                    "irregular": F.cross_entropy(irregular, irregular_y),
+                    "reconstruction": F.l1_loss(recon[:k], _middle(cons[b], c.radius)),
+                    "distillation": F.mse_loss(distill[:k], target[b]) if target is not None else torch.zeros(()),
+                }
+                loss = sum(losses.values())
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                for name, value in losses.items():
+                    sums[name] += float(value.detach()) * k
+            row = {name: s / n for name, s in sums.items()} | {"epoch": epoch + 1,
+                                                                "seconds": time.perf_counter() - start}
+            history.append(row)
+            log.info("epoch %d/%d %s", epoch + 1, c.epochs, row)
+            if self.on_epoch:
+                self.on_epoch(epoch + 1, c.epochs, sum(row[t] for t in TASKS))
+            if time.perf_counter() - start > 60 * c.max_minutes:
+                log.warning("training stopped after %d epochs: --max-minutes %.1f reached", epoch + 1, c.max_minutes)
+                break
+        return net, history
+
+    @property
+    def net(self):
+        if self._net is None:
+            self.check_fitted()
+        return self._net
+
+    def _failures(self, tubes: Tubes, teacher: np.ndarray | None = None, batch: int = 256) -> np.ndarray:
+        """(N, 4) task failures per tube: p(backward), p(irregular), reconstruction L1, distillation MSE.
+        `teacher`: the middle crops' teacher features when already computed."""
+        import torch
+
+        c = self.config
+        if len(tubes.frame) == 0:
+            return np.zeros((0, len(TASKS)))
+        target = None
+        if self._pca is not None:
+            feats = self._teacher(tubes.middle) if teacher is None else teacher
+            target = self._pca.transform(feats).astype(np.float32)
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(tubes.frame), batch):
+                cons = tubes.consecutive[i:i + batch]
+                arrow, irregular, distill, recon = self.net(_inputs(cons, c.radius))
+                rec = (recon - _middle(cons, c.radius)).abs().mean(dim=(1, 2))
+                dis = ((distill - torch.from_numpy(target[i:i + batch])) ** 2).mean(dim=1) if target is not None \
+                    else torch.zeros(len(cons))
+                out.append(torch.stack([arrow.softmax(1)[:, 1], irregular.softmax(1)[:, 1], rec, dis], 1).numpy())
+        return np.concatenate(out).astype(np.float64)
+
+    def _combine(self, failures: np.ndarray, calib: list) -> np.ndarray:
+        mean, std = (np.asarray(v) for v in calib)
+        used = [i for i, t in enumerate(TASKS) if t != "distillation" or self._pca is not None]
+        return ((failures - mean) / std)[:, used].sum(axis=1)
+
+    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+        f = require_fitted(self)
+        if self._net is None:
+            self.check_fitted()
+        frames, sx, sy = to_training_size(frames, self._frame_size)
+        tubes = self._tubes(frames)
+        region = self._combine(self._failures(tubes), self._calib)
+        return VideoScore(name, frame_maxima(region, tubes.frame, len(frames), f.floor,
+                                             self.config.smoothing_sigma),
+                          scored_regions(tubes.frame, tubes.boxes, region, sx, sy))
