@@ -52,7 +52,7 @@ def ped2_model(ped2, tmp_path_factory) -> Path:
     from privad.protect.config import AnonymizeConfig
     from privad.engine.fit import fit
 
-    path = tmp_path_factory.mktemp("model") / "model.pkl"
+    path = tmp_path_factory.mktemp("model") / "model.privad"
     train = sorted((ped2 / "training" / "frames").iterdir())[:2]
     fit(train, anonymize=AnonymizeConfig(method="adaptive_blur", targets=["motion"]), output=path)
     return path

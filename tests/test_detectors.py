@@ -107,3 +107,29 @@ def test_identity_judge_matches_reference_on_raw_frame(clip_frames, faces_dir):
     judge = IdentityJudge([faces_dir / "lin-manuel-miranda.png", faces_dir / "alex-lacamoire.png"])
     verdicts = [judge.judge(f) for f in clip_frames[::10]]
     assert any(v.matched for v in verdicts)
+
+
+def test_yolo_masks_are_taken_off_the_letterbox():
+    """Ultralytics pads a 240x320 frame to 320x320 (40 rows above and below): a mask there at rows 140-159 is
+    at rows 100-119 of the frame, not stretched into place."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from privad.protect.detect.yolo import YoloDetector
+
+    data = torch.zeros(1, 320, 320)
+    data[0, 140:160, 50:90] = 1
+    result = SimpleNamespace(
+        masks=SimpleNamespace(data=data), orig_shape=(240, 320), names={0: "person"},
+        boxes=SimpleNamespace(cls=torch.zeros(1), conf=torch.tensor([0.9]), id=None,
+                              xyxy=torch.tensor([[50.0, 100.0, 90.0, 120.0]])))
+    detector = object.__new__(YoloDetector)
+    detector.config = SimpleNamespace(classes=[0], confidence=0.25, imgsz=320)
+    detector._model = SimpleNamespace(predict=lambda *a, **k: [result])
+    dets = detector(np.zeros((240, 320, 3), np.uint8))
+    assert dets.mask.shape == (1, 240, 320)
+    rows = np.nonzero(dets.mask[0].any(axis=1))[0]
+    cols = np.nonzero(dets.mask[0].any(axis=0))[0]
+    assert (rows[0], rows[-1], cols[0], cols[-1]) == (100, 119, 50, 89)
+    assert dets.xyxy[0].tolist() == [50, 100, 90, 120]

@@ -141,7 +141,7 @@ def test_ray_evaluate_equals_local_and_resumes(ped2, ray_executor, tmp_path):
 def test_cli_run_on_a_corpus_with_ray_reports_the_failed_video(monkeypatch, capsys, clips, ped2_model, tmp_path):
     listing = tmp_path / "videos.txt"
     listing.write_text(f"{clips / '01'}\n# a comment\n{clips / '02'}\nmissing_video.mp4\n")
-    code, out, err = run(monkeypatch, capsys, "run", listing, "-o", tmp_path / "out", "-m", ped2_model,
+    code, out, err = run(monkeypatch, capsys, "run", listing, "-o", tmp_path / "out", "--model", ped2_model,
                           "--executor", "ray", "--workers", "2")
     assert code == 2
     assert "3 videos: 2 done, 0 already done, 1 failed" in out and "missing_video: input not found" in out
@@ -152,7 +152,7 @@ def test_cli_run_on_a_corpus_with_ray_reports_the_failed_video(monkeypatch, caps
 @pytest.mark.parametrize("args, message", [
     (["run", "X", "-o", "o", "--calibrate", "2", "--executor", "spark"], "unknown executor 'spark'"),
     (["run", "X", "-o", "o", "--calibrate", "2", "--address", "ray://h:1"], "--address is for --executor ray"),
-    (["evaluate", "--dataset", "ucsd_ped2", "--root", "R", "--model", "mil", "--executor", "ray"],
+    (["evaluate", "--dataset", "ucsd_ped2", "--root", "R", "--kind", "mil", "--executor", "ray"],
      "--executor/--work-dir apply to the one-class models"),
 ])
 def test_cli_executor_errors_are_one_line(monkeypatch, capsys, clips, ped2, tmp_path, args, message):

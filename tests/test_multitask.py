@@ -41,12 +41,12 @@ def fitted(ped2_data):
 
 
 def test_training_learns_the_proxy_tasks(fitted):
-    history = fitted.state["history"]
+    history = fitted.fitted_.info["history"]
     assert len(history) == 2 and set(TASKS) <= set(history[0])
     # cross-entropy starts near ln 2 = 0.69; after two short epochs arrow of time and irregularity are being learnt
     assert history[-1]["arrow"] < history[0]["arrow"] and history[-1]["irregular"] < 0.69
     assert history[-1]["reconstruction"] < history[0]["reconstruction"]
-    assert fitted.state["train_tubes"] == 600 and fitted.state["threshold"] > fitted.state["floor"]
+    assert fitted.fitted_.info["train_tubes"] == 600 and fitted.fitted_.threshold > fitted.fitted_.floor
 
 
 def test_finds_the_planted_fast_mover():
@@ -89,11 +89,11 @@ def test_cli_fit_multitask_with_settings(monkeypatch, capsys, ped2, tmp_path):
 
     frames = ped2 / "training" / "frames"
     settings = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
-    code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", "--model", "multitask",
+    code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", "--kind", "multitask",
                          *settings, "-o", tmp_path / "m.privad")
     assert code in (0, None), err
     assert "fitted multitask on 2 videos" in out and (tmp_path / "m.privad").is_file()
-    code, _, err = run(monkeypatch, capsys, "fit", frames / "01", "--model", "multitask", "--set", "epoch=3",
+    code, _, err = run(monkeypatch, capsys, "fit", frames / "01", "--kind", "multitask", "--set", "epoch=3",
                        "-o", tmp_path / "x.privad")
     assert code == 2 and "multitask setting 'epoch'" in err and not (tmp_path / "x.privad").exists()
     code, _, err = run(monkeypatch, capsys, "fit", frames / "01", "--set", "gmm_components", "-o", tmp_path / "y")

@@ -7,7 +7,8 @@ from privad.protect.config import AnonymizeConfig
 from privad.protect.detect.faces import FaceDetector
 from privad.errors import PrivadError
 from privad.protect.pipeline import Anonymizer
-from privad.protect.track.holdover import shift_mask
+from privad.protect.detect.base import box_masks, make
+from privad.protect.track.holdover import RegionTracker
 
 
 class Flaky:
@@ -77,13 +78,22 @@ def test_detect_every_k_tracks_in_between(clip_frames, faces):
         assert covered > 0.85, f"frame {i}: {covered:.2f} of the face covered"
 
 
-def test_shift_mask():
-    m = np.zeros((5, 6), bool)
-    m[1:3, 1:3] = True
-    s = shift_mask(m, 2, 1)
-    assert s[2:4, 3:5].all() and s.sum() == 4
-    assert shift_mask(m, -1, -1)[0:2, 0:2].all()
-    assert not shift_mask(m, 10, 0).any()
+def test_held_region_moves_along_its_velocity():
+    """A region seen at x = 10, 12, 14 and then missed is held at 16, 18: box and mask moved, clipped at the edge."""
+    shape = (20, 24)
+    tracker = RegionTracker(hold=5)
+
+    def at(x):
+        boxes, masks = box_masks(np.array([[x, 5, x + 4, 9]]), shape)
+        return make(boxes, masks, np.ones(1), 0)
+
+    for x in (10, 12, 14):
+        tracker.update(at(x), shape)
+    for step, x in enumerate((16, 18, 20), start=1):
+        held = tracker.predict(shape)
+        assert len(held) == 1 and held.data["held"].all()
+        assert (held.mask[0] == at(x).mask[0]).all(), f"step {step}"  # at x = 20 the mask is cut by the edge
+        assert held.xyxy[0, 0] == x and held.xyxy[0, 2] <= shape[1]
 
 
 @pytest.mark.parametrize("method", ["mask", "adaptive_blur", "pixelization"])

@@ -14,6 +14,12 @@ from privad.vad.weak.models import resample
 from privad.engine.weak import read_labels
 
 
+def xy(items):
+    """(features, labels) of (features, label) pairs: the fit(X, y) arguments of a weak model."""
+    items = list(items)
+    return [f for f, _ in items], [y for _, y in items]
+
+
 def test_resample_and_frame_mapping_by_hand():
     x = np.arange(8, dtype=np.float32).reshape(8, 1)
     assert resample(x, 4)[:, 0].tolist() == [0.5, 2.5, 4.5, 6.5]
@@ -33,7 +39,7 @@ def planted():
 @pytest.mark.parametrize("name,floor", [("mgfn", 0.95), ("pel", 0.95), ("mil", 0.9)])
 def test_planted_segments_are_found(planted, name, floor, tmp_path):
     train, test = planted
-    m = build_model(name, {"epochs": 30, "checkpoint_dir": str(tmp_path)}).fit_features([(f, y) for f, y, _ in train])
+    m = build_model(name, {"epochs": 30, "checkpoint_dir": str(tmp_path)}).fit(*xy([(f, y) for f, y, _ in train]))
     scores = np.concatenate([m.clip_scores(f) for f, _, _ in test])
     assert roc_auc_score(np.concatenate([lab for _, _, lab in test]), scores) >= floor
     assert len(list(tmp_path.glob(f"{name}-epoch*.pt"))) == 30  # a checkpoint per epoch
@@ -53,7 +59,7 @@ def test_pel_prompt_branch(planted, tmp_path):
     np.save(tmp_path / "text.npy", text)
     # abnormal training videos alternate between class 1 and class 2 (the prompt rows)
     items = [(f, (1 + i % 2) if y else 0) for i, (f, y, _) in enumerate(train)]
-    m = build_model("pel", {"epochs": 30, "text_features": str(tmp_path / "text.npy")}).fit_features(items)
+    m = build_model("pel", {"epochs": 30, "text_features": str(tmp_path / "text.npy")}).fit(*xy(items))
     labels = np.concatenate([lab for _, _, lab in test])
     assert roc_auc_score(labels, np.concatenate([m.clip_scores(f) for f, _, _ in test])) >= 0.95
     with torch.inference_mode():  # the snippets themselves moved towards the prompts of their kind
@@ -72,21 +78,21 @@ def test_pel_prompt_branch_bad_input(planted, tmp_path):
     np.save(tmp_path / "flat.npy", np.zeros(8, np.float32))
     np.save(tmp_path / "text.npy", np.ones((3, 8), np.float32))
     with pytest.raises(PrivadError, match="text features must be"):
-        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "flat.npy")}).fit_features(items)
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "flat.npy")}).fit(*xy(items))
     with pytest.raises(PrivadError, match="not found"):
-        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "none.npy")}).fit_features(items)
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "none.npy")}).fit(*xy(items))
     with pytest.raises(PrivadError, match="for the pel model"):
-        build_model("mgfn", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit_features(items)
+        build_model("mgfn", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit(*xy(items))
     with pytest.raises(PrivadError, match="names class 5"):
-        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit_features(
-            [(f, 5 if y else 0) for f, y in items])
+        build_model("pel", {"epochs": 1, "text_features": str(tmp_path / "text.npy")}).fit(*xy(
+            [(f, 5 if y else 0) for f, y in items]))
 
 
 def test_weak_models_need_both_classes_and_matching_features(planted):
     train, _ = planted
     with pytest.raises(PrivadError, match="needs normal and abnormal"):
-        build_model("pel", {"epochs": 1}).fit_features([(f, 0) for f, _, _ in train[:5]])
-    m = build_model("mil", {"epochs": 1}).fit_features([(f, y) for f, y, _ in train])
+        build_model("pel", {"epochs": 1}).fit(*xy([(f, 0) for f, _, _ in train[:5]]))
+    m = build_model("mil", {"epochs": 1}).fit(*xy([(f, y) for f, y, _ in train]))
     with pytest.raises(PrivadError, match="do not fit this model"):
         m.clip_scores(np.zeros((5, 7), np.float32))
     with pytest.raises(PrivadError, match="weakly supervised"):
@@ -217,7 +223,7 @@ def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted)
     made = json.loads((feats / "features.json").read_text())
     assert made["features"]["frame_step"] == 8 and made["anonymize"] is None
     code, _, err = run(monkeypatch, capsys, "features", "extract", video, "-o", tmp_path / "anon", "--frame-step",
-                       "8", "--anonymize", "mask", "--targets", "motion")
+                       "8", "--method", "mask", "--targets", "motion")
     assert code in (0, None), err
     assert json.loads((tmp_path / "anon" / "features.json").read_text())["anonymize"]["method"] == "mask"
     assert not np.allclose(np.load(tmp_path / "anon" / "02.npy"), np.load(feats / "02.npy"))
@@ -230,18 +236,18 @@ def test_cli_extract_fit_and_score(monkeypatch, capsys, ped2, tmp_path, planted)
         np.save(planted_dir / f"v{i:03d}.npy", f)
         lines.append(f"v{i:03d},{y}")
     (tmp_path / "labels.csv").write_text("\n".join(lines))
-    code, out, err = run(monkeypatch, capsys, "fit", "--model", "pel", "--features", planted_dir, "--labels",
+    code, out, err = run(monkeypatch, capsys, "fit", "--kind", "pel", "--features", planted_dir, "--labels",
                          tmp_path / "labels.csv", "--set", "epochs=3", "-o", tmp_path / "pel.privad")
     assert code in (0, None), err
     assert "fitted pel on 40 normal + 40 abnormal videos" in out
     (tmp_path / "labels.csv").write_text("\n".join(lines[:-1]))
-    code, _, err = run(monkeypatch, capsys, "fit", "--model", "pel", "--features", planted_dir, "--labels",
+    code, _, err = run(monkeypatch, capsys, "fit", "--kind", "pel", "--features", planted_dir, "--labels",
                        tmp_path / "labels.csv", "-o", tmp_path / "x.privad")
     assert code == 2 and "have no label" in err
     # a weak model fitted on MobileNetV2 features scores a new video by extracting them on the fly
     m = build_model("pel", {"epochs": 2, "features": {"frame_step": 8}})
     x = np.load(feats / "02.npy")
-    m.fit_features([(x[:5], 0), (x[5:], 1)])
+    m.fit(*xy([(x[:5], 0), (x[5:], 1)]))
     save_model(m, None, tmp_path / "mob.privad")
     code, _, err = run(monkeypatch, capsys, "score", video, "--model", tmp_path / "mob.privad", "-o", tmp_path / "s")
     assert code in (0, None), err
@@ -261,5 +267,5 @@ def test_unbalanced_classes_train(planted):
     train, _ = planted
     items = [(f, y) for f, y, _ in train[:30]] + [(f, y) for f, y, _ in train[40:43]]  # 30 normal, 3 abnormal
     for name in ("mil", "mgfn", "pel"):
-        m = build_model(name, {"epochs": 2, "batch_size": 8}).fit_features(items)
-        assert m.state["train_videos"] == {"normal": 30, "abnormal": 3}
+        m = build_model(name, {"epochs": 2, "batch_size": 8}).fit(*xy(items))
+        assert m.fitted_.info["train_videos"] == {"normal": 30, "abnormal": 3}

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+import supervision as sv
 from supervision import Detections
 
 # class ids by target, so one merged Detections still tells what found each region
@@ -61,15 +62,6 @@ def merge(parts: list[Detections], shape: tuple[int, int]) -> Detections:
     return parts[0] if len(parts) == 1 else Detections.merge(parts)
 
 
-def clip_boxes(xyxy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Clip xyxy boxes to the frame."""
-    h, w = shape
-    out = np.asarray(xyxy, np.float32).copy()
-    out[:, [0, 2]] = out[:, [0, 2]].clip(0, w)
-    out[:, [1, 3]] = out[:, [1, 3]].clip(0, h)
-    return out
-
-
 def box_masks(xyxy: np.ndarray, shape: tuple[int, int], ellipse: bool = False,
               scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Full-frame masks for boxes — filled rectangles, or ellipses inscribed in the box — scaled about the box
@@ -85,7 +77,7 @@ def box_masks(xyxy: np.ndarray, shape: tuple[int, int], ellipse: bool = False,
         else:
             cv2.rectangle(masks[i], (cx - ax, cy - ay), (cx + ax, cy + ay), 1, -1)
         boxes[i] = (cx - ax, cy - ay, cx + ax + 1, cy + ay + 1)
-    return clip_boxes(boxes, shape), masks.astype(bool)
+    return sv.clip_boxes(boxes, (w, h)), masks.astype(bool)
 
 
 def mask_boxes(masks: np.ndarray) -> np.ndarray:

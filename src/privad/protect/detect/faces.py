@@ -9,10 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnxruntime as ort
+import supervision as sv
 from supervision import Detections
 
 from privad.protect.config import FaceConfig
-from privad.protect.detect.base import CLASS_IDS, box_masks, clip_boxes, make
+from privad.protect.detect.base import CLASS_IDS, box_masks, make
 from privad.errors import PrivadError
 
 
@@ -84,7 +85,7 @@ class FaceDetector:
             keep = np.asarray(keep, int).reshape(-1)
             boxes, scores = boxes[keep], scores[keep]
             boxes = boxes * np.array([w / in_w, h / in_h, w / in_w, h / in_h], np.float32)
-        return clip_boxes(boxes, (h, w)), scores
+        return sv.clip_boxes(boxes, (w, h)), scores
 
     def __call__(self, frame: np.ndarray) -> Detections:
         boxes, scores = self.raw(frame)
@@ -103,5 +104,5 @@ def _decode(heat: np.ndarray, size: np.ndarray, offset: np.ndarray, threshold: f
     cy = (ys + offset[0, ys, xs] + 0.5) * 4
     cx = (xs + offset[1, ys, xs] + 0.5) * 4
     boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(np.float32)
-    boxes = clip_boxes(boxes, in_shape)
+    boxes = sv.clip_boxes(boxes, in_shape[::-1])
     return boxes, heat[ys, xs].astype(np.float32)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import supervision as sv
 from supervision import Detections
 
 from privad.protect.config import PeopleConfig
-from privad.protect.detect.base import CLASS_IDS, box_masks, clip_boxes, make
+from privad.protect.detect.base import CLASS_IDS, box_masks, make
 
 
 class PeopleDetector:
@@ -34,6 +35,6 @@ class PeopleDetector:
         if len(rects) == 0:
             return make(np.zeros((0, 4)), np.zeros((0, *shape), bool), np.zeros(0), CLASS_IDS["people"])
         rects = np.asarray(rects, np.float32) / s
-        boxes = clip_boxes(np.column_stack([rects[:, :2], rects[:, :2] + rects[:, 2:]]), shape)
+        boxes = sv.clip_boxes(np.column_stack([rects[:, :2], rects[:, :2] + rects[:, 2:]]), shape[::-1])
         boxes, masks = box_masks(boxes, shape)
         return make(boxes, masks, np.asarray(weights, np.float32).reshape(-1), CLASS_IDS["people"])

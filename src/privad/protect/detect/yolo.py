@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+import supervision as sv
 from supervision import Detections
 
 from privad.protect.config import YoloConfig
@@ -39,9 +39,7 @@ class YoloDetector:
         c = self.config
         result = self._model.predict(frame, classes=c.classes, conf=c.confidence, imgsz=c.imgsz, verbose=False)[0]
         h, w = frame.shape[:2]
-        if result.masks is None or len(result.masks) == 0:
+        found = sv.Detections.from_ultralytics(result)  # crops the letterbox padding off the mask maps
+        if found.mask is None or len(found) == 0:
             return make(np.zeros((0, 4)), np.zeros((0, h, w), bool), np.zeros(0), CLASS_IDS["yolo"])
-        small = result.masks.data.cpu().numpy()
-        masks = np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR) > 0.5 for m in small])
-        scores = result.boxes.conf.cpu().numpy()
-        return make(mask_boxes(masks), masks, scores, CLASS_IDS["yolo"])
+        return make(mask_boxes(found.mask), found.mask, found.confidence, CLASS_IDS["yolo"])

@@ -74,7 +74,7 @@ def read_checkpoint(path: Path) -> dict:
     if not path.is_file():
         raise PrivadError(f"anonymizer weights not found: {path}")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)  # data only: a crafted file cannot run code
     except Exception as exc:
         raise PrivadError(f"{path} is not a privad anonymizer file ({type(exc).__name__})") from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:

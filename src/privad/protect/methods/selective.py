@@ -118,7 +118,7 @@ def load_templates(path: Path) -> tuple[np.ndarray, int]:
     vectors, backbones = [], set()
     for f in files:
         try:
-            t = torch.load(f, map_location="cpu", weights_only=False)
+            t = torch.load(f, map_location="cpu", weights_only=True)  # data only: a crafted file cannot run code
         except Exception as exc:
             raise PrivadError(f"{f} is not a template file") from exc
         if not isinstance(t, dict) or t.get("format") != "privad-template":

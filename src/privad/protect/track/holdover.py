@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import supervision as sv
 from supervision import Detections, box_iou_batch
 from trackers import ByteTrackTracker
 
-from privad.protect.detect.base import clip_boxes, empty
+from privad.protect.detect.base import empty
 
 
 @dataclass
@@ -29,20 +30,6 @@ class _Track:
     confidence: float
     velocity: np.ndarray  # (dx, dy) per frame
     missed: int = 0
-
-
-def shift_mask(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    """Translate a boolean mask by whole pixels, filling with False."""
-    if dx == 0 and dy == 0:
-        return mask
-    h, w = mask.shape
-    out = np.zeros_like(mask)
-    if abs(dx) >= w or abs(dy) >= h:
-        return out
-    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
-    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
-    out[yd, xd] = mask[ys, xs]
-    return out
 
 
 class RegionTracker:
@@ -101,7 +88,7 @@ class RegionTracker:
         self._tracks[tid] = _Track(box, dets.mask[i], int(dets.class_id[i]), float(dets.confidence[i]), velocity)
 
     def _with_held(self, current: Detections, seen: set[int], shape: tuple[int, int]) -> Detections:
-        held_boxes, held_masks, held_cls, held_conf, held_ids = [], [], [], [], []
+        held_boxes, held_masks, held_cls, held_conf, held_ids, offsets = [], [], [], [], [], []
         for tid in list(self._tracks):
             if tid in seen:
                 continue
@@ -112,14 +99,17 @@ class RegionTracker:
                 continue
             dx, dy = np.round(track.velocity * track.missed).astype(int)
             held_boxes.append(track.box + np.array([dx, dy, dx, dy], np.float32))
-            held_masks.append(shift_mask(track.mask, int(dx), int(dy)))
+            held_masks.append(track.mask)
+            offsets.append((dx, dy))
             held_cls.append(track.class_id)
             held_conf.append(track.confidence)
             held_ids.append(tid)
         if not held_boxes:
             return current
+        h, w = shape
+        masks = np.stack([sv.move_masks(m[None], np.array(o), (w, h))[0] for m, o in zip(held_masks, offsets)])
         held = Detections(
-            xyxy=clip_boxes(np.stack(held_boxes), shape), mask=np.stack(held_masks),
+            xyxy=sv.clip_boxes(np.stack(held_boxes), (w, h)), mask=masks,
             confidence=np.asarray(held_conf, np.float32), class_id=np.asarray(held_cls, int),
             tracker_id=np.asarray(held_ids, int), data={"held": np.ones(len(held_ids), bool)},
         )

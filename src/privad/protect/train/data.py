@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -16,6 +17,7 @@ from privad.errors import PrivadError
 from privad.protect.train.config import TrainConfig
 
 
+@dataclass
 class TrainData:
     """RGB uint8 training material at a short side of 1.5 × the crop size."""
 
