@@ -120,7 +120,7 @@ def ped2_bench(repeats: int) -> dict:
             regions = []
             for frames in clips:
                 anon = Anonymizer(AnonymizeConfig(method=name, targets=["motion"]))
-                anon.prime(frames[: anon.warmup])
+                anon.prime(frames)
                 for frame in frames:
                     result = anon.process(frame)
                     regions.append(result.detections)

@@ -118,3 +118,17 @@ def test_config_save_load_round_trip(tmp_path):
                           params={"alpha_mask_scale": 1.5})
     save_config(cfg, tmp_path / "c.yaml")
     assert load_config(tmp_path / "c.yaml") == cfg
+
+
+def test_renamed_options_still_work_with_a_deprecation_line(monkeypatch, capsys, tmp_path):
+    (tmp_path / "labels.csv").write_text("a,0\n")
+    code, _, err = run(monkeypatch, capsys, "fit", "--model", "pel", "--features", tmp_path, "--labels",
+                       tmp_path / "labels.csv", "-o", tmp_path / "m.privad")
+    assert code == 2
+    assert "--model KIND is deprecated; use --kind" in err and "no .npy feature files" in err  # took it as the kind
+    code, _, err = run(monkeypatch, capsys, "fit", tmp_path, "--anonymize", "mask", "--method", "blur")
+    assert code == 2 and "give only --method" in err
+    code, _, err = run(monkeypatch, capsys, "fit", "--kind", "nope")
+    assert code == 2 and "unknown model kind 'nope'" in err
+    code, out, _ = run(monkeypatch, capsys, "--version")
+    assert code == 0 and out.startswith("privad ")

@@ -51,7 +51,7 @@ def bench(input: str | Path, config: AnonymizeConfig, model: Path | None = None,
     if not frames:
         raise PrivadError(f"no frame could be decoded from {input}")
     anonymizer = Anonymizer(config, fps=float(source.info.fps))
-    anonymizer.prime(frames[: anonymizer.warmup])
+    anonymizer.prime(frames)
     out = [anonymizer.process(f).image for f in frames]
     seconds.update(anonymizer.stats.seconds)
     if model is not None:

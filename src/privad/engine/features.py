@@ -7,7 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from privad.engine.executor import Executor, LocalExecutor, failures_line
+from privad.engine.views import anonymized
+from privad.engine.workdir import WorkDir
 from privad.errors import PrivadError
+from privad.io.atomic import commit, temp_path_for
+from privad.io.corpus import video_name
+from privad.io.sources import read_all
 from privad.protect.config import AnonymizeConfig
 from privad.vad.weak.clips import ClipFeatures, FeatureConfig
 
@@ -18,10 +24,6 @@ _EXTRACTORS: dict[str, ClipFeatures] = {}
 def extract_one(source: str | Path, path: Path, config: FeatureConfig, anonymize: AnonymizeConfig | None) -> Path:
     """One task: features of one video (from its anonymized frames when `anonymize` is given) → `path`, atomically.
     The extractor is loaded once per process."""
-    from privad.io.atomic import commit, temp_path_for
-    from privad.io.sources import read_all
-    from privad.engine.views import anonymized
-
     key = config.model_dump_json()
     if key not in _EXTRACTORS:
         _EXTRACTORS[key] = ClipFeatures(config)
@@ -34,28 +36,25 @@ def extract_one(source: str | Path, path: Path, config: FeatureConfig, anonymize
 
 
 def extract_to_dir(inputs: list, outdir: Path, config: FeatureConfig, anonymize: AnonymizeConfig | None = None,
-                   progress: Callable[[str], None] | None = None, executor=None) -> list[Path]:
+                   progress: Callable[[str], None] | None = None, executor: Executor | None = None) -> list[Path]:
     """Write OUTDIR/NAME.npy per input, one task each (see `privad.engine.executor`), and OUTDIR/features.json.
 
-    Files already there are kept (a rerun resumes) when features.json records the same settings; a folder made
-    with other settings is refused. Failed videos are named in the error raised after the others finish."""
-    import json
+    Files already made with the same settings are kept (a rerun resumes); a folder whose features.json records
+    other settings is refused (its files only make sense together). Failed videos are named in the error raised
+    after the others finish."""
+    work = WorkDir(outdir, {"features": config.model_dump(mode="json"),
+                            "anonymize": anonymize.model_dump(mode="json") if anonymize else None},
+                   record="features.json", on_other="refuse")
+    paths = {video_name(s): work.folder / f"{video_name(s)}.npy" for s in inputs}
+    todo = work.pending({name: (s, paths[name], config, anonymize) for name, s in zip(paths, inputs)}, paths)
 
-    from privad.engine.executor import LocalExecutor, failures_line
-    from privad.io.corpus import video_name
+    def done(outcome) -> None:
+        if outcome.ok:
+            work.mark(outcome.key)
+        if progress:
+            progress(outcome.key)
 
-    outdir = Path(outdir)
-    meta = {"features": config.model_dump(mode="json"),
-            "anonymize": anonymize.model_dump(mode="json") if anonymize else None}
-    record = outdir / "features.json"
-    if record.is_file() and json.loads(record.read_text()) != meta:
-        raise PrivadError(f"{outdir} holds features made with other settings; use another output folder")
-    outdir.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(meta, indent=2))
-    paths = {video_name(s): outdir / f"{video_name(s)}.npy" for s in inputs}
-    todo = {name: (s, paths[name], config, anonymize) for name, s in zip(paths, inputs) if not paths[name].is_file()}
-    executor = executor or LocalExecutor()
-    failed = failures_line(executor.run(extract_one, todo, progress and (lambda o: progress(o.key))))
+    failed = failures_line((executor or LocalExecutor()).run(extract_one, todo, done))
     if failed:
         raise PrivadError(f"feature extraction: {failed} (finished files are kept; rerun to resume)")
     return list(paths.values())

@@ -186,15 +186,15 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
     other's cost columns too). A failed setting is named in the error raised after the outputs of the others are
     written."""
     from privad.engine.executor import LocalExecutor, failures_line
+    from privad.engine.workdir import WorkDir
 
     outdir = Path(outdir)
-    cache = outdir / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = WorkDir(outdir / "cache", {"rows": "one per setting, named by the key of everything it depends on"})
     rows: dict[str, dict] = {}
     todo: dict[str, tuple] = {}
     for s in chosen:
-        path = cache / f"{inputs.key(s)}.json"
-        if not path.is_file():
+        path = cache.folder / f"{inputs.key(s)}.json"
+        if not cache.done(inputs.key(s), path):
             todo[s.label] = (inputs, s)
             continue
         row = json.loads(path.read_text())
@@ -209,7 +209,9 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
     def done(outcome) -> None:
         if outcome.ok:
             rows[outcome.key] = outcome.value
-            _save(cache / f"{inputs.key(by_label[outcome.key])}.json", outcome.value)
+            key = inputs.key(by_label[outcome.key])
+            _save(cache.folder / f"{key}.json", outcome.value)
+            cache.mark(key)
         if progress:
             progress(outcome.key, False)
 
@@ -225,11 +227,9 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
 
 
 def _save(path: Path, row: dict) -> None:
-    from privad.io.atomic import commit, temp_path_for
+    from privad.engine.workdir import write_text
 
-    temp = temp_path_for(path)
-    temp.write_text(json.dumps({k: v for k, v in row.items() if k != "f_lambda"}, indent=2))
-    commit(temp, path)
+    write_text(path, json.dumps({k: v for k, v in row.items() if k != "f_lambda"}, indent=2))
 
 
 def _f(row: dict, lam: float) -> float:
