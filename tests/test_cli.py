@@ -97,12 +97,13 @@ def test_empty_container(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_datasets_describe(monkeypatch, capsys, ped2):
-    code, out, _ = run(monkeypatch, capsys, "datasets", "describe", "--dataset", "ucsd_ped2", "--root", ped2, "--json")
-    assert code in (0, None)
+def test_datasets_describe(monkeypatch, capsys, ped2, tmp_path):
+    code, out, _ = run(monkeypatch, capsys, "datasets", "describe", "--dataset", "ucsd_ped2", "--root", ped2,
+                       "--json", tmp_path / "d.json")
+    assert code in (0, None) and "test_frames" in out
     import json
 
-    summary = json.loads(out)
+    summary = json.loads((tmp_path / "d.json").read_text())
     assert summary["test_frames"] == 2010 and summary["abnormal_frames"] == 1648
 
 
@@ -132,3 +133,30 @@ def test_renamed_options_still_work_with_a_deprecation_line(monkeypatch, capsys,
     assert code == 2 and "unknown model kind 'nope'" in err
     code, out, _ = run(monkeypatch, capsys, "--version")
     assert code == 0 and out.startswith("privad ")
+
+
+@pytest.mark.parametrize("case", ["proc", "loop", "summary", "tiny-fit", "parent", "run-no-frames"])
+def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys, clip_frames, tmp_path):
+    """Each gave a traceback (or left folders behind) before; now `error: ...`, exit 2, nothing new on disk."""
+    import cv2
+    import numpy as np
+
+    src = write_video(tmp_path / "in.mp4", clip_frames[:6])
+    cv2.imwrite(str(tmp_path / "one.png"), np.zeros((1, 1, 3), np.uint8))
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "bad.mp4").write_bytes(b"\x00" * 64)
+    before = set(tmp_path.rglob("*"))
+    args = {
+        "proc": ["anonymize", src, "-o", "/proc/privad-test.mp4", "--method", "blur"],
+        "loop": ["anonymize", src, "-o", tmp_path / "loop.mp4", "--method", "blur"],
+        "summary": ["anonymize", src, "-o", tmp_path / "ok.mp4", "--method", "blur", "--summary-json",
+                    tmp_path / "missing" / "s.json"],
+        "tiny-fit": ["fit", tmp_path / "one.png", "-o", tmp_path / "m.privad"],
+        "parent": ["anonymize", src, "-o", tmp_path / "new" / "deep" / "x.mp4", "--method", "learned",
+                   "--targets", "faces", "--weights", tmp_path / "none.pt"],
+        "run-no-frames": ["run", tmp_path / "bad.mp4", "-o", tmp_path / "runs" / "a", "--calibrate", "1"],
+    }[case]
+    code, _, err = run(monkeypatch, capsys, *args)
+    assert code == 2, err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert set(tmp_path.rglob("*")) == before

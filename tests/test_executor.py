@@ -90,6 +90,8 @@ def test_ray_run_equals_local_and_resumes(clips, ped2_model, ray_executor, tmp_p
     shutil.rmtree(tmp_path / "ray" / "03")
     again = run_many(videos, tmp_path / "ray", ray_executor, model_path=ped2_model)
     assert again.status == {"01": "skipped", "02": "skipped", "03": "done", "04": "skipped"}
+    other = run_many(videos, tmp_path / "ray", LocalExecutor(), model_path=ped2_model, chunk_frames=200)
+    assert set(other.status.values()) == {"done"}  # other settings redo the videos instead of keeping old results
 
 
 def test_ray_failed_video_is_reported_and_the_others_finish(clips, ped2_model, ray_executor, tmp_path):

@@ -1,5 +1,7 @@
 """Sources and sinks: counts, timing, audio, folders, images, atomic writes."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -142,3 +144,56 @@ def test_check_output_rules(tmp_path, face_clip):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(PrivadError, match="cannot create output folder"):
         check_output(tmp_path / "afile" / "o.mp4", info)
+
+
+def test_same_stem_different_suffix_loses_no_frame(tmp_path, ped2_frames):
+    """a.jpg and a.png in one folder are two frames: both come out, under different names."""
+    src = tmp_path / "in"
+    src.mkdir()
+    cv2.imwrite(str(src / "a.jpg"), ped2_frames[0])
+    cv2.imwrite(str(src / "a.png"), ped2_frames[1])
+    summary = anonymize_video(src, tmp_path / "out", AnonymizeConfig(method="blur", targets=["motion"]))
+    assert summary.frames_in == summary.frames_out == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "a.png.png"]
+
+
+def test_huge_frames_are_refused_up_front(tmp_path, monkeypatch, capsys):
+    from clirun import run
+
+    big = tmp_path / "big.png"
+    cv2.imwrite(str(big), np.zeros((300, 400, 3), np.uint8))
+    monkeypatch.setenv("PRIVAD_MAX_PIXELS", "100000")  # 120,000 px is over it
+    code, _, err = run(monkeypatch, capsys, "anonymize", big, "-o", tmp_path / "out.png", "--method", "blur")
+    assert code == 2 and "larger than the limit of 100,000 pixels" in err and not (tmp_path / "out.png").exists()
+    monkeypatch.setenv("PRIVAD_MAX_PIXELS", "200000")
+    code, _, _ = run(monkeypatch, capsys, "anonymize", big, "-o", tmp_path / "out.png", "--method", "blur")
+    assert code in (0, None) and (tmp_path / "out.png").is_file()
+
+
+def test_sigterm_stops_cleanly_and_stale_temporaries_are_removed(face_clip, tmp_path):
+    """SIGTERM is handled like Ctrl-C (the 'interrupted' line, exit 130, nothing at the output); a temporary left by
+    a killed process (its PID gone) is removed by the next run that writes the same output."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    privad = Path(sys.executable).with_name("privad")
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen([str(privad), "anonymize", str(face_clip), "-o", str(out), "--method", "blur",
+                             "--targets", "faces"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.privad-tmp-") for p in tmp_path.iterdir()):  # writing has begun
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+    stale = tmp_path / ".out.privad-tmp-999999999.mp4"  # no such PID
+    stale.write_bytes(b"half a video")
+    keep = tmp_path / f".other.privad-tmp-{os.getpid()}.mp4"  # a live process's temporary of another output
+    keep.write_bytes(b"busy")
+    anonymize_video(face_clip, out, FAST, max_frames=5)
+    assert not stale.exists() and keep.exists() and out.is_file()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -35,14 +37,24 @@ for group in (protect, detect, measure, serve):
     group.register(app)
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a run as Ctrl-C does: temporaries removed, nothing half-written
+
+
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and exit code 2."""
+    """Console entry point: user errors become one line on stderr and exit code 2; Ctrl-C and SIGTERM say
+    'interrupted' and exit 130."""
     logging.basicConfig(level=logging.WARNING, format="privad: %(message)s")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except PrivadError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; no output written", markup=False)
+    except KeyboardInterrupt:  # outside a command (typer turns one inside into exit 130)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:
+            err.print("interrupted; no output written", markup=False)
+        raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -251,7 +250,7 @@ def datasets_describe(
     train_list: Annotated[Optional[Path], typer.Option(help="Feature datasets: training list file.")] = None,
     test_list: Annotated[Optional[Path], typer.Option(help="Feature datasets: test list file.")] = None,
     gt: Annotated[Optional[Path], typer.Option(help="Feature datasets: gt .npy or annotation .txt.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_path: JsonOut = None,
 ) -> None:
     """Validate a dataset's layout and print its summary (videos, frames, abnormal frames, masks)."""
     from privad.data import load_dataset
@@ -266,12 +265,10 @@ def datasets_describe(
         if root is None:
             raise PrivadError("--root is required")
         summary = load_dataset(dataset, root).describe()
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2))
-    else:
-        width = max(len(k) for k in summary)
-        for key, value in summary.items():
-            typer.echo(f"{key:<{width}}  {value}")
+    write_json(json_path, summary)
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        typer.echo(f"{key:<{width}}  {value}")
 
 
 def register(app: typer.Typer) -> None:

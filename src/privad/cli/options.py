@@ -127,9 +127,28 @@ def method_list(text: str) -> list[str]:
     return names
 
 
+def check_writable(path: Path) -> None:
+    """A file can be written at `path`: its folder exists and takes files (checked before long work)."""
+    from privad.io.atomic import probe_writable
+
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise PrivadError(f"cannot write {path}: folder {folder} does not exist")
+    try:
+        probe_writable(folder)
+    except OSError as exc:
+        raise PrivadError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def write_json(path: Optional[Path], data: dict) -> None:
+    """Write JSON atomically (no half-written file); a failure is one line."""
+    from privad.io.atomic import write_text
+
     if path:
-        path.write_text(json.dumps(data, indent=2, default=str))
+        try:
+            write_text(path, json.dumps(data, indent=2, default=str))
+        except OSError as exc:
+            raise PrivadError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,12 +18,14 @@ from privad.cli.options import (
     Targets,
     Templates,
     Weights,
+    check_writable,
     err,
     key_values,
     output,
     overlay,
     progress,
     settings,
+    write_json,
 )
 from privad.errors import PrivadError
 
@@ -69,12 +70,14 @@ def anonymize(
            "selective.templates": templates, "selective.iid_noise": iid_noise, "learned.weights": weights,
            "params.alpha_mask_scale": alpha_mask_scale, "params.alpha_dim_scale": alpha_dim_scale},
     )
+    if summary_json is not None:
+        check_writable(summary_json)  # before the run: a bad path must not cost the whole video
     with progress(quiet) as bar:
         task = bar.add_task("anonymize", total=None)
         summary = anonymize_video(input, output, cfg, max_frames=max_frames, fps=fps,
                                   on_frame=lambda i: bar.update(task, completed=i + 1))
     if summary_json:
-        summary_json.write_text(json.dumps(summary.to_dict(), indent=2))
+        write_json(summary_json, summary.to_dict())
     typer.echo(summary.line())
     if summary.audio not in ("none", "kept"):
         err.print(f"note: --keep-audio: {summary.audio}")

@@ -18,7 +18,8 @@ from privad.data import Dataset
 from privad.engine.executor import Executor, LocalExecutor, failures_line
 from privad.engine.fit import EpochCallback, fit_model
 from privad.engine.views import anonymized, read_videos
-from privad.engine.workdir import WorkDir, settings_key, write_text
+from privad.engine.workdir import WorkDir, settings_key
+from privad.io.atomic import write_text
 from privad.errors import PrivadError
 from privad.io.atomic import commit, temp_path_for
 from privad.io.sources import read_all

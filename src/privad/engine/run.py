@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,11 +20,12 @@ from privad.engine.executor import Executor, LocalExecutor
 from privad.engine.outputs import write_csv, write_scores
 from privad.engine.stream import EventThumbnails, StreamScorer
 from privad.engine.views import DEFAULT_ANONYMIZATION
-from privad.engine.workdir import WorkDir, write_text
+from privad.engine.workdir import WorkDir
+from privad.io.atomic import missing_parents, remove_empty, write_text
 from privad.errors import PrivadError
 from privad.io.corpus import video_name
 from privad.io.sinks import open_sink
-from privad.io.sources import open_source, prefetch
+from privad.io.sources import decoded_ahead, open_source
 from privad.protect.pipeline import Anonymizer
 from privad.report.html import write_report
 from privad.types import VideoScore
@@ -95,10 +97,11 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
             regions.extend(out.regions.get(index, []))
             pending.pop(index, None)
 
+    created = [outdir, *missing_parents(outdir)] if not outdir.exists() else []
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-        with open_sink(outdir / "anonymized.mp4", info) as sink:
-            for frame, result in anonymizer.stream(prefetch(iter(source)), (info.height, info.width)):
+        with decoded_ahead(source) as frames, open_sink(outdir / "anonymized.mp4", info) as sink:
+            for frame, result in anonymizer.stream(frames, (info.height, info.width)):
                 sink.write(result.image, pts=frame.pts)
                 pending[frame.index] = result.image
                 seen = result.image if view is not None or frame.image is None else frame.image
@@ -109,6 +112,11 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
                 raise PrivadError(f"--calibrate {calibrate_seconds} s is {calibrate} frames; the input has "
                                   f"{anonymizer.stats.frames_in}")
             take(scorer.end())
+    except BaseException:
+        if created:  # a failed run leaves no folder it made
+            shutil.rmtree(outdir, ignore_errors=True)
+            remove_empty(created[1:])
+        raise
     finally:
         source.close()
     total = anonymizer.stats.frames_in

@@ -227,7 +227,7 @@ def run_tradeoff(inputs: TradeoffInputs, chosen: list[Setting], outdir: Path,
 
 
 def _save(path: Path, row: dict) -> None:
-    from privad.engine.workdir import write_text
+    from privad.io.atomic import write_text
 
     write_text(path, json.dumps({k: v for k, v in row.items() if k != "f_lambda"}, indent=2))
 

@@ -13,21 +13,13 @@ import json
 from pathlib import Path
 
 from privad.errors import PrivadError
-from privad.io.atomic import commit, temp_path_for
+from privad.io.atomic import write_text
 
 
 def settings_key(settings: object) -> str:
     """A short stable hash of JSON-able settings (paths and other objects by their text)."""
     text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a small text file atomically."""
-    path = Path(path)
-    temp = temp_path_for(path)
-    temp.write_text(text)
-    commit(temp, path)
 
 
 class WorkDir:

@@ -8,8 +8,35 @@ from pathlib import Path
 
 
 def temp_path_for(target: Path) -> Path:
-    """A hidden sibling of `target` that keeps its suffix (muxers and encoders choose the format by it)."""
+    """A hidden sibling of `target` that keeps its suffix (muxers and encoders choose the format by it).
+    Temporaries of the same target left by a process that died (SIGKILL, power loss) are removed first."""
+    target = Path(target)
+    clean_stale(target)
     return target.with_name(f".{target.stem}.privad-tmp-{os.getpid()}{target.suffix}")
+
+
+def clean_stale(target: Path) -> None:
+    """Remove `target`'s temporaries whose writing process no longer runs."""
+    folder = target.parent if str(target.parent) else Path(".")
+    prefix = f".{target.stem}.privad-tmp-"
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for path in candidates:
+        pid = path.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            discard(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def commit(temp: Path, target: Path) -> None:
@@ -25,3 +52,41 @@ def discard(temp: Path) -> None:
         shutil.rmtree(temp, ignore_errors=True)
     else:
         temp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a small text file atomically (a failure leaves nothing, not a truncated file)."""
+    path = Path(path)
+    temp = temp_path_for(path)
+    try:
+        temp.write_text(text)
+        commit(temp, path)
+    except BaseException:
+        discard(temp)
+        raise
+
+
+def missing_parents(path: Path) -> list[Path]:
+    """The folders above `path` that do not exist yet, nearest first (to remove them again after a failure)."""
+    out = []
+    for parent in Path(path).absolute().parents:
+        if parent.exists():
+            break
+        out.append(parent)
+    return out
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the given folders (nearest first) where they are empty: what a failed run created and left."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def probe_writable(folder: Path) -> None:
+    """Raise OSError unless a file can really be created in `folder` (os.access says yes to root under /proc)."""
+    probe = Path(folder) / f".privad-probe-{os.getpid()}"
+    probe.touch()
+    probe.unlink()

@@ -6,7 +6,6 @@ exception inside a `with` block) removes the temporary, so a failed run leaves n
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from fractions import Fraction
@@ -18,7 +17,7 @@ import cv2
 import numpy as np
 
 from privad.errors import PrivadError
-from privad.io.atomic import commit, discard, temp_path_for
+from privad.io.atomic import commit, discard, probe_writable, temp_path_for
 from privad.io.images import IMAGE_EXTS, VIDEO_EXTS
 from privad.io.sources import SourceInfo
 
@@ -86,7 +85,10 @@ class VideoSink(_AtomicSink):
             pts = self._last_pts + 1  # keep timestamps strictly increasing (placeholder frames, odd streams)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         frame.pts, frame.time_base = pts, self._time_base
-        self._container.mux(self._stream.encode(frame))
+        try:
+            self._container.mux(self._stream.encode(frame))
+        except (av.error.FFmpegError, OSError) as exc:  # disk full, a vanished folder ...
+            raise PrivadError(f"cannot write {self.path}: {str(exc).splitlines()[0]}") from exc
         self._last_pts = pts
         self._count += 1
 
@@ -104,6 +106,9 @@ class VideoSink(_AtomicSink):
             if self._audio_src is not None:
                 self._mux_audio()
             self._container.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            self.abort()
+            raise PrivadError(f"cannot write {self.path}: {str(exc).splitlines()[0]}") from exc
         except Exception:
             self.abort()
             raise
@@ -155,11 +160,19 @@ class FolderSink(_AtomicSink):
         self._temp.mkdir(parents=True)
         self._ext = ext
         self._count = 0
+        self._names: set[str] = set()
 
     def write(self, image: np.ndarray, pts: int | None = None, name: str | None = None) -> None:
+        """Write one frame under the input's file stem (`a.jpg` → `a.png`); a stem already taken keeps the input's
+        whole name (`a.png` → `a.png.png`), so no frame overwrites another."""
         stem = Path(name).stem if name else f"{self._count:06d}"
+        if stem in self._names:
+            stem = Path(name).name if name else stem
+        while stem in self._names:
+            stem += "_"
         if not cv2.imwrite(str(self._temp / f"{stem}{self._ext}"), image):
             raise PrivadError(f"cannot write frame {stem}{self._ext} to {self.path}")
+        self._names.add(stem)
         self._count += 1
 
     def close(self) -> None:
@@ -187,7 +200,11 @@ def output_kind(path: Path) -> str:
 def check_output(output: Path, info: SourceInfo) -> str:
     """Validate an output path against its input before any work is done; return the output kind."""
     kind = output_kind(output)
-    if info.kind not in ("webcam", "stream") and Path(info.uri).resolve() == output.resolve():
+    try:
+        resolved = output.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop
+        raise PrivadError(f"output path {output} cannot be resolved ({exc})") from None
+    if info.kind not in ("webcam", "stream") and Path(info.uri).resolve() == resolved:
         raise PrivadError(f"output is the input: {output}")
     if output.is_dir():
         raise PrivadError(
@@ -204,8 +221,10 @@ def check_output(output: Path, info: SourceInfo) -> str:
             raise PrivadError(f"cannot create output folder {parent}: {exc.strerror}") from exc
     if not parent.is_dir():
         raise PrivadError(f"cannot create output folder {parent}: a file is in the way")
-    if not os.access(parent, os.W_OK):
-        raise PrivadError(f"output folder is not writable: {parent}")
+    try:
+        probe_writable(parent)
+    except OSError as exc:
+        raise PrivadError(f"output folder is not writable: {parent} ({exc.strerror or exc})") from None
     return kind
 
 

@@ -6,9 +6,11 @@ so the pipeline can keep the frame count and fail closed instead of stopping.
 
 from __future__ import annotations
 
+import os
 import threading
 import queue
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -180,15 +182,36 @@ class WebcamSource:
         self._cap.release()
 
 
+def max_pixels() -> int:
+    """The largest frame privad takes, in pixels: $PRIVAD_MAX_PIXELS, else 40 million (8K UHD is 33.2 million).
+    Memory grows with the frame (masks are per region and full-frame), so a huge input is refused up front."""
+    text = os.environ.get("PRIVAD_MAX_PIXELS", "")
+    try:
+        return int(text) if text else 40_000_000
+    except ValueError:
+        raise PrivadError(f"PRIVAD_MAX_PIXELS must be a whole number, got '{text}'") from None
+
+
 def open_source(spec: str | Path, max_frames: int | None = None, fps: float = 25.0) -> Source:
     """Open `spec` as the right kind of source.
 
     Digits → webcam index; a URL → stream; a folder → frames; an image file → image; any other file → video.
-    `fps` is the frame rate given to frame folders and images (videos keep their own).
+    `fps` is the frame rate given to frame folders and images (videos keep their own). Frames larger than
+    `max_pixels()` are refused.
 
     >>> src = open_source("clip.mp4")   # doctest: +SKIP
     >>> for frame in src: ...           # doctest: +SKIP
     """
+    source = _open(spec, max_frames, fps)
+    limit = max_pixels()
+    if source.info.width * source.info.height > limit:
+        source.close()
+        raise PrivadError(f"{spec}: frames of {source.info.width}x{source.info.height} are larger than the limit of "
+                          f"{limit:,} pixels (set PRIVAD_MAX_PIXELS to raise it)")
+    return source
+
+
+def _open(spec: str | Path, max_frames: int | None, fps: float) -> Source:
     text = str(spec)
     if text.isdigit():
         return WebcamSource(int(text), max_frames=max_frames)
@@ -254,6 +277,17 @@ def prefetch(items: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
                 buf.get_nowait()
             except queue.Empty:
                 thread.join(0.05)
+
+
+@contextmanager
+def decoded_ahead(source: Source, size: int = 8) -> Iterator[Iterator[Frame]]:
+    """The source's frames decoded ahead on a thread (`prefetch`); the thread is stopped when the block ends, before
+    the caller closes the source (a decoder still running on a closed container can crash the process)."""
+    frames = prefetch(iter(source), size)
+    try:
+        yield frames
+    finally:
+        frames.close()
 
 
 def _first_line(exc: BaseException) -> str:

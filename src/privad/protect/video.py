@@ -10,8 +10,9 @@ from pathlib import Path
 
 from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
+from privad.io.atomic import missing_parents, remove_empty
 from privad.io.sinks import check_output, open_sink
-from privad.io.sources import open_source, prefetch
+from privad.io.sources import decoded_ahead, open_source
 from privad.protect.pipeline import Anonymizer
 
 
@@ -63,6 +64,7 @@ def anonymize_video(
     """
     config = config or AnonymizeConfig()
     output = Path(output)
+    created = missing_parents(output)  # removed again if the run fails: a failed run leaves nothing
     source = open_source(input, max_frames=max_frames, fps=fps)
     try:
         info = source.info
@@ -72,10 +74,10 @@ def anonymize_video(
             audio = "kept" if info.has_audio and info.kind == "video" else "input has no audio"
         anonymizer = Anonymizer(config, fps=float(info.fps))
         start = time.perf_counter()
-        with open_sink(output, info, keep_audio=config.keep_audio, crf=config.video_crf,
-                       preset=config.video_preset) as sink:
+        with decoded_ahead(source) as frames, open_sink(output, info, keep_audio=config.keep_audio,
+                                                        crf=config.video_crf, preset=config.video_preset) as sink:
             shape = (info.height, info.width)
-            for frame, result in anonymizer.stream(prefetch(iter(source)), shape):
+            for frame, result in anonymizer.stream(frames, shape):
                 if result.image is not None:
                     sink.write(result.image, pts=frame.pts, name=frame.name)
                 if on_frame is not None:
@@ -83,6 +85,9 @@ def anonymize_video(
             if anonymizer.stats.frames_in == 0:
                 raise PrivadError(f"no frames could be read from {input}")
         seconds = time.perf_counter() - start
+    except BaseException:
+        remove_empty(created)
+        raise
     finally:
         source.close()
     stats = anonymizer.stats

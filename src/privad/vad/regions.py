@@ -8,10 +8,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from privad.errors import PrivadError
 from privad.protect.config import MotionConfig
 from privad.protect.detect.motion import MotionDetector
 
 ORIENTATION_BINS = 8
+
+MIN_SIDE = 16  # DIS optical flow needs frames of at least 12 px; a margin over that
 
 
 @dataclass
@@ -99,6 +102,9 @@ class RegionExtractor:
         prev = None
         for i, frame in enumerate(frames):
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            if min(gray.shape) < MIN_SIDE:
+                raise PrivadError(f"frames of {gray.shape[1]}x{gray.shape[0]} are too small for optical flow "
+                                  f"(need at least {MIN_SIDE} px on each side)")
             flow = dis.calc(prev if prev is not None else gray, gray, None)
             prev = gray
             found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
