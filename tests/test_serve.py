@@ -4,6 +4,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -340,3 +341,81 @@ def test_http_stream_source_is_shown_and_reconnects(ped2_frames, tmp_path):
         httpd.shutdown()
     assert live.metrics.source_errors >= 1 and frame is not None and live.status == "running"
     assert live.threshold is not None  # calibrated across the reconnect
+
+
+def test_calibration_finishes_under_half_the_frames_dropped_with_a_bounded_buffer(ped2):
+    """Half the frames dropped at random (a loaded machine): runs of consecutive frames are short, yet calibration
+    finishes by twice its time, the buffer never holds more than the calibration's frames, and every later frame is
+    counted, scored or (in a run too short to score alone) unscored."""
+    from privad.engine.stream import StreamScorer
+
+    frames = read_all(ped2 / "training" / "frames" / "01")[0] + read_all(ped2 / "training" / "frames" / "02")[0]
+    need = 100
+    scorer = StreamScorer(None, 10.0, window=20, calibrate_frames=need, calibrate_width=None)
+    keep = np.random.default_rng(0).random(len(frames)) > 0.5
+    held, finished, scored, after = 0, None, 0, 0
+    for i in np.flatnonzero(keep):
+        out = scorer.push(int(i), frames[i])
+        held = max(held, sum(map(len, scorer._segments)))
+        if finished is not None:
+            after += 1
+        elif not scorer.calibrating:
+            finished = int(i)
+        scored += len(out.scores)
+    scored += len(scorer.end().scores)
+    assert finished is not None and finished <= 2 * need + 20, finished
+    assert held <= need
+    assert scorer.threshold is not None and scored + scorer.unscored == after
+
+
+def test_host_origin_docs_and_odd_requests_are_refused(guarded, face_clip):
+    """DNS rebinding (a foreign Host), a WebSocket from another site's page, the API schema without the token, a NUL
+    byte in a source and an event id past 64 bits: each refused with a 4xx, never a 500."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    url, allowed = guarded
+    auth = {"Authorization": "Bearer s3cret"}
+    assert httpx.get(f"{url}/api/health", headers={"Host": "evil.example"}).status_code == 400
+    assert httpx.get(f"{url}/api/health", headers={"Host": "localhost"}).status_code == 200
+    for path in ("/openapi.json", "/docs"):
+        assert httpx.get(f"{url}{path}").status_code == 401
+        assert httpx.get(f"{url}{path}", headers=auth).status_code == 200
+    assert "/api/events" in httpx.get(f"{url}/openapi.json", headers=auth).json()["paths"]
+    with httpx.Client() as client:  # one kept-alive connection: it must survive the odd requests
+        assert client.post(f"{url}/api/sources", json={"uri": "clip\x00.mp4"}, headers=auth).status_code == 400
+        assert client.get(f"{url}/api/events/99999999999999999999", headers=auth).status_code == 422
+        assert client.get(f"{url}/api/events/99999999999999999999/thumbnail.jpg", headers=auth).status_code == 422
+        assert client.get(f"{url}/api/events/12345", headers=auth).status_code == 404
+    import shutil
+
+    shutil.copy(face_clip, allowed / "ws.mp4")
+    assert httpx.post(f"{url}/api/sources", json={"uri": str(allowed / "ws.mp4"), "name": "ws"},
+                      headers=auth).status_code == 201
+    ws_url = url.replace("http://", "ws://") + "/api/sources/ws/ws"
+    try:
+        with pytest.raises((ConnectionClosed, InvalidStatus)):  # another site's page, even with the token
+            with connect(ws_url + "?token=s3cret", origin="http://evil.example", open_timeout=5) as ws:
+                ws.recv(timeout=5)
+        with connect(ws_url, additional_headers=auth, open_timeout=5) as ws:  # token in the header
+            assert "index" in json.loads(ws.recv(timeout=10))
+        origin = url.replace("127.0.0.1", "localhost")
+        with connect(ws_url + "?token=s3cret", origin=origin, open_timeout=5) as ws:  # the page's own origin
+            assert isinstance(ws.recv(timeout=10), str)
+    finally:
+        httpx.delete(f"{url}/api/sources/ws", headers=auth)
+
+
+def test_links_out_of_an_allowed_folder_are_refused(guarded, ped2, tmp_path):
+    """A frame folder inside the allowed folder whose frame links to a file elsewhere is not opened."""
+    url, allowed = guarded
+    auth = {"Authorization": "Bearer s3cret"}
+    frames = allowed / "linked"
+    frames.mkdir()
+    outside = sorted((ped2 / "testing" / "frames" / "01").iterdir())
+    for i, f in enumerate(outside[:12]):
+        (frames / f"{i:03d}{f.suffix}").symlink_to(f)
+    made = httpx.post(f"{url}/api/sources", json={"uri": str(frames)}, headers=auth)
+    assert made.status_code == 403 and "links are followed" in made.json()["detail"]
+    (allowed / "video.mp4").symlink_to(tmp_path / "elsewhere.mp4")
+    assert httpx.post(f"{url}/api/sources", json={"uri": str(allowed / "video.mp4")}, headers=auth).status_code == 403

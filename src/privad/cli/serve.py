@@ -28,6 +28,7 @@ def serve(
     model: ModelFile = None,
     calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (adaptive_blur on motion) as normal.")] = 10.0,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
+    allowed_host: Annotated[Optional[list[str]], typer.Option(help="Host name the page and API answer to besides localhost and --host, e.g. cam.example.org (repeatable; *.example.org for subdomains).")] = None,
 ) -> None:
     """Live service: anonymized view (default adaptive_blur on faces), anomaly score timeline and events (page at /,
     API at /api, /openapi.json)."""
@@ -44,7 +45,8 @@ def serve(
                     **{"learned.weights": weights, "selective.templates": templates})
     settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,
                              allow_dirs=list(allow_dir or []), allow_streams=allow_streams, allow_devices=allow_devices,
-                             anonymize=shown, model=model, calibrate_seconds=calibrate, loop=loop)
+                             anonymize=shown, model=model, calibrate_seconds=calibrate, loop=loop,
+                             allowed_hosts=list(allowed_host or []))
 
     def announce(ready) -> None:
         if ready.token and not token:

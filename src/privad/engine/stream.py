@@ -5,10 +5,12 @@ Motion features need consecutive frames: a dropped frame doubles every velocity 
 index) ends the run: what is pending is scored (or left unscored when too short to score alone) and the next run
 starts without context.
 
-Without a model, the first frames calibrate one: runs of at least `MIN_SEGMENT` consecutive frames (resized to at
-most `calibrate_width` wide) are kept until they hold `calibrate_frames`, then the default attribute model is fitted
-on them. Shorter runs are discarded at once, so the buffer never holds more than `calibrate_frames` frames. With
-`score_calibration`, the calibration frames are then scored too (a file: every frame gets a score); live, they are not.
+Without a model, the first frames calibrate one (the default attribute model, on frames resized to at most
+`calibrate_width` wide). Runs of consecutive frames are kept until they hold `calibrate_frames` frames; runs of at
+least `MIN_SEGMENT` frames are preferred, but once the stream has gone on for twice the calibration time (frame
+drops leave only short runs) every run of two or more frames counts, so calibration finishes on time. The buffer
+never holds more than `calibrate_frames` frames (the oldest runs go first). With `score_calibration`, the
+calibration frames are then scored too (a file: every frame gets a score); live, they are not.
 """
 
 from __future__ import annotations
@@ -102,22 +104,38 @@ class StreamScorer:
         return out
 
     def _usable(self) -> list[list[tuple[int, np.ndarray]]]:
-        return [s for s in self._segments if len(s) >= MIN_SEGMENT]
+        shortest = 2 if self._late() else MIN_SEGMENT
+        return [s for s in self._segments if len(s) >= shortest]
+
+    def _late(self) -> bool:
+        """The stream has run twice the calibration time (by frame index) without enough long runs."""
+        first = next((s[0][0] for s in self._segments if s), None)
+        return first is not None and self._last is not None and self._last - first >= 2 * self.calibrate_need
 
     def _new_segment(self) -> None:
-        if len(self._segments[-1]) < MIN_SEGMENT:  # too short to count: dropped, so the buffer stays bounded
+        if len(self._segments[-1]) < 2:  # a lone frame gives no motion: dropped at once
             self._segments[-1] = []
         else:
             self._segments.append([])
 
     def _calibrate(self, index: int, frame: np.ndarray, out: Scored) -> None:
         self._segments[-1].append((index, frame))
+        while sum(map(len, self._segments)) > self.calibrate_need:  # bounded: the oldest frames go first
+            self._segments[0].pop(0)
+            if not self._segments[0] and len(self._segments) > 1:
+                self._segments.pop(0)
         usable = self._usable()
-        if sum(map(len, usable)) < self.calibrate_need:
+        if not usable or (sum(map(len, usable)) < self.calibrate_need
+                          and not (self._late() and index % MIN_SEGMENT == 0)):
             return
+        try:
+            model = build_model("attribute", self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
+        except PrivadError:
+            if sum(map(len, usable)) < self.calibrate_need:  # late, and still too little: keep collecting
+                return
+            raise
         self._segments = []
-        self.model = build_model("attribute", self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
-        self.threshold = self.model.fitted_.threshold
+        self.model, self.threshold = model, model.fitted_.threshold
         self.events = OnlineEvents(self.threshold, self.fps)
         self.calibration_span = (usable[0][0][0], usable[-1][-1][0])
         if self.score_calibration:

@@ -13,9 +13,13 @@ import secrets
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated
+from urllib.parse import quote, urlsplit
 
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect, status
+from fastapi import Path as FastAPIPath
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -25,6 +29,7 @@ from privad.serve.live import LiveSource
 from privad.serve.service import Forbidden, Service, SourceExists
 
 BOUNDARY = "privadframe"
+EventId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1, description="An event's id (a 64-bit row id).")]
 bearer = HTTPBearer(auto_error=False)  # module level: the dependency annotations below are resolved here
 
 
@@ -62,10 +67,14 @@ def create_app(service: Service) -> FastAPI:
         yield
         await anyio.to_thread.run_sync(service.close)
 
-    app = FastAPI(title="privad serve", version="1", lifespan=lifespan,
+    app = FastAPI(title="privad serve", version="1", lifespan=lifespan, openapi_url=None, docs_url=None,
+                  redoc_url=None,
                   description="Anonymized live video, anomaly scores and events. Send `Authorization: Bearer TOKEN` "
                               "(or `?token=TOKEN`) when the server was started with a token.")
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
+    hosts = service.settings.trusted_hosts
+    # DNS rebinding: a page of another site that resolves its name to this machine is refused by its Host header
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 
     def authorized(credentials: HTTPAuthorizationCredentials | None, token: str | None) -> bool:
         expected = service.settings.token
@@ -73,6 +82,13 @@ def create_app(service: Service) -> FastAPI:
             return True
         given = credentials.credentials if credentials is not None else token
         return given is not None and secrets.compare_digest(given.encode(), expected.encode())
+
+    def same_site(origin: str | None) -> bool:
+        """A WebSocket from a browser carries the page's Origin: only pages served by a trusted host may connect."""
+        if origin is None:  # not a browser (curl, a script): the token decides
+            return True
+        host = urlsplit(origin).hostname or ""
+        return any(host == h.strip("[]") or (h.startswith("*.") and host.endswith(h[1:])) for h in hosts)
 
     def auth(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
              token: Annotated[str | None, Query(include_in_schema=False)] = None) -> None:
@@ -87,6 +103,15 @@ def create_app(service: Service) -> FastAPI:
         return live
 
     guarded = [Depends(auth)]
+
+    @app.get("/openapi.json", dependencies=guarded, include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", dependencies=guarded, include_in_schema=False)
+    def docs(token: str | None = None) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json" + (f"?token={quote(token)}" if token else ""),
+                                   title="privad serve API")
 
     @app.get("/", response_class=HTMLResponse, dependencies=guarded, include_in_schema=False)
     def page() -> HTMLResponse:
@@ -166,8 +191,11 @@ def create_app(service: Service) -> FastAPI:
 
     @app.websocket("/api/sources/{name}/ws")
     async def frames_ws(websocket: WebSocket, name: str, token: str | None = None) -> None:
-        """Per frame a JSON text message {index, t_in, t_out} (Unix seconds), then the JPEG as a binary message."""
-        if not authorized(None, token):
+        """Per frame a JSON text message {index, t_in, t_out} (Unix seconds), then the JPEG as a binary message.
+        The token comes as `?token=` or in the Authorization header; a browser page of another site is refused."""
+        scheme, _, given = websocket.headers.get("authorization", "").partition(" ")
+        header = HTTPAuthorizationCredentials(scheme=scheme, credentials=given) if scheme.lower() == "bearer" else None
+        if not same_site(websocket.headers.get("origin")) or not authorized(header, token):
             await websocket.close(code=1008)
             return
         live = service.get(name)
@@ -192,7 +220,7 @@ def create_app(service: Service) -> FastAPI:
         return {"total": total, "limit": limit, "offset": offset, "events": rows}
 
     @app.get("/api/events/{event_id}", dependencies=guarded, tags=["events"])
-    def event(event_id: int) -> dict:
+    def event(event_id: EventId) -> dict:
         row = service.store.get(event_id)
         if row is None:
             raise HTTPException(404, f"no event {event_id}")
@@ -200,7 +228,7 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/api/events/{event_id}/thumbnail.jpg", dependencies=guarded, tags=["events"],
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
-    def event_thumbnail(event_id: int) -> Response:
+    def event_thumbnail(event_id: EventId) -> Response:
         """The anonymized peak frame with its highest-scoring regions."""
         data = service.store.thumbnail(event_id)
         if data is None:

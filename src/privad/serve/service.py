@@ -11,6 +11,7 @@ from pathlib import Path
 from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.corpus import video_name
+from privad.io.images import IMAGE_EXTS
 from privad.io.sources import STREAM_SCHEMES
 from privad.serve.live import LiveSource, SourceSpec
 from privad.serve.store import EventStore, database_url
@@ -46,10 +47,19 @@ class ServeSettings:
     loop: bool = True
     max_sources: int = 8
     max_body_bytes: int = 16_384
+    allowed_hosts: list[str] = field(default_factory=list)  # Host names beyond the loopback ones and --host
 
     @property
     def loopback(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host header values the app answers: loopback names, the bound address, and `allowed_hosts`."""
+        names = ["localhost", "127.0.0.1", "::1", "[::1]", *self.allowed_hosts]
+        if self.host not in ("0.0.0.0", "::", ""):
+            names += [self.host, f"[{self.host}]" if ":" in self.host else self.host]
+        return sorted(set(names))
 
 
 class Service:
@@ -64,6 +74,8 @@ class Service:
     def check_allowed(self, uri: str) -> None:
         """Refuse what the API may not open: files outside the allowed folders, streams and devices unless allowed."""
         s = self.settings
+        if "\x00" in uri:
+            raise PrivadError("a source may not contain a NUL byte")
         if uri.isdigit():
             if not s.allow_devices:
                 raise Forbidden("devices may not be added through the API (start with --allow-devices)")
@@ -72,12 +84,16 @@ class Service:
             if not s.allow_streams:
                 raise Forbidden("stream URLs may not be added through the API (start with --allow-streams)")
             return
-        path = Path(uri).resolve()
-        for folder in s.allow_dirs:
-            if path.is_relative_to(Path(folder).resolve()):
-                return
-        raise Forbidden("files may only be added from an allowed folder (--allow-dir)" if s.allow_dirs
-                        else "no folder is allowed for new files (start with --allow-dir DIR)")
+        if not s.allow_dirs:
+            raise Forbidden("no folder is allowed for new files (start with --allow-dir DIR)")
+        roots = [Path(folder).resolve() for folder in s.allow_dirs]
+        path = Path(uri)
+        # every file the source will read, after resolving links: a link in an allowed folder may point anywhere
+        read = [path, *(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS)] if path.is_dir() else [path]
+        for f in read:
+            if not any(f.resolve().is_relative_to(root) for root in roots):
+                raise Forbidden(f"files may only be added from an allowed folder (--allow-dir); {f.name} is not "
+                                "in one (links are followed)")
 
     def add(self, uri: str, name: str | None = None, trusted: bool = False) -> LiveSource:
         """Start a source. `trusted` (given at start on the command line) skips the allow-list."""
