@@ -197,3 +197,62 @@ def test_sigterm_stops_cleanly_and_stale_temporaries_are_removed(face_clip, tmp_
     keep.write_bytes(b"busy")
     anonymize_video(face_clip, out, FAST, max_frames=5)
     assert not stale.exists() and keep.exists() and out.is_file()
+
+
+def test_frames_after_damage_are_incidents_until_the_next_keyframe(clip_frames, tmp_path):
+    """One damaged packet in a P-frame: the decoder conceals it and the frames after it, up to the next keyframe,
+    carry smeared pixels. They are flagged, so the pipeline writes them fully obfuscated; the keyframe is clean."""
+    import av
+
+    from privad.io.sources import VideoSource
+
+    src = tmp_path / "gop10.mp4"
+    with av.open(str(src), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"g": "10", "bf": "0", "sc_threshold": "0"})
+        stream.height, stream.width = clip_frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for image in clip_frames[:40]:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
+        out.mux(stream.encode(None))
+    with av.open(str(src)) as probe:
+        packets = [(p.pos, p.size, p.is_keyframe) for p in probe.demux(video=0) if p.size]
+    pos, size, key = packets[23]
+    assert not key and packets[30][2]
+    data = bytearray(src.read_bytes())
+    data[pos + size // 3: pos + size // 3 + 24] = bytes(range(24))
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    frames = list(VideoSource(str(bad)))
+    flagged = [f.index for f in frames if f.error]
+    assert len(frames) == 40 and flagged and min(flagged) >= 23 and max(flagged) <= 29, flagged
+    assert all(frames[i].error for i in range(min(flagged), 30))  # every frame up to the keyframe
+    assert frames[30].error is None and frames[30].image is not None
+    summary = anonymize_video(bad, tmp_path / "o.mp4", FAST)
+    assert summary.frames_in == summary.frames_out == 40
+    assert sorted(i["frame"] for i in summary.incidents) == list(range(min(flagged), 30))
+
+
+def test_a_file_cut_short_is_reported_and_fails_under_strict(face_clip, tmp_path, monkeypatch, capsys):
+    """moov at the front, the file cut at a third: frames decode up to the cut; the summary says how many the header
+    declares, and --strict refuses (nothing written)."""
+    import av
+
+    from clirun import run
+
+    fast = tmp_path / "fast.mp4"
+    with av.open(str(face_clip)) as src, av.open(str(fast), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(fast.read_bytes()[: fast.stat().st_size // 3])
+    code, out, err = run(monkeypatch, capsys, "anonymize", cut, "-o", tmp_path / "a.mp4", "--method", "blur",
+                         "--targets", "faces")
+    assert code in (0, None) and "the input declares 275 frames" in out and "cut short" in err
+    decoded = int(out.split(" frames in")[0])
+    assert 0 < decoded < 275 and video_facts(tmp_path / "a.mp4")["frames"] == decoded
+    code, _, err = run(monkeypatch, capsys, "anonymize", cut, "-o", tmp_path / "b.mp4", "--method", "blur",
+                       "--targets", "faces", "--strict")
+    assert code == 2 and "--strict" in err and not (tmp_path / "b.mp4").exists()

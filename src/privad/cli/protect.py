@@ -56,6 +56,7 @@ def anonymize(
     max_frames: MaxFrames = None,
     fps: Fps = 25.0,
     summary_json: Annotated[Optional[Path], typer.Option(help="Also write the run summary as JSON.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (nothing written) when the input decodes to fewer frames than it declares.")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Remove identity from a video, image, folder, webcam or stream."""
@@ -75,10 +76,13 @@ def anonymize(
     with progress(quiet) as bar:
         task = bar.add_task("anonymize", total=None)
         summary = anonymize_video(input, output, cfg, max_frames=max_frames, fps=fps,
-                                  on_frame=lambda i: bar.update(task, completed=i + 1))
+                                  on_frame=lambda i: bar.update(task, completed=i + 1), strict=strict)
     if summary_json:
         write_json(summary_json, summary.to_dict())
     typer.echo(summary.line())
+    if summary.short:
+        err.print(f"note: {input} declares {summary.frames_declared} frames; {summary.frames_in} were decoded "
+                  "(cut short?); --strict makes this an error", markup=False, soft_wrap=True)
     if summary.audio not in ("none", "kept"):
         err.print(f"note: --keep-audio: {summary.audio}")
 

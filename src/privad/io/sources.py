@@ -83,18 +83,24 @@ class VideoSource:
         )
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
+        """Frames in order. After a decode error, frames are suspect until the next keyframe (the decoder conceals
+        the damage with stale or smeared pixels that can show a face half covered): they come with their image and
+        an `error`, so the pipeline treats them as incidents and fails closed on them too."""
+        index, damaged = 0, False
         for packet in self._container.demux(self._stream):
             try:
                 decoded = packet.decode()
             except av.error.FFmpegError as exc:
                 if packet.size == 0:
                     continue
+                damaged = True
                 yield Frame(index, None, pts=packet.pts, error=f"decode error: {_first_line(exc)}")
                 index += 1
             else:
                 for vf in decoded:
-                    yield Frame(index, vf.to_ndarray(format="bgr24"), pts=vf.pts)
+                    damaged = (damaged and not vf.key_frame) or vf.is_corrupt
+                    error = "decoded after a damaged packet, before the next keyframe" if damaged else None
+                    yield Frame(index, vf.to_ndarray(format="bgr24"), pts=vf.pts, error=error)
                     index += 1
                     if self._max is not None and index >= self._max:
                         return

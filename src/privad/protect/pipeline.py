@@ -155,11 +155,12 @@ class Anonymizer:
 
     def process(self, frame: np.ndarray | None, decode_error: str | None = None,
                 shape: tuple[int, int] | None = None) -> FrameResult:
-        """Anonymize one frame. `frame=None` stands for a frame that failed to decode (`shape` gives its size)."""
+        """Anonymize one frame. `frame=None` stands for a frame that failed to decode (`shape` gives its size); a
+        frame with a `decode_error` (decoded from damaged data) is an incident too: handled as `on_error` says."""
         index = self._index
         self.stats.frames_in += 1
         try:
-            if frame is None:
+            if frame is None or decode_error is not None:
                 raise _DecodeFailure(decode_error or "frame could not be decoded")
             frame = to_bgr(frame)
             if not self.active:
@@ -181,7 +182,7 @@ class Anonymizer:
     def _fail(self, index: int, frame: np.ndarray | None, shape: tuple[int, int] | None, stage: str,
               exc: Exception) -> FrameResult:
         action = self.config.on_error
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        message = (str(exc) if isinstance(exc, _DecodeFailure) else f"{type(exc).__name__}: {exc}").splitlines()[0]
         incident = Incident(index, stage, message, action)
         self.stats.incidents.append(incident)
         log.warning("frame %d: %s failed (%s); %s", index, stage, message, action)

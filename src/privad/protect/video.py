@@ -34,13 +34,19 @@ class RunSummary:
     peak_rss_mib: float
     audio: str = "none"
     incidents: list[dict] = field(default_factory=list)
+    frames_declared: int | None = None  # what the input's header says it holds (None: unknown, e.g. a stream)
+
+    @property
+    def short(self) -> bool:
+        """Fewer frames were decoded than the input declares (a file cut short?)."""
+        return self.frames_declared is not None and self.frames_in < self.frames_declared
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
-        return (
-            f"{self.frames_in} frames in, {self.frames_out} out, {self.regions} regions anonymized "
-            f"({self.held_regions} held), {self.errors} errors, {self.fps:.1f} fps, {self.seconds:.2f} s → {self.output}"
-        )
+        text = (f"{self.frames_in} frames in, {self.frames_out} out, {self.regions} regions anonymized "
+                f"({self.held_regions} held), {self.errors} errors, {self.fps:.1f} fps, {self.seconds:.2f} s → "
+                f"{self.output}")
+        return text + (f"; the input declares {self.frames_declared} frames" if self.short else "")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,11 +59,14 @@ def anonymize_video(
     max_frames: int | None = None,
     fps: float = 25.0,
     on_frame: Callable[[int], None] | None = None,
+    strict: bool = False,
 ) -> RunSummary:
     """Anonymize a video, image, frame folder, webcam index or stream URL into `output`.
 
     The output kind follows its suffix (.mp4/.mkv/.mov/.avi video, .png/.jpg image, no suffix: a frames folder).
     Output is written atomically: on any error nothing is left at `output`. `fps` applies to frame folders.
+    `strict`: an input that decodes to fewer frames than its header declares is an error (nothing written); without
+    it the summary says so.
 
     >>> summary = anonymize_video("clip.mp4", "clip_anon.mp4",
     ...                           AnonymizeConfig(method="adaptive_blur", targets=["faces"]))  # doctest: +SKIP
@@ -82,8 +91,13 @@ def anonymize_video(
                     sink.write(result.image, pts=frame.pts, name=frame.name)
                 if on_frame is not None:
                     on_frame(frame.index)
-            if anonymizer.stats.frames_in == 0:
+            decoded = anonymizer.stats.frames_in
+            if decoded == 0:
                 raise PrivadError(f"no frames could be read from {input}")
+            declared = info.frame_count if max_frames is None else None
+            if strict and declared is not None and decoded < declared:
+                raise PrivadError(f"{input} declares {declared} frames but only {decoded} could be decoded "
+                                  "(cut short?); nothing written (--strict)")
         seconds = time.perf_counter() - start
     except BaseException:
         remove_empty(created)
@@ -97,4 +111,5 @@ def anonymize_video(
         errors=len(stats.incidents), seconds=seconds, fps=stats.frames_in / seconds if seconds else 0.0,
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, audio=audio,
         incidents=[asdict(i) for i in stats.incidents],
+        frames_declared=info.frame_count if max_frames is None and info.kind == "video" else None,
     )
