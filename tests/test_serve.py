@@ -89,7 +89,7 @@ def finished(ped2_clip, ped2_model, tmp_path_factory):
             result["one"] = httpx.get(f"{url}/api/events/{first['id']}", headers=auth).json()
             result["paged"] = httpx.get(f"{url}/api/events?limit=1&offset=0", headers=auth).json()
             result["future"] = httpx.get(f"{url}/api/events?since={time.time() + 3600}", headers=auth).json()
-        result["openapi"] = httpx.get(f"{url}/openapi.json").json()
+        result["openapi"] = httpx.get(f"{url}/openapi.json", headers=auth).json()  # the schema needs the token too
     return {"parts": parts, "data": data, **result}
 
 

@@ -168,7 +168,7 @@ def run_many(inputs: list[str], outdir: str | Path, executor: Executor | None = 
     OUTDIR/runs.json records each video's status."""
     start = time.perf_counter()
     executor = executor or LocalExecutor()
-    settings = {k: v for k, v in job.items()}
+    settings = dict(job)
     if job.get("model_path") is not None and Path(job["model_path"]).is_file():
         settings["model_stamp"] = Path(job["model_path"]).stat().st_mtime_ns
     work = WorkDir(Path(outdir), settings, record="run-settings.json")

@@ -69,6 +69,7 @@ class StreamScorer:
         self._run: list[tuple[int, np.ndarray]] = []
         self._context: list[np.ndarray] = []
         self._last: int | None = None
+        self._start: int | None = None  # the first frame calibration saw
 
     @property
     def calibrating(self) -> bool:
@@ -109,8 +110,7 @@ class StreamScorer:
 
     def _late(self) -> bool:
         """The stream has run twice the calibration time (by frame index) without enough long runs."""
-        first = next((s[0][0] for s in self._segments if s), None)
-        return first is not None and self._last is not None and self._last - first >= 2 * self.calibrate_need
+        return self._start is not None and self._last - self._start >= 2 * self.calibrate_need
 
     def _new_segment(self) -> None:
         if len(self._segments[-1]) < 2:  # a lone frame gives no motion: dropped at once
@@ -119,6 +119,7 @@ class StreamScorer:
             self._segments.append([])
 
     def _calibrate(self, index: int, frame: np.ndarray, out: Scored) -> None:
+        self._start = index if self._start is None else self._start
         self._segments[-1].append((index, frame))
         while sum(map(len, self._segments)) > self.calibrate_need:  # bounded: the oldest frames go first
             self._segments[0].pop(0)
