@@ -74,7 +74,7 @@ def face_clip_bench(out: Path, repeats: int, skip_deface: bool) -> dict:
     faces = data_path("faces")
     judge = IdentityJudge([faces / "lin-manuel-miranda.png", faces / "alex-lacamoire.png"])
     frames = 275
-    privad = [sys.executable, "-m", "privad.cli.app", "anonymize", str(clip), "--targets", "faces", "-q"]
+    privad = [sys.executable, "-m", "privad", "anonymize", str(clip), "--targets", "faces", "-q"]
     configs = {
         "privad adaptive_max_blur (full-res detection)": ["--method", "adaptive_max_blur"],
         "privad adaptive_blur (full-res detection)": ["--method", "adaptive_blur"],

@@ -42,3 +42,8 @@ def test_minus_m_means_method_and_model_is_a_file():
                 assert p.name == "method", name
             if "--model" in p.opts and not p.hidden:
                 assert p.name == "model" and p.type_descriptor.annotation is Path, name
+
+
+def test_python_minus_m_privad_runs_the_command():
+    result = subprocess.run([sys.executable, "-m", "privad", "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("privad ")
