@@ -56,3 +56,17 @@ def ped2_model(ped2, tmp_path_factory) -> Path:
     train = sorted((ped2 / "training" / "frames").iterdir())[:2]
     fit(train, anonymize=AnonymizeConfig(method="adaptive_blur", targets=["motion"]), output=path)
     return path
+
+
+def _hypothesis_profiles() -> None:
+    """CI runs the property-based tests with a fixed seed (a failure there is the same failure here)."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()

@@ -88,10 +88,14 @@ class Service:
             raise Forbidden("no folder is allowed for new files (start with --allow-dir DIR)")
         roots = [Path(folder).resolve() for folder in s.allow_dirs]
         path = Path(uri)
-        # every file the source will read, after resolving links: a link in an allowed folder may point anywhere
-        read = [path, *(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS)] if path.is_dir() else [path]
-        for f in read:
-            if not any(f.resolve().is_relative_to(root) for root in roots):
+        try:
+            # every file the source will read, after resolving links: a link in an allowed folder may point anywhere
+            read = [path, *(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS)] if path.is_dir() else [path]
+            resolved = [(f, f.resolve()) for f in read]
+        except (OSError, RuntimeError) as exc:  # a name too long, a link loop ...
+            raise PrivadError(f"cannot read source: {getattr(exc, 'strerror', None) or exc}") from None
+        for f, real in resolved:
+            if not any(real.is_relative_to(root) for root in roots):
                 raise Forbidden(f"files may only be added from an allowed folder (--allow-dir); {f.name} is not "
                                 "in one (links are followed)")
 
