@@ -134,10 +134,7 @@ def check_writable(path: Path) -> None:
     folder = Path(path).parent
     if not folder.is_dir():
         raise PrivadError(f"cannot write {path}: folder {folder} does not exist")
-    try:
-        probe_writable(folder)
-    except OSError as exc:
-        raise PrivadError(f"cannot write {path}: {exc.strerror or exc}") from None
+    probe_writable(folder)
 
 
 def write_json(path: Optional[Path], data: dict) -> None:

@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+from privad.errors import PrivadError
+
 
 def temp_path_for(target: Path) -> Path:
     """A hidden sibling of `target` that keeps its suffix (muxers and encoders choose the format by it).
@@ -86,7 +88,10 @@ def remove_empty(folders: list[Path]) -> None:
 
 
 def probe_writable(folder: Path) -> None:
-    """Raise OSError unless a file can really be created in `folder` (os.access says yes to root under /proc)."""
+    """A PrivadError unless a file can really be created in `folder` (os.access says yes to root under /proc)."""
     probe = Path(folder) / f".privad-probe-{os.getpid()}"
-    probe.touch()
-    probe.unlink()
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise PrivadError(f"folder is not writable: {folder} ({exc.strerror or exc})") from None

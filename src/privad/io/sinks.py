@@ -221,10 +221,7 @@ def check_output(output: Path, info: SourceInfo) -> str:
             raise PrivadError(f"cannot create output folder {parent}: {exc.strerror}") from exc
     if not parent.is_dir():
         raise PrivadError(f"cannot create output folder {parent}: a file is in the way")
-    try:
-        probe_writable(parent)
-    except OSError as exc:
-        raise PrivadError(f"output folder is not writable: {parent} ({exc.strerror or exc})") from None
+    probe_writable(parent)
     return kind
 
 
