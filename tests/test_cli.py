@@ -129,6 +129,8 @@ def test_renamed_options_still_work_with_a_deprecation_line(monkeypatch, capsys,
     assert "--model KIND is deprecated; use --kind" in err and "no .npy feature files" in err  # took it as the kind
     code, _, err = run(monkeypatch, capsys, "fit", tmp_path, "--anonymize", "mask", "--method", "blur")
     assert code == 2 and "give only --method" in err
+    code, _, err = run(monkeypatch, capsys, "fit", "--kind", "attribute", "--model", "multitask")
+    assert code == 2 and "give only --kind" in err  # old and new names that disagree
     code, _, err = run(monkeypatch, capsys, "fit", "--kind", "nope")
     assert code == 2 and "unknown model kind 'nope'" in err
     code, out, _ = run(monkeypatch, capsys, "--version")

@@ -43,7 +43,7 @@ features_app = typer.Typer(no_args_is_help=True, help="Clip features for the wea
 def fit(
     train: Annotated[Optional[list[str]], typer.Argument(help="Normal training videos or frame folders.")] = None,
     output: Annotated[Path, output("Model file to write (e.g. scene.privad).")] = Path("scene.privad"),
-    kind: Kind = "attribute",
+    kind: Kind = None,
     set_: Set = None,
     dataset: Dataset = None,
     root: Root = None,
@@ -61,7 +61,7 @@ def fit(
     from privad.engine.fit import fit as fit_one_class
     from privad.vad.registry import MODELS, is_weak
 
-    kind = renamed(old_kind, kind if kind != "attribute" else None, "--model KIND", "--kind") or kind
+    kind = renamed(old_kind, kind, "--model KIND", "--kind") or "attribute"
     method = renamed(old_anonymize, method, "--anonymize", "--method")
     if kind not in MODELS:
         raise PrivadError(f"unknown model kind '{kind}'; available: {', '.join(MODELS)}")
@@ -130,7 +130,7 @@ def score(
 def evaluate(
     dataset: Dataset = None,
     root: Root = None,
-    kind: Kind = "attribute",
+    kind: Kind = None,
     set_: Set = None,
     method: Method = None,
     targets: Targets = None,
@@ -155,7 +155,7 @@ def evaluate(
     from privad.engine.weak import evaluate_weak
     from privad.vad.registry import is_weak
 
-    kind = renamed(old_kind, kind if kind != "attribute" else None, "--model KIND", "--kind") or kind
+    kind = renamed(old_kind, kind, "--model KIND", "--kind") or "attribute"
     method = renamed(old_anonymize, method, "--anonymize", "--method")
     if dataset is None or root is None:
         raise PrivadError("give --dataset NAME and --root FOLDER")

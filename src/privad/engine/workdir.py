@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from privad.errors import PrivadError
-from privad.io.atomic import write_text
+from privad.io.atomic import clean_stale, write_text
 
 
 def settings_key(settings: object) -> str:
@@ -39,6 +39,7 @@ class WorkDir:
         if on_other == "refuse" and path.is_file() and settings_key(json.loads(path.read_text())) != self.key:
             raise PrivadError(f"{self.folder} holds results made with other settings; use another output folder")
         self.folder.mkdir(parents=True, exist_ok=True)
+        clean_stale(self.folder)
         write_text(path, json.dumps(self.settings, indent=2))
         self._marks = self.folder / ".privad-done"
 

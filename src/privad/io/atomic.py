@@ -9,24 +9,24 @@ from pathlib import Path
 from privad.errors import PrivadError
 
 
+TEMP_MARK = ".privad-tmp-"
+
+
 def temp_path_for(target: Path) -> Path:
-    """A hidden sibling of `target` that keeps its suffix (muxers and encoders choose the format by it).
-    Temporaries of the same target left by a process that died (SIGKILL, power loss) are removed first."""
+    """A hidden sibling of `target` that keeps its suffix (muxers and encoders choose the format by it)."""
     target = Path(target)
-    clean_stale(target)
-    return target.with_name(f".{target.stem}.privad-tmp-{os.getpid()}{target.suffix}")
+    return target.with_name(f".{target.stem}{TEMP_MARK}{os.getpid()}{target.suffix}")
 
 
-def clean_stale(target: Path) -> None:
-    """Remove `target`'s temporaries whose writing process no longer runs."""
-    folder = target.parent if str(target.parent) else Path(".")
-    prefix = f".{target.stem}.privad-tmp-"
+def clean_stale(folder: Path) -> None:
+    """Remove the temporaries in `folder` whose writing process no longer runs (SIGKILL, power loss). Called once
+    per output folder (before an output is written, when a work folder opens), not per file."""
     try:
-        candidates = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+        candidates = [p for p in Path(folder).iterdir() if p.name.startswith(".") and TEMP_MARK in p.name]
     except OSError:
         return
     for path in candidates:
-        pid = path.name[len(prefix):].split(".", 1)[0]
+        pid = path.name.rsplit(TEMP_MARK, 1)[1].split(".", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             discard(path)
 

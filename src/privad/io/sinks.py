@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from privad.errors import PrivadError
-from privad.io.atomic import commit, discard, probe_writable, temp_path_for
+from privad.io.atomic import clean_stale, commit, discard, probe_writable, temp_path_for
 from privad.io.images import IMAGE_EXTS, VIDEO_EXTS
 from privad.io.sources import SourceInfo
 
@@ -222,6 +222,7 @@ def check_output(output: Path, info: SourceInfo) -> str:
     if not parent.is_dir():
         raise PrivadError(f"cannot create output folder {parent}: a file is in the way")
     probe_writable(parent)
+    clean_stale(parent)
     return kind
 
 

@@ -1,1 +1,1 @@
-"""protect"""
+"""The protect half: detect, track and anonymize frames, failing closed; anonymizer training."""

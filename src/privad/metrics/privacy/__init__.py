@@ -1,1 +1,1 @@
-"""metrics/privacy"""
+"""Privacy metrics: identity judge, residual/identity/oracle face leakage, ReID, attributes."""

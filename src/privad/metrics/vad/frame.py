@@ -11,7 +11,6 @@ Conventions (docs/conventions.md):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import (
@@ -23,8 +22,8 @@ from sklearn.metrics import (
 )
 
 from privad.errors import PrivadError
+from privad.postprocess import Arrays
 
-Arrays = Sequence[np.ndarray]
 
 
 def check_scores(scores: Arrays, labels: Arrays) -> tuple[list[np.ndarray], list[np.ndarray]]:

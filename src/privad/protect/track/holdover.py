@@ -100,14 +100,15 @@ class RegionTracker:
             dx, dy = np.round(track.velocity * track.missed).astype(int)
             held_boxes.append(track.box + np.array([dx, dy, dx, dy], np.float32))
             held_masks.append(track.mask)
-            offsets.append((dx, dy))
+            offsets.append((int(dx), int(dy)))
             held_cls.append(track.class_id)
             held_conf.append(track.confidence)
             held_ids.append(tid)
         if not held_boxes:
             return current
         h, w = shape
-        masks = np.stack([sv.move_masks(m[None], np.array(o), (w, h))[0] for m, o in zip(held_masks, offsets)])
+        masks = np.stack([m if o == (0, 0) else sv.move_masks(m[None], np.array(o), (w, h))[0]
+                          for m, o in zip(held_masks, offsets)])
         held = Detections(
             xyxy=sv.clip_boxes(np.stack(held_boxes), (w, h)), mask=masks,
             confidence=np.asarray(held_conf, np.float32), class_id=np.asarray(held_cls, int),

@@ -1,1 +1,1 @@
-"""vad/oneclass"""
+"""One-class models fitted on normal footage: attribute, multitask."""

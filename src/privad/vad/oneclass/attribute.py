@@ -103,13 +103,15 @@ class AttributeModel:
             raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
         params: dict = {"frame_size": list(sizes.pop())}
         arrays: dict[str, np.ndarray] = {}
+        est: dict = {"frame_size": tuple(params["frame_size"])}
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
             logv = np.log1p(self._velocity(vel))
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             nll = -gmm.fit(logv).score_samples(logv)
             arrays |= gmm_arrays(gmm, "gmm")
-            params["vel_calib"] = [float(nll.mean()), float(nll.std() + 1e-9)]
+            params["vel_calib"] = est["vel_calib"] = [float(nll.mean()), float(nll.std() + 1e-9)]
+            est["gmm"] = gmm
             train_scores += (nll - nll.mean()) / (nll.std() + 1e-9)
         if c.use_appearance:
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
@@ -122,7 +124,8 @@ class AttributeModel:
             # a region in the bank finds itself first: leave it out
             knn = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
-            params["app_calib"] = [float(knn.mean()), float(knn.std() + 1e-9)]
+            params["app_calib"] = est["app_calib"] = [float(knn.mean()), float(knn.std() + 1e-9)]
+            est |= {"pca": pca, "knn": nn}
             train_scores += (knn - knn.mean()) / (knn.std() + 1e-9)
         floor = float(train_scores.min())
         frame_of = np.asarray(frame_of, int).reshape(-1, 2)
@@ -131,7 +134,7 @@ class AttributeModel:
                          c.smoothing_sigma) for v, n in enumerate(lengths)], floor)
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
                               params=params, arrays=arrays)
-        self._estimators = None
+        self._estimators = est
         return self
 
     def check_fitted(self) -> None:

@@ -162,7 +162,7 @@ class MultitaskModel:
         net, info["history"] = self._train(cons, skip, target)
         info["train_seconds"] = time.perf_counter() - start
         arrays |= torch_arrays(net.state_dict(), "net")
-        self._net, self._pca = net.eval(), (pca_from(arrays, "pca") if c.teacher else None)
+        self._net, self._pca = net.eval(), (pca if c.teacher else None)
         self._frame_size = tuple(params["frame_size"])
         # calibrate on every training region (the sampled and the unseen ones)
         failures = np.concatenate([self._failures(p, t) for p, t in zip(parts, teacher)])

@@ -1,1 +1,1 @@
-"""vad/weak"""
+"""Weakly-supervised models on clip features (mil, mgfn, pel) and the clip-feature extractors."""
