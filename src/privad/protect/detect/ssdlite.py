@@ -77,8 +77,9 @@ def cut_graph(text: str) -> str:
     missing = [o for o in OUTPUTS if o not in keep]
     if missing or INPUT not in keep:
         raise PrivadError(f"the SSDLite graph does not have the expected nodes ({', '.join(missing) or INPUT})")
-    out = [f'node {{\n  name: "{INPUT}"\n  op: "Placeholder"\n  attr {{\n    key: "dtype"\n    value {{\n'
-           f"      type: DT_FLOAT\n    }}\n  }}\n}}"]
+    placeholder = (f'node {{\n  name: "{INPUT}"\n  op: "Placeholder"\n'
+                   '  attr {\n    key: "dtype"\n    value {\n      type: DT_FLOAT\n    }\n  }\n}')
+    out = [placeholder]
     for name, block in by_name.items():
         if name in keep and name != INPUT and re.search(r'op: "Const"', block) is None:
             out.append(block)

@@ -19,14 +19,13 @@ from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
+from privad.backbones.appearance import AppearanceEncoder
+from privad.errors import PrivadError
+from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
-
-from privad.errors import PrivadError
-from privad.backbones.appearance import AppearanceEncoder
-from privad.vad.regions import FrameRegions, RegionExtractor
+from privad.vad.regions import ORIENTATION_BINS, FrameRegions, RegionExtractor
 from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
-from privad.types import VideoScore
 
 
 class AttributeConfig(BaseModel):
@@ -51,7 +50,24 @@ class AttributeConfig(BaseModel):
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
+    flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
+    position: bool = Field(False, description="Add the box's height and vertical centre (shares of the frame) to "
+                                              "the velocity features: speeds by place in a fixed camera's view.")
+    shape: bool = Field(False, description="Add the box's aspect (log width / height) and the share of it the "
+                                           "object fills to the velocity features.")
+    calibration: Literal["zscore", "minmax"] = Field(
+        "zscore", description="How each cue is put on one scale: z-score of the training regions, or AI-VAD's "
+                              "(score - training minimum) / (99.9th percentile - minimum).")
+    whiten: bool = Field(True, description="Whiten the appearance PCA (else: L2-normalized features, plain PCA).")
     seed: int = 0
+
+
+def _calibration(train: np.ndarray, rule: str) -> list[float]:
+    """[offset, scale] that put a cue's training scores on one scale: (score - offset) / scale."""
+    if rule == "minmax":
+        lo = float(train.min())
+        return [lo, float(np.percentile(train, 99.9) - lo) + 1e-9]
+    return [float(train.mean()), float(train.std() + 1e-9)]
 
 
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
@@ -71,7 +87,7 @@ class AttributeModel:
 
     def __init__(self, config: AttributeConfig | None = None):
         self.config = config or AttributeConfig()
-        self.extractor = RegionExtractor(source=self.config.regions)
+        self.extractor = RegionExtractor(source=self.config.regions, flow_preset=self.config.flow_preset)
         self._encoder: AppearanceEncoder | None = None
         self.fitted_: Fitted | None = None
         self._estimators: dict | None = None  # rebuilt from fitted_ on first use
@@ -106,16 +122,17 @@ class AttributeModel:
         est: dict = {"frame_size": tuple(params["frame_size"])}
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
-            logv = np.log1p(self._velocity(vel))
+            logv = self._velocity(vel)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             nll = -gmm.fit(logv).score_samples(logv)
             arrays |= gmm_arrays(gmm, "gmm")
-            params["vel_calib"] = est["vel_calib"] = [float(nll.mean()), float(nll.std() + 1e-9)]
+            params["vel_calib"] = est["vel_calib"] = offset, scale = _calibration(nll, c.calibration)
             est["gmm"] = gmm
-            train_scores += (nll - nll.mean()) / (nll.std() + 1e-9)
+            train_scores += (nll - offset) / scale
         if c.use_appearance:
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
-            pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=True, random_state=c.seed).fit(app[idx])
+            app = self._appearance(app)
+            pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
             bank = pca.transform(app[idx]).astype(np.float32)
             nn = NearestNeighbors(n_neighbors=c.knn_k + 1).fit(bank)
             dist, _ = nn.kneighbors(pca.transform(app).astype(np.float32))
@@ -124,9 +141,9 @@ class AttributeModel:
             # a region in the bank finds itself first: leave it out
             knn = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
-            params["app_calib"] = est["app_calib"] = [float(knn.mean()), float(knn.std() + 1e-9)]
+            params["app_calib"] = est["app_calib"] = offset, scale = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
-            train_scores += (knn - knn.mean()) / (knn.std() + 1e-9)
+            train_scores += (knn - offset) / scale
         floor = float(train_scores.min())
         frame_of = np.asarray(frame_of, int).reshape(-1, 2)
         calib = calibration([
@@ -149,7 +166,20 @@ class AttributeModel:
         self._estimators = est
 
     def _velocity(self, vel: np.ndarray) -> np.ndarray:
-        return vel if self.config.orientation else vel[:, -3:]
+        """The features the GMM sees, from the extractor's descriptor: orientation bins and speeds (log1p-compressed),
+        then optionally the box's height and centre as shares of the frame and its shape."""
+        c = self.config
+        parts = [np.log1p(vel[:, :ORIENTATION_BINS + 3] if c.orientation else vel[:, ORIENTATION_BINS:ORIENTATION_BINS + 3])]
+        if c.position:
+            parts.append(vel[:, ORIENTATION_BINS + 3:ORIENTATION_BINS + 5])
+        if c.shape:
+            parts.append(vel[:, ORIENTATION_BINS + 5:ORIENTATION_BINS + 7])
+        return np.concatenate(parts, 1)
+
+    def _appearance(self, app: np.ndarray) -> np.ndarray:
+        if self.config.whiten:
+            return app
+        return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
     def region_scores(self, vel: np.ndarray, app: np.ndarray) -> np.ndarray:
         if self._estimators is None:
@@ -160,10 +190,11 @@ class AttributeModel:
             return total
         if "gmm" in s:
             mean, std = s["vel_calib"]
-            total += (-s["gmm"].score_samples(np.log1p(self._velocity(vel))) - mean) / std
+            total += (-s["gmm"].score_samples(self._velocity(vel)) - mean) / std
         if "knn" in s:
             mean, std = s["app_calib"]
-            dist, _ = s["knn"].kneighbors(s["pca"].transform(app).astype(np.float32), n_neighbors=self.config.knn_k)
+            dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
+                                          n_neighbors=self.config.knn_k)
             total += (dist.mean(axis=1) - mean) / std
         return total
 

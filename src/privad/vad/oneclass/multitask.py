@@ -26,12 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.decomposition import PCA
 
 from privad.errors import PrivadError
-from privad.vad.regions import RegionExtractor
+from privad.types import VideoScore
 from privad.vad.estimators import pca_arrays, pca_from, torch_arrays, torch_state
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
-from privad.types import VideoScore
 from privad.vad.oneclass.tubes import Tubes, extract_tubes
+from privad.vad.regions import RegionExtractor
+from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
 
 log = logging.getLogger(__name__)
 TASKS = ("arrow", "irregular", "reconstruction", "distillation")
@@ -126,7 +126,7 @@ class MultitaskModel:
 
         return AppearanceEncoder(size=64)(crops)
 
-    def fit(self, X: Iterable[list[np.ndarray]], y=None) -> "MultitaskModel":
+    def fit(self, X: Iterable[list[np.ndarray]], y=None) -> MultitaskModel:
         """Extract tubes from every normal video of X (y is not used), train the network on the proxy tasks,
         calibrate the task failures."""
         import torch

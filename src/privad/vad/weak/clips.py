@@ -30,7 +30,7 @@ from privad.vad.regions import ORIENTATION_BINS
 
 SIDE = 224
 REGION_SIDE = 64
-VELOCITY_DIM = ORIENTATION_BINS + 3  # privad.vad.regions.velocity_descriptor
+VELOCITY_DIM = ORIENTATION_BINS + 3  # the bins and speeds of privad.vad.regions.velocity_descriptor
 
 
 class FeatureConfig(BaseModel):
@@ -115,7 +115,7 @@ class ClipFeatures:
         starts = clip_starts(len(frames), c.clip_len, c.stride)
         if c.extractor == "regions":
             return self._region_clips(frames, starts)
-        clip = lambda s: [frames[min(i, len(frames) - 1)] for i in range(s, s + c.clip_len)]  # noqa: E731
+        clip = lambda s: [frames[min(i, len(frames) - 1)] for i in range(s, s + c.clip_len)]
         fn = self._i3d_clip if c.extractor == "i3d" else self._frame_pooled_clip
         feats = np.stack([fn(clip(s)) for s in starts], axis=1)  # [crops, T, D]
         return feats[0] if c.crops == 1 else feats
@@ -136,7 +136,7 @@ class ClipFeatures:
         for fr in RegionExtractor(source="median")(frames):
             if fr.index % step == 0 and len(fr.boxes):
                 app = self._encode(fr.crops) if self._encode else np.zeros((len(fr.boxes), 0), np.float32)
-                per_frame[fr.index] = (fr.velocity, app)
+                per_frame[fr.index] = (fr.velocity[:, :VELOCITY_DIM], app)
         out = np.zeros((len(starts), self.dim), np.float32)
         for row, s in enumerate(starts):
             found = [per_frame[i] for i in range(s, min(s + self.config.clip_len, len(frames))) if i in per_frame]

@@ -30,10 +30,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from privad.errors import PrivadError
-from privad.vad.weak.clips import FeatureConfig, frame_scores
 from privad.types import VideoScore
 from privad.vad.estimators import torch_arrays, torch_state
 from privad.vad.model import Fitted, require_fitted
+from privad.vad.weak.clips import FeatureConfig, frame_scores
 
 log = logging.getLogger(__name__)
 WEAK_MODELS = ("mil", "mgfn", "pel")
@@ -219,7 +219,7 @@ class WeakModel:
         self._net = None
         self._extractor = None
 
-    def fit(self, X: Sequence[np.ndarray], y: Sequence[int] | None = None) -> "WeakModel":
+    def fit(self, X: Sequence[np.ndarray], y: Sequence[int] | None = None) -> WeakModel:
         """Train on clip features X (per video [T, D] or [crops, T, D]) and their video labels y (0 normal, 1 or a
         class number abnormal)."""
         import torch
