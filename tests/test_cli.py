@@ -162,3 +162,13 @@ def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys
     assert code == 2, err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
     assert set(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("command", [["run"], ["anonymize"], ["features", "extract"], ["serve"]])
+def test_help_shows_switches_without_a_value_and_keeps_brackets(monkeypatch, capsys, command):
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(monkeypatch, capsys, *command, "--help")
+    assert code == 0 and "--help" in out
+    assert "<bool>" not in out  # a switch takes no value
+    if command[0] in ("run", "features"):
+        assert "privad[ray]" in out  # rich markup must not eat the extra's brackets

@@ -19,6 +19,7 @@ from privad.vad import MODELS, Fitted, build_model, load_model, save_model
 from privad.vad.registry import is_weak
 
 SMALL = {  # settings that fit in seconds; the checks are about the protocol, not accuracy
+    "objects": {"use_appearance": True, "crop_size": 32, "max_train_regions": 500},
     "attribute": {"use_appearance": True, "crop_size": 32, "max_train_regions": 500},
     "multitask": {"epochs": 1, "max_train_tubes": 200, "teacher_dim": 4},
     "mil": {"epochs": 2},

@@ -80,7 +80,7 @@ def test_still_video_and_short_training(fitted, ped2_data):
 
 
 def test_unknown_model_lists_the_available_ones():
-    with pytest.raises(PrivadError, match="available: attribute, multitask"):
+    with pytest.raises(PrivadError, match="available: objects, attribute, multitask"):
         build_model("ssmtl")
 
 

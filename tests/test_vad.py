@@ -101,7 +101,7 @@ def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
     frames = ped2 / "training" / "frames"
     code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", "-o", model)
     assert code in (0, None), err
-    assert "fitted attribute on 2 videos" in out
+    assert "fitted objects on 2 videos" in out
     code, out, err = run(monkeypatch, capsys, "score", ped2 / "testing" / "frames" / "02", "--model", model,
                          "-o", tmp_path / "scores")
     assert code in (0, None), err
@@ -149,3 +149,20 @@ def test_validation_on_training_videos_only_sees_pasted_anomalies():
     assert tl.sum() > labels.sum()  # walking pace: visible for longer
     result = validate(videos, config={"use_appearance": False}, folds=2)
     assert result["videos"] == 4 and 0.5 < result["micro_auc"] <= 1.0  # fast movers are found
+
+
+@pytest.mark.parametrize("anomaly", ["fast", "object"])
+def test_default_model_finds_planted_motion_and_appearance_anomalies(anomaly):
+    """A fast walker, and an object that moves like a walker but looks like none (only appearance can tell)."""
+    from sklearn.metrics import roc_auc_score
+
+    from privad.data.synthetic import synthetic_scene
+    from privad.vad.registry import DEFAULT
+
+    train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly=anomaly)
+    scores = build_model(DEFAULT).fit(train).score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.95
+    # the regions that score highest are on the planted object
+    top = max(scores.regions, key=lambda r: r[-1])
+    assert 120 <= top[0] < 170 + 6

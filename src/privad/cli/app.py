@@ -15,6 +15,21 @@ from privad.cli.options import err
 from privad.errors import PrivadError
 
 
+def _no_flag_placeholder() -> None:
+    """Switches take no value: typer's help would still print a `<bool>` type beside them; show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich
+
+
+_no_flag_placeholder()
+
+
 def _version(value: bool) -> None:
     if value:
         from privad.version import __version__

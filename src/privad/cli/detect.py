@@ -59,9 +59,9 @@ def fit(
     """Fit an anomaly model: one-class on normal footage (anonymized with --method first, if given), or weakly
     supervised on labelled clip features."""
     from privad.engine.fit import fit as fit_one_class
-    from privad.vad.registry import MODELS, is_weak
+    from privad.vad.registry import DEFAULT, MODELS, is_weak
 
-    kind = renamed(old_kind, kind, "--model KIND", "--kind") or "attribute"
+    kind = renamed(old_kind, kind, "--model KIND", "--kind") or DEFAULT
     method = renamed(old_anonymize, method, "--anonymize", "--method")
     if kind not in MODELS:
         raise PrivadError(f"unknown model kind '{kind}'; available: {', '.join(MODELS)}")
@@ -153,9 +153,9 @@ def evaluate(
     from privad.data import load_dataset
     from privad.engine.evaluate import evaluate as run_evaluation
     from privad.engine.weak import evaluate_weak
-    from privad.vad.registry import is_weak
+    from privad.vad.registry import DEFAULT, is_weak
 
-    kind = renamed(old_kind, kind, "--model KIND", "--kind") or "attribute"
+    kind = renamed(old_kind, kind, "--model KIND", "--kind") or DEFAULT
     method = renamed(old_anonymize, method, "--anonymize", "--method")
     if dataset is None or root is None:
         raise PrivadError("give --dataset NAME and --root FOLDER")

@@ -9,8 +9,9 @@ import numpy as np
 def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260), size: tuple[int, int] = (240, 320),
                     walkers: int = 5, seed: int = 0, anomaly: str = "fast") -> tuple[list[np.ndarray], np.ndarray]:
     """Frames (BGR) and 0/1 frame labels. Walkers (upright ellipses) move ~1 px/frame. In `abnormal`, either one more
-    walker crosses at 7 px/frame (`anomaly="fast"`), or an object of a kind never seen otherwise — a wide, striped
-    box — moves at walking pace (`anomaly="object"`)."""
+    walker crosses at 7 px/frame (`anomaly="fast"`), or an object never seen otherwise moves at walking pace: a
+    walker's shape and size, but bright yellow where every walker is dark (`anomaly="object"`; only its appearance
+    tells it apart)."""
     rng = np.random.default_rng(seed)
     h, w = size
     texture = cv2.GaussianBlur(rng.integers(90, 170, (h, w), dtype=np.uint8), (0, 0), 3)
@@ -29,10 +30,8 @@ def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260),
             cv2.ellipse(frame, (int(x), h // 2), (7, 15), 0, 0, 360, (30, 50, 40), -1)
             labels[t] = 1
         elif abnormal[0] <= t < abnormal[1]:
-            x = int(w // 3 + (t - abnormal[0]))
-            cv2.rectangle(frame, (x, h // 2 - 6), (x + 40, h // 2 + 6), (20, 20, 200), -1)
-            for stripe in range(x + 4, x + 40, 8):
-                cv2.line(frame, (stripe, h // 2 - 6), (stripe, h // 2 + 6), (230, 230, 230), 2)
+            x = w // 3 + (t - abnormal[0])
+            cv2.ellipse(frame, (int(x), h // 2), (6, 14), 0, 0, 360, (40, 200, 230), -1)
             labels[t] = 1
         noise = rng.normal(0, 2, frame.shape)
         frames.append(np.clip(frame + noise, 0, 255).astype(np.uint8))

@@ -36,10 +36,11 @@ from privad.metrics import (
 from privad.protect.config import AnonymizeConfig
 from privad.types import VideoScore
 from privad.vad import AnomalyModel, load_model, save_model
+from privad.vad.registry import DEFAULT
 from privad.version import __version__
 
 
-def evaluate(dataset: Dataset, kind: str = "attribute", anonymize: AnonymizeConfig | None = None,
+def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig | None = None,
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
              progress: Callable[[str], None] | None = None, on_epoch: EpochCallback | None = None,
              executor: Executor | None = None, workdir: Path | None = None) -> EvaluationResult:
@@ -91,7 +92,7 @@ def load_score(path: Path, name: str) -> tuple[VideoScore, float]:
         return VideoScore(name, z["frames"], regions), float(z["seconds"])
 
 
-def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = "attribute",
+def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
                    anonymize: AnonymizeConfig | None = None, config: dict | None = None, train: list | None = None,
                    test: list | None = None, workdir: Path | None = None, progress: Callable[[str], None] | None = None,
                    on_epoch: EpochCallback | None = None) -> EvaluationResult:

@@ -11,6 +11,7 @@ from privad.errors import PrivadError
 from privad.io.sources import read_all
 from privad.protect.config import AnonymizeConfig
 from privad.vad import AnomalyModel, build_model, save_model
+from privad.vad.registry import DEFAULT
 
 EpochCallback = Callable[[int, int, float], None]  # (epoch, epochs, loss) after each epoch of a trained model
 
@@ -23,7 +24,7 @@ def fit_model(kind: str, config: dict | None, X, y=None, on_epoch: EpochCallback
     return m.fit(X, y)
 
 
-def fit(train: list, kind: str = "attribute", anonymize: AnonymizeConfig | None = None,
+def fit(train: list, kind: str = DEFAULT, anonymize: AnonymizeConfig | None = None,
         config: dict | None = None, output: Path | None = None, progress: Callable[[str], None] | None = None,
         on_epoch: EpochCallback | None = None) -> AnomalyModel:
     """Fit a one-class model on normal footage (paths of videos or frame folders); save it when `output` is given.

@@ -5,7 +5,7 @@ Motion features need consecutive frames: a dropped frame doubles every velocity 
 index) ends the run: what is pending is scored (or left unscored when too short to score alone) and the next run
 starts without context.
 
-Without a model, the first frames calibrate one (the default attribute model, on frames resized to at most
+Without a model, the first frames calibrate one (the default one-class model, on frames resized to at most
 `calibrate_width` wide). Runs of consecutive frames are kept until they hold `calibrate_frames` frames; runs of at
 least `MIN_SEGMENT` frames are preferred, but once the stream has gone on for twice the calibration time (frame
 drops leave only short runs) every run of two or more frames counts, so calibration finishes on time. The buffer
@@ -23,6 +23,7 @@ import numpy as np
 from privad.errors import PrivadError
 from privad.types import Event
 from privad.vad import AnomalyModel, build_model
+from privad.vad.registry import DEFAULT
 from privad.vad.events import OnlineEvents
 
 MIN_SEGMENT = 10
@@ -130,7 +131,7 @@ class StreamScorer:
                           and not (self._late() and index % MIN_SEGMENT == 0)):
             return
         try:
-            model = build_model("attribute", self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
+            model = build_model(DEFAULT, self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
         except PrivadError:
             if sum(map(len, usable)) < self.calibrate_need:  # late, and still too little: keep collecting
                 return

@@ -22,6 +22,7 @@ from privad.errors import PrivadError
 from privad.metrics import frame_auc
 from privad.protect.config import AnonymizeConfig
 from privad.vad.regions import RegionExtractor
+from privad.vad.registry import DEFAULT
 
 KINDS = ("fast", "turned")
 
@@ -85,7 +86,7 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     return out, labels
 
 
-def validate(train: list, kind: str = "attribute", config: dict | None = None,
+def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
              anonymize: AnonymizeConfig | None = None, folds: int = 4, seed: int = 0, progress=None) -> dict:
     """Micro/macro AUC of `kind` on the training videos (paths or frame lists) with pasted anomalies, k-fold."""
     from privad.io.sources import read_all

@@ -9,6 +9,7 @@ from privad.vad.model import AnomalyModel
 
 # name → (module, model class, config class); weak models share one class that takes its name first
 _MODELS = {
+    "objects": ("privad.vad.oneclass.attribute", "ObjectsModel", "ObjectsConfig"),
     "attribute": ("privad.vad.oneclass.attribute", "AttributeModel", "AttributeConfig"),
     "multitask": ("privad.vad.oneclass.multitask", "MultitaskModel", "MultitaskConfig"),
     "mil": ("privad.vad.weak.models", "WeakModel", "WeakConfig"),
@@ -16,7 +17,8 @@ _MODELS = {
     "pel": ("privad.vad.weak.models", "WeakModel", "WeakConfig"),
 }
 MODELS = tuple(_MODELS)
-ONE_CLASS = ("attribute", "multitask")
+ONE_CLASS = ("objects", "attribute", "multitask")
+DEFAULT = "objects"  # the one-class model used when none is named
 WEAK = ("mil", "mgfn", "pel")
 
 

@@ -212,3 +212,20 @@ class AttributeModel:
         return VideoScore(name, frame_maxima(scores, index, len(frames), f.floor,
                                              self.config.smoothing_sigma),
                           scored_regions(index, boxes, scores, sx, sy))
+
+
+class ObjectsConfig(AttributeConfig):
+    """Settings of the `objects` model: the attribute model's, with the defaults chosen by the greedy label-free
+    selection of `benchmarks/select_defaults.py` (docs/benchmarks.md, "Choosing the objects defaults")."""
+
+    flow_preset: Literal["fast", "medium"] = Field("medium", description="DIS optical-flow preset.")
+
+
+class ObjectsModel(AttributeModel):
+    """The default one-class model: per-object motion (and, as chosen, place, shape, appearance), calibrated per cue
+    on the training regions, maximum over objects per frame, smoothed in time."""
+
+    name = "objects"
+
+    def __init__(self, config: ObjectsConfig | None = None):
+        super().__init__(config or ObjectsConfig())
