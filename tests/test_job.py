@@ -51,7 +51,7 @@ def test_run_writes_every_output(demo_run):
 
 def test_run_needs_model_or_calibration(tmp_path, demo_run):
     run, _ = demo_run
-    with pytest.raises(PrivadError, match="--model FILE or --calibrate"):
+    with pytest.raises(PrivadError, match="--model FILE, --calibrate"):
         run_job(run / "anonymized.mp4", tmp_path / "o")
     with pytest.raises(PrivadError, match="the input has 300"):
         run_job(run / "anonymized.mp4", tmp_path / "o", calibrate_seconds=100)
@@ -74,3 +74,35 @@ def test_long_input_streams_in_chunks(demo_run, tmp_path):
     assert np.corrcoef(whole, scores)[0, 1] > 0.8  # the same picture as scoring the video in one piece
     with pytest.raises(PrivadError, match="--chunk-frames"):
         run_job(video, tmp_path / "x", calibrate_seconds=7.0, chunk_frames=50)
+
+
+def test_frame_folders_need_a_frame_rate_to_calibrate_on_seconds(tmp_path):
+    import cv2
+
+    frames, _ = synthetic_scene(n_frames=120, abnormal=(0, 0))
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, f in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), f)
+    with pytest.raises(PrivadError, match="no frame rate of its own: give --fps"):
+        run_job(folder, tmp_path / "a", calibrate_seconds=4)
+    assert not (tmp_path / "a").exists()
+    summary = run_job(folder, tmp_path / "b", calibrate_seconds=4, fps=10)  # 40 frames at 10 fps
+    assert summary.calibration_frames == [0, 39] and "40 frames (4 s)" in summary.model
+    summary = run_job(folder, tmp_path / "c", calibrate_frames=50)
+    assert summary.calibration_frames == [0, 49] and "normal reference: frames 0–49" in summary.line()
+    with pytest.raises(PrivadError, match="not both"):
+        run_job(folder, tmp_path / "d", calibrate_frames=50, calibrate_seconds=4, fps=10)
+
+
+def test_run_refuses_to_replace_an_earlier_run_unless_told(demo_run, tmp_path):
+    run, _ = demo_run
+    video = run.parent / "synthetic_scene.mp4"
+    out = tmp_path / "once"
+    run_job(video, out, calibrate_seconds=7.0)
+    before = (out / "scores.csv").read_bytes()
+    with pytest.raises(PrivadError, match="already holds a run .*--overwrite"):
+        run_job(video, out, calibrate_seconds=7.0)
+    assert (out / "scores.csv").read_bytes() == before  # untouched
+    run_job(video, out, calibrate_seconds=8.0, overwrite=True)
+    assert json.loads((out / "summary.json").read_text())["model"].endswith("(8 s)")

@@ -193,9 +193,12 @@ def run(
     inputs: Annotated[list[str], typer.Argument(help="Video or frame folder from a fixed camera; several, a folder of them, or a .txt list.")],
     output: Annotated[Path, output("Output folder (several inputs: one subfolder each).")],
     model: ModelFile = None,
-    calibrate: Annotated[Optional[float], typer.Option(help="No model: fit on the first SECONDS as normal.")] = None,
-    fps: Fps = 25.0,
+    calibrate: Annotated[Optional[float], typer.Option(help="No model: fit on the first SECONDS as normal (frame folders: with --fps).")] = None,
+    calibrate_frames: Annotated[Optional[int], typer.Option(help="No model: fit on the first N frames as normal.")] = None,
+    fps: Fps = None,
     chunk_frames: Annotated[int, typer.Option(help="Frames held in memory at a time (long videos stream).")] = 1500,
+    overwrite: Annotated[bool, typer.Option(help="One input: replace an earlier run in OUTPUT (a corpus redoes only "
+                                                 "videos whose settings changed).")] = False,
     executor: Executor = "local",
     address: Address = None,
     workers: Workers = None,
@@ -205,10 +208,11 @@ def run(
     from privad.engine.run import run_job, run_many
     from privad.io.corpus import expand_inputs
 
-    job = {"model_path": model, "calibrate_seconds": calibrate, "fps": fps, "chunk_frames": chunk_frames}
+    job = {"model_path": model, "calibrate_seconds": calibrate, "calibrate_frames": calibrate_frames, "fps": fps,
+           "chunk_frames": chunk_frames}
     videos = expand_inputs(inputs)
     if videos == inputs and len(videos) == 1 and executor == "local" and address is None:
-        typer.echo(run_job(videos[0], output, **job).line())
+        typer.echo(run_job(videos[0], output, overwrite=overwrite, **job).line())
         return
     with open_executor(executor, address, workers) as runner, progress(unit="videos/s") as bar:
         task = bar.add_task("run", total=len(videos))

@@ -39,7 +39,7 @@ Dataset = Annotated[Optional[str], typer.Option(help="Dataset name (see 'privad 
 Root = Annotated[Optional[Path], typer.Option(help="Dataset root folder.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Also write the results as JSON here.")]
 Config = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML anonymization settings file.")]
-Fps = Annotated[float, typer.Option(help="Frame rate of frame-folder inputs.")]
+Fps = Annotated[Optional[float], typer.Option(help="Frame rate of frame-folder inputs (which have none of their own; 25 if not given).")]
 MaxFrames = Annotated[Optional[int], typer.Option(help="Only the first N frames (webcam, streams).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 Executor = Annotated[str, typer.Option(help="local | ray: one task per item (ray: pip install 'privad\\[ray]').")]

@@ -28,11 +28,11 @@ def demo(outdir: Path, data: Path | None = None, train_videos: int = 4) -> JobSu
         dataset = load_dataset("ucsd_ped2", ped2)
         model_path = outdir / "ped2.privad"
         fit([v.source for v in dataset.train[:train_videos]], anonymize=DEFAULT_ANONYMIZATION, output=model_path)
-        return run_job(dataset.test[3].source, outdir / "run", model_path=model_path, fps=PED2_FPS)
+        return run_job(dataset.test[3].source, outdir / "run", model_path=model_path, fps=PED2_FPS, overwrite=True)
     frames, _ = synthetic_scene()
     h, w = frames[0].shape[:2]
     video = outdir / "synthetic_scene.mp4"
     with open_sink(video, SourceInfo(kind="frames", uri="synthetic", width=w, height=h, fps=Fraction(25))) as sink:
         for f in frames:
             sink.write(f)
-    return run_job(video, outdir / "run", calibrate_seconds=7.0)
+    return run_job(video, outdir / "run", calibrate_seconds=7.0, overwrite=True)

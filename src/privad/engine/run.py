@@ -32,6 +32,10 @@ from privad.types import VideoScore
 from privad.vad import load_model
 
 
+# what a run writes into its folder (a folder holding any of them holds an earlier run)
+OUTPUTS = ("anonymized.mp4", "scores.csv", "regions.csv", "events.csv", "events.json", "summary.json", "report.html")
+
+
 @dataclass
 class JobSummary:
     input: str
@@ -53,9 +57,14 @@ class JobSummary:
 
 
 def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = None,
-            calibrate_seconds: float | None = None, fps: float = 25.0, model_config: dict | None = None,
-            chunk_frames: int = 1500, context_frames: int = 30) -> JobSummary:
-    """Anonymize `input`, score it with a fitted model (or one calibrated on its first seconds), write outputs.
+            calibrate_seconds: float | None = None, fps: float | None = None, model_config: dict | None = None,
+            chunk_frames: int = 1500, context_frames: int = 30, calibrate_frames: int | None = None,
+            overwrite: bool = False) -> JobSummary:
+    """Anonymize `input`, score it with a fitted model (or one calibrated on its first seconds or frames), write
+    outputs.
+
+    Frame folders and images have no frame rate of their own: `fps` gives it (25 when not given), and calibrating
+    on seconds of such an input needs it given — a wrong guess would move the normal reference.
 
     OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, summary.json and report.html.
     The model sees the frames anonymized as it was fitted; the video written is always anonymized (the model's
@@ -63,21 +72,34 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     in chunks of `chunk_frames`, each with the last `context_frames` of the previous chunk in front.
     """
     start = time.perf_counter()
-    if model_path is None and calibrate_seconds is None:
-        raise PrivadError("give --model FILE or --calibrate SECONDS")
+    if model_path is None and calibrate_seconds is None and calibrate_frames is None:
+        raise PrivadError("give --model FILE, --calibrate SECONDS or --calibrate-frames N")
+    if calibrate_seconds is not None and calibrate_frames is not None:
+        raise PrivadError("give --calibrate SECONDS or --calibrate-frames N, not both")
     if chunk_frames < 100 or context_frames < 0 or context_frames >= chunk_frames:
         raise PrivadError("--chunk-frames must be >= 100 and larger than the context")
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise PrivadError(f"output {outdir} exists and is not a folder")
+    earlier = [n for n in OUTPUTS if (outdir / n).exists()]
+    if earlier and not overwrite:
+        raise PrivadError(f"{outdir} already holds a run ({', '.join(earlier[:3])}): give --overwrite to replace it, "
+                          "or another output folder")
     model, view = load_model(model_path) if model_path is not None else (None, DEFAULT_ANONYMIZATION)
-    source = open_source(input, fps=fps)
+    source = open_source(input, fps=fps or 25.0)
     info, rate = source.info, float(source.info.fps)
     calibrate = 0
-    if model is None:
-        calibrate = int(round(calibrate_seconds * rate))
-        if calibrate < 10:
-            raise PrivadError(f"--calibrate {calibrate_seconds} s is only {calibrate} frames; give at least 10")
+    if model is None and calibrate_frames is not None:
+        calibrate, asked = calibrate_frames, f"--calibrate-frames {calibrate_frames}"
+    elif model is None:
+        if fps is None and info.kind in ("frames", "image"):
+            source.close()
+            raise PrivadError(f"{input} has no frame rate of its own: give --fps with --calibrate SECONDS "
+                              "(UCSD Ped2 is 10 fps), or --calibrate-frames N")
+        calibrate, asked = int(round(calibrate_seconds * rate)), f"--calibrate {calibrate_seconds} s"
+    if model is None and calibrate < 10:
+        source.close()
+        raise PrivadError(f"{asked} is only {calibrate} frames; give at least 10")
     anonymizer = Anonymizer((view or DEFAULT_ANONYMIZATION).model_copy(update={"on_error": "obfuscate"}), fps=rate)
     scorer = StreamScorer(model, rate, chunk_frames, context_frames, calibrate_frames=calibrate,
                           calibrate_width=None, model_config=model_config, score_calibration=True,
@@ -109,8 +131,7 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
             if anonymizer.stats.frames_in == 0:
                 raise PrivadError(f"no frames could be read from {input}")
             if scorer.calibrating:
-                raise PrivadError(f"--calibrate {calibrate_seconds} s is {calibrate} frames; the input has "
-                                  f"{anonymizer.stats.frames_in}")
+                raise PrivadError(f"{asked} is {calibrate} frames; the input has {anonymizer.stats.frames_in}")
             take(scorer.end())
     except BaseException:
         if created:  # a failed run leaves no folder it made
@@ -129,7 +150,8 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
     span = list(scorer.calibration_span) if scorer.calibration_span else None
     summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
-                         f"calibrated on the first {calibrate_seconds} s" if model_path is None
+                         (f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
+                          if calibrate_seconds is not None else "")) if model_path is None
                          else str(model_path), span, len(anonymizer.stats.incidents))
     write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
                  events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
@@ -192,4 +214,5 @@ def run_many(inputs: list[str], outdir: str | Path, executor: Executor | None = 
 
 
 def _run_one(input: str, outdir: Path, job: dict) -> JobSummary:
-    return run_job(input, outdir, **job)
+    # a corpus redoes a video whose settings changed (WorkDir decides what is pending), so it may replace it
+    return run_job(input, outdir, **(job | {"overwrite": True}))
