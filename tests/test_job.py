@@ -23,7 +23,9 @@ def test_find_events_by_hand():
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    summary = demo(out, data=out / "no-data-here")  # forces the synthetic scene
+    said: list[str] = []
+    summary = demo(out, data=out / "no-data-here", say=said.append)  # forces the synthetic scene
+    assert any("no UCSD Ped2 under" in s and "no-data-here" in s and "generated scene" in s for s in said), said
     return out / "run", summary
 
 

@@ -229,7 +229,7 @@ def demo(
     """Run the whole main job: on UCSD Ped2 when found, else on a generated scene with a planted anomaly."""
     from privad.engine.demo import demo as run_demo
 
-    typer.echo(run_demo(output, data).line())
+    typer.echo(run_demo(output, data, say=lambda text: typer.echo(text, err=True)).line())
 
 
 @features_app.command("extract")
