@@ -254,6 +254,11 @@ def test_page_shows_chart_and_an_event_in_chromium(ped2_clip, ped2_model, tmp_pa
             page.wait_for_selector("#detail:not([hidden]) #detail-image[src*='thumbnail']", timeout=10_000)
             latencies = page.evaluate("window.privad.latencies")
             page.screenshot(path=str(tmp_path / "page.png"))
+            docs = browser.new_page()  # the API docs render with every request kept on this server (offline)
+            docs.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
+                       else route.abort())
+            docs.goto(f"{url}/docs?token=s3cret")
+            docs.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
         finally:
             browser.close()
     assert latencies and min(latencies) >= 0
@@ -382,6 +387,10 @@ def test_host_origin_docs_and_odd_requests_are_refused(guarded, face_clip):
         assert httpx.get(f"{url}{path}").status_code == 401
         assert httpx.get(f"{url}{path}", headers=auth).status_code == 200
     assert "/api/events" in httpx.get(f"{url}/openapi.json", headers=auth).json()["paths"]
+    page = httpx.get(f"{url}/docs", headers=auth).text
+    assert "cdn" not in page and "https://" not in page  # the docs page loads nothing from elsewhere
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs-assets/{asset}" in page and httpx.get(f"{url}/docs-assets/{asset}").status_code == 200
     with httpx.Client() as client:  # one kept-alive connection: it must survive the odd requests
         assert client.post(f"{url}/api/sources", json={"uri": "clip\x00.mp4"}, headers=auth).status_code == 400
         assert client.get(f"{url}/api/events/99999999999999999999", headers=auth).status_code == 422

@@ -19,6 +19,8 @@ import anyio
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect, status
 from fastapi import Path as FastAPIPath
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -108,10 +110,15 @@ def create_app(service: Service) -> FastAPI:
     def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
+    # Swagger UI's assets come from the swagger-ui-bundle package, so /docs works offline (no CDN)
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
     @app.get("/docs", dependencies=guarded, include_in_schema=False)
     def docs(token: str | None = None) -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json" + (f"?token={quote(token)}" if token else ""),
-                                   title="privad serve API")
+                                   title="privad serve API", swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
     @app.get("/", response_class=HTMLResponse, dependencies=guarded, include_in_schema=False)
     def page() -> HTMLResponse:
