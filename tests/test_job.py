@@ -49,6 +49,21 @@ def test_run_writes_every_output(demo_run):
     page = (run / "report.html").read_text()
     assert 'id="timeline" src="data:image/png;base64,' in page
     assert 'id="events"' in page and "data:image/jpeg;base64," in page
+    # the page explains itself: a legend, and the threshold named after what it came from (here: a calibration)
+    assert "How to read this" in page and "99th percentile of the frame scores of the calibration frames" in page
+    assert "training 99th" not in page and "The green span (frames 0–" in page
+    # a short anonymized clip per event, linked from the page, cut from the written video
+    from privad.io.sources import read_all
+
+    events = json.loads((run / "events.json").read_text())
+    written = read_all(run / "anonymized.mp4")[0]
+    for i, e in enumerate(events, start=1):
+        clip = run / "events" / f"event_{i}.mp4"
+        assert f"src='events/event_{i}.mp4'" in page
+        frames = read_all(clip)[0]
+        assert 0 < len(frames) <= 6 * 25 + 1
+        first = max(0, e["start"] - 12, e["peak"] - 75)  # half a second before the event, at most 3 s before the peak
+        assert np.abs(frames[0].astype(int) - written[first].astype(int)).mean() < 3  # the same (re-encoded) frame
 
 
 def test_run_needs_model_or_calibration(tmp_path, demo_run):
@@ -108,3 +123,26 @@ def test_run_refuses_to_replace_an_earlier_run_unless_told(demo_run, tmp_path):
     assert (out / "scores.csv").read_bytes() == before  # untouched
     run_job(video, out, calibrate_seconds=8.0, overwrite=True)
     assert json.loads((out / "summary.json").read_text())["model"].endswith("(8 s)")
+
+
+def test_report_labels_are_readable_and_ground_truth_is_drawn(tmp_path):
+    import cv2
+
+    from privad.report.html import thumbnail, write_report
+    from privad.types import Event
+
+    frame = np.full((240, 360, 3), 128, np.uint8)
+    jpeg = thumbnail(frame, [(5, 100.0, 80.0, 140.0, 160.0, 19.77)])
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape[1] == 480  # drawn at thumbnail size, so the label is not shrunk with the frame
+    s = 480 / 360
+    label = image[int(80 * s) - 20:int(80 * s) - 2, int(100 * s):int(100 * s) + 70]
+    red = (label[..., 2] > 180) & (label[..., 1] < 80)
+    white = label.min(axis=2) > 170
+    assert red.mean() > 0.3 and white.mean() > 0.01  # white text on a filled red label above the box
+    scores = np.r_[np.zeros(50), np.ones(20), np.zeros(30)]
+    event = Event(50, 69, 60, 1.0, 5.0, 7.0)
+    labels = (scores > 0).astype(int)
+    write_report(tmp_path / "r.html", "t", scores, 0.5, 10, [event], {60: jpeg}, {}, labels=labels)
+    page = (tmp_path / "r.html").read_text()
+    assert "ground-truth abnormal frames" in page and "of the training videos" in page and "green span" not in page

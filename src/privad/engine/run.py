@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from privad.engine.executor import Executor, LocalExecutor
-from privad.engine.outputs import write_csv, write_scores
+from privad.engine.outputs import write_csv, write_event_clips, write_scores
 from privad.engine.stream import EventThumbnails, StreamScorer
 from privad.engine.views import DEFAULT_ANONYMIZATION
 from privad.engine.workdir import WorkDir
@@ -33,7 +33,8 @@ from privad.vad import load_model
 
 
 # what a run writes into its folder (a folder holding any of them holds an earlier run)
-OUTPUTS = ("anonymized.mp4", "scores.csv", "regions.csv", "events.csv", "events.json", "summary.json", "report.html")
+OUTPUTS = ("anonymized.mp4", "scores.csv", "regions.csv", "events.csv", "events.json", "summary.json", "report.html",
+           "events")
 
 
 @dataclass
@@ -66,7 +67,8 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     Frame folders and images have no frame rate of their own: `fps` gives it (25 when not given), and calibrating
     on seconds of such an input needs it given — a wrong guess would move the normal reference.
 
-    OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, summary.json and report.html.
+    OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, events/event_N.mp4 (a short
+    anonymized clip per event), summary.json and report.html.
     The model sees the frames anonymized as it was fitted; the video written is always anonymized (the model's
     anonymization, or adaptive_blur on moving objects when the model was fitted on raw footage). Frames are scored
     in chunks of `chunk_frames`, each with the last `context_frames` of the previous chunk in front.
@@ -148,6 +150,8 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     write_csv(outdir / "events.csv", ["start", "end", "peak", "peak_score", "start_s", "end_s"],
               ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
     (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
+    shutil.rmtree(outdir / "events", ignore_errors=True)  # an earlier run's clips
+    clips = write_event_clips(outdir / "anonymized.mp4", events, rate, outdir / "events")
     span = list(scorer.calibration_span) if scorer.calibration_span else None
     summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
                          (f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
@@ -156,7 +160,8 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
                  events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
                                     "anonymization": (view or DEFAULT_ANONYMIZATION).method,
-                                    "threshold": round(threshold, 3), "events": len(events)})
+                                    "threshold": round(threshold, 3), "events": len(events)},
+                 calibration=tuple(span) if span else None, clips=clips)
     (outdir / "summary.json").write_text(json.dumps(asdict(summary), indent=2))
     return summary
 
