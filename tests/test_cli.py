@@ -172,3 +172,11 @@ def test_help_shows_switches_without_a_value_and_keeps_brackets(monkeypatch, cap
     assert "<bool>" not in out  # a switch takes no value
     if command[0] in ("run", "features"):
         assert "privad[ray]" in out  # rich markup must not eat the extra's brackets
+
+
+def test_command_summaries_are_not_broken_mid_sentence(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, _ = run(monkeypatch, capsys, "--help")
+    assert code == 0
+    assert "a rerun with the same settings skips finished videos" in out  # one flowing line, not the docstring's breaks
+    assert "or weakly supervised on labelled clip features" in out
