@@ -180,3 +180,11 @@ def test_command_summaries_are_not_broken_mid_sentence(monkeypatch, capsys):
     assert code == 0
     assert "a rerun with the same settings skips finished videos" in out  # one flowing line, not the docstring's breaks
     assert "or weakly supervised on labelled clip features" in out
+
+
+def test_no_anonymization_is_said_out_loud(monkeypatch, capsys, clip_frames, tmp_path):
+    src = write_video(tmp_path / "in.mp4", clip_frames[:3])
+    code, _, err = run(monkeypatch, capsys, "anonymize", src, "-o", tmp_path / "o.mp4", "--method", "no-an", "-q")
+    assert code in (0, None) and "is NOT anonymized" in err
+    code, _, err = run(monkeypatch, capsys, "anonymize", src, "-o", tmp_path / "p.mp4", "--method", "mask", "-q")
+    assert code in (0, None) and "NOT anonymized" not in err

@@ -73,6 +73,9 @@ def anonymize(
     )
     if summary_json is not None:
         check_writable(summary_json)  # before the run: a bad path must not cost the whole video
+    if cfg.method == "no-an":
+        err.print(f"warning: --method no-an copies the frames unchanged: {output} is NOT anonymized", markup=False,
+                  soft_wrap=True)
     with progress(quiet) as bar:
         task = bar.add_task("anonymize", total=None)
         summary = anonymize_video(input, output, cfg, max_frames=max_frames, fps=fps,
