@@ -1,7 +1,8 @@
-"""One-class VAD on UCSD Ped2: fit on train, evaluate on test, raw and under every LA3D method (motion targets).
+"""One-class VAD on UCSD Ped2: fit on train, evaluate on test, raw and under every anonymization method (motion
+targets), with the default model (`objects`); `--raw-baselines` adds the earlier `attribute` settings.
 
 Prints JSON (one row per setting) and, with --md, a Markdown table. Usage:
-    python benchmarks/bench_vad.py [--methods all|LIST] [--md docs/vad_table.md]
+    python benchmarks/bench_vad.py [--methods all|LIST] [--raw-baselines] [--md docs/vad_table.md]
 
 Peak memory is this process's maximum RSS after each setting (cumulative over the run).
 """
@@ -19,27 +20,29 @@ from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
 from privad.io.sample_data import data_path
 from privad.engine.evaluate import evaluate
+from privad.vad.registry import DEFAULT
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--methods", default="all", help="'all', 'none' or a comma list of anonymization methods")
+    parser.add_argument("--raw-baselines", action="store_true", help="also the attribute model's raw rows")
     parser.add_argument("--md", type=Path, default=None)
     args = parser.parse_args()
     dataset = load_dataset("ucsd_ped2", data_path("ucsd_ped2"))
-    settings: list[tuple[str, AnonymizeConfig | None, dict]] = [
-        ("raw, default (median regions, speed)", None, {}),
-        ("raw, median regions, speed + appearance", None, {"use_appearance": True}),
-        ("raw, MOG2 regions, speed", None, {"regions": "mog2"}),
-        ("raw, MOG2 regions, speed + appearance", None, {"regions": "mog2", "use_appearance": True}),
-    ]
+    settings: list[tuple[str, str, AnonymizeConfig | None, dict]] = [(f"raw, {DEFAULT} (default)", DEFAULT, None, {})]
+    if args.raw_baselines:
+        settings += [
+            ("raw, attribute (median regions, speed + orientation)", "attribute", None, {}),
+            ("raw, attribute, speed only (the first default)", "attribute", None, {"orientation": False}),
+        ]
     methods = [m for m in METHODS if m != "no-an"] if args.methods == "all" else (
         [] if args.methods == "none" else args.methods.split(","))
-    settings += [(f"{m} on motion, default model", AnonymizeConfig(method=m, targets=["motion"]), {})
+    settings += [(f"{m} on motion, default model", DEFAULT, AnonymizeConfig(method=m, targets=["motion"]), {})
                  for m in methods]
     rows = {}
-    for name, anon, config in settings:
-        r = evaluate(dataset, anonymize=anon, config=config)
+    for name, kind, anon, config in settings:
+        r = evaluate(dataset, kind, anonymize=anon, config=config)
         rows[name] = {
             "micro_auc": round(100 * r.micro_auc, 1), "macro_auc": round(100 * r.macro_auc, 1),
             "ap": round(100 * r.ap, 1), "eer": round(100 * r.eer, 1), "rbdc": round(100 * r.rbdc, 1),

@@ -1,11 +1,14 @@
-"""`attribute`: one-class VAD from per-object attributes (in the spirit of AI-VAD, Reiss & Hoshen).
+"""`objects` (the default) and `attribute`: one-class VAD from per-object attributes (in the spirit of AI-VAD, Reiss
+& Hoshen). Both are one model with different defaults; `attribute` keeps the earlier ones, so its files score as
+before.
 
-Per region: a velocity descriptor (dense-flow speeds: mean, 90th percentile, 90th percentile / box height; optionally
-an orientation histogram) and, optionally, an appearance descriptor (MobileNetV2). Fitted on normal video only: a
-Gaussian mixture on velocity (negative log-likelihood) and a kNN on PCA-reduced appearance (mean distance to the k
-nearest training regions). Each score is calibrated by the training
-regions' own scores (z-score; kNN training scores leave the region itself out), the two are summed, a frame
-scores the maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
+Per region: a motion descriptor (dense-flow speeds: mean, 90th percentile, 90th percentile / box height; optionally
+an orientation histogram, the box's place in the frame and its shape) and, optionally, an appearance descriptor
+(MobileNetV2). Fitted on normal video only: a Gaussian mixture on the motion descriptor (negative log-likelihood) and
+a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the
+training regions' own scores (z-score, or AI-VAD's min / 99.9th percentile; kNN training scores leave the region
+itself out), the two are summed, a frame scores the maximum over its regions, and frame scores are smoothed in time
+(Gaussian, sigma in frames).
 """
 
 from __future__ import annotations
@@ -122,9 +125,9 @@ class AttributeModel:
         est: dict = {"frame_size": tuple(params["frame_size"])}
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
-            logv = self._velocity(vel)
+            motion = self._velocity(vel)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
-            nll = -gmm.fit(logv).score_samples(logv)
+            nll = -gmm.fit(motion).score_samples(motion)
             arrays |= gmm_arrays(gmm, "gmm")
             params["vel_calib"] = est["vel_calib"] = offset, scale = _calibration(nll, c.calibration)
             est["gmm"] = gmm
@@ -215,10 +218,14 @@ class AttributeModel:
 
 
 class ObjectsConfig(AttributeConfig):
-    """Settings of the `objects` model: the attribute model's, with the defaults chosen by the greedy label-free
-    selection of `benchmarks/select_defaults.py` (docs/benchmarks.md, "Choosing the objects defaults")."""
+    """Settings of the `objects` model: the attribute model's, with the defaults that the greedy label-free selection
+    of `benchmarks/select_defaults.py` chose from the attribute model's (docs/benchmarks.md, "The objects model"):
+    the medium DIS preset, no orientation histogram, the box's shape added."""
 
     flow_preset: Literal["fast", "medium"] = Field("medium", description="DIS optical-flow preset.")
+    orientation: bool = Field(False, description="Add the flow orientation histogram to the speed features.")
+    shape: bool = Field(True, description="Add the box's aspect (log width / height) and the share of it the "
+                                          "object fills to the velocity features.")
 
 
 class ObjectsModel(AttributeModel):
