@@ -170,3 +170,13 @@ def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly, co
     # the regions that score highest are on the planted object
     top = max(scores.regions, key=lambda r: r[-1])
     assert 120 <= top[0] < 170 + 6
+
+
+def test_evaluate_writes_a_report_per_test_video_with_its_labelled_spans(ped2_data, tmp_path):
+    evaluate(ped2_data, config=FAST, max_train=2, max_test=2, report_dir=tmp_path, fps=10)
+    for v in ped2_data.test[:2]:
+        page = (tmp_path / v.name / "report.html").read_text()
+        assert "How to read this" in page and "raw, as scored" in page
+        assert ("ground-truth abnormal frames" in page) == bool(np.any(v.labels))
+    with pytest.raises(PrivadError, match="in-process"):
+        evaluate(ped2_data, config=FAST, max_train=2, max_test=1, report_dir=tmp_path, workdir=tmp_path / "w")

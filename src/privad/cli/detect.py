@@ -145,6 +145,8 @@ def evaluate(
     address: Address = None,
     workers: Workers = None,
     work_dir: Annotated[Optional[Path], typer.Option(help="Keep the fit and per-video scores here; a rerun resumes.")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Also write REPORT/NAME/report.html per test video (events, peak frames, labelled spans).")] = None,
+    fps: Fps = None,
     old_kind: OldKind = None,
     old_anonymize: OldAnonymize = None,
 ) -> None:
@@ -180,7 +182,8 @@ def evaluate(
         else:
             result = run_evaluation(data, kind=kind, anonymize=anon, max_train=max_train, max_test=max_test,
                                     config=key_values(set_), progress=lambda _: bar.advance(task),
-                                    on_epoch=epoch_task(bar), executor=runner if tasks else None, workdir=work_dir)
+                                    on_epoch=epoch_task(bar), executor=runner if tasks else None, workdir=work_dir,
+                                    report_dir=report, fps=fps or 25.0)
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731

@@ -17,6 +17,7 @@ import numpy as np
 from privad.data import Dataset
 from privad.engine.executor import Executor, LocalExecutor, failures_line
 from privad.engine.fit import EpochCallback, fit_model
+from privad.engine.outputs import write_video_report
 from privad.engine.views import anonymized, read_videos
 from privad.engine.workdir import WorkDir, settings_key
 from privad.io.atomic import write_text
@@ -43,11 +44,16 @@ from privad.version import __version__
 def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig | None = None,
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
              progress: Callable[[str], None] | None = None, on_epoch: EpochCallback | None = None,
-             executor: Executor | None = None, workdir: Path | None = None) -> EvaluationResult:
+             executor: Executor | None = None, workdir: Path | None = None, report_dir: Path | None = None,
+             fps: float = 25.0) -> EvaluationResult:
     """Fit a one-class model of `kind` on the dataset's training split, score its test split, compute every frame
-    and region metric. With an `executor` (or a `workdir`), each test video is scored as one task."""
+    and region metric. With an `executor` (or a `workdir`), each test video is scored as one task. `report_dir`:
+    also a report page per test video (REPORT_DIR/NAME/report.html, with its labelled spans; `fps` for its time
+    axis)."""
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
+    if report_dir is not None and (executor is not None or workdir is not None):
+        raise PrivadError("report pages are written by the in-process evaluation (no --executor/--work-dir)")
     if executor is not None or workdir is not None:
         return evaluate_tasks(dataset, executor or LocalExecutor(), kind, anonymize, config, train, test, workdir,
                               progress, on_epoch)
@@ -57,7 +63,12 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
     start = time.perf_counter()
     results = []
     for v in test:
-        results.append(m.score(anonymized(v.frames(), anonymize), v.name))
+        frames = anonymized(v.frames(), anonymize)
+        results.append(m.score(frames, v.name))
+        if report_dir is not None:
+            shown = f"anonymized with {anonymize.method}, as scored" if anonymize else "raw, as scored"
+            write_video_report(Path(report_dir) / v.name / "report.html", f"privad evaluate: {dataset.name} {v.name}",
+                               results[-1], frames, m.fitted_.threshold, fps, shown, v.labels)
         if progress:
             progress(v.name)
     score_seconds = time.perf_counter() - start

@@ -65,3 +65,21 @@ def write_event_clips(video: Path, events: list[Event], fps: float, folder: Path
     finally:
         source.close()
     return out
+
+
+def write_video_report(path: Path, title: str, score: VideoScore, frames: list, threshold: float, fps: float,
+                       shown: str, labels=None) -> None:
+    """A report page for one scored video whose frames are at hand: its events above `threshold`, their peak frames
+    with the top regions, and the ground-truth spans when `labels` are given."""
+    from privad.report.html import thumbnail, write_report
+    from privad.vad.events import find_events
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    events = find_events(score.frames, threshold, fps)
+    regions: dict[int, list[tuple]] = {}
+    for r in score.regions:
+        regions.setdefault(r[0], []).append(r)
+    thumbs = {e.peak: thumbnail(frames[e.peak], regions.get(e.peak, [])) for e in events}
+    write_report(Path(path), title, score.frames, threshold, fps, events, thumbs,
+                 {"frames": len(score.frames), "threshold": round(threshold, 3), "events": len(events),
+                  "pictures": shown}, labels=labels, shown=shown)

@@ -68,7 +68,7 @@ def thumbnail(frame: np.ndarray, regions: list[tuple], top: int = 3, width: int 
 LEGEND = """<p class="legend"><b>How to read this.</b> The curve is the anomaly score of each frame (the most abnormal
 object of the frame, smoothed over time); higher is more unusual. The dashed line is the threshold: {threshold}.
 Orange spans are events (stretches above the threshold), numbered as in the table.{calibration}{labels}
-Each picture is the event's peak frame <i>as written to anonymized.mp4</i>, with red boxes around its up to three
+Each picture is the event's peak frame <i>{shown}</i>, with red boxes around its up to three
 highest-scoring regions, labelled with their rank and score (the same numbers as in regions.csv).</p>"""
 
 
@@ -78,10 +78,12 @@ def _b64(data: bytes, mime: str) -> str:
 
 def write_report(path: Path, title: str, scores: np.ndarray, threshold: float, fps: float, events: list[Event],
                  thumbs: dict[int, bytes], summary: dict, calibration: tuple[int, int] | None = None,
-                 labels: np.ndarray | None = None, clips: dict[int, str] | None = None) -> None:
+                 labels: np.ndarray | None = None, clips: dict[int, str] | None = None,
+                 shown: str = "as written to anonymized.mp4") -> None:
     """Write the report page (images embedded). `calibration`: the first and last frame a calibrated model took as
     normal (drawn, and the threshold named after it); `labels`: ground-truth frame labels, when known; `clips`: per
-    event peak, the path (relative to the page) of a short anonymized clip of the event."""
+    event peak, the path (relative to the page) of a short anonymized clip of the event; `shown`: what the pictures
+    are."""
     clips = clips or {}
 
     def clip(e: Event) -> str:
@@ -98,7 +100,7 @@ def write_report(path: Path, title: str, scores: np.ndarray, threshold: float, f
     basis = "the calibration frames" if calibration is not None else "the training videos"
     threshold_label = f"threshold (99th pct. of {basis})"
     legend = LEGEND.format(
-        threshold=f"the 99th percentile of the frame scores of {basis}",
+        shown=html.escape(shown), threshold=f"the 99th percentile of the frame scores of {basis}",
         calibration=(f" The green span (frames {calibration[0]}–{calibration[1]}) is the footage the model was "
                      "calibrated on, taken as normal." if calibration is not None else ""),
         labels=(" Purple marks along the bottom are the ground-truth abnormal frames." if labels is not None else ""))
