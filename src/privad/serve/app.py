@@ -110,7 +110,8 @@ def create_app(service: Service) -> FastAPI:
     def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    # Swagger UI's assets come from the swagger-ui-bundle package, so /docs works offline (no CDN)
+    # Swagger UI 5 (it reads the OpenAPI 3.1 FastAPI writes), served from the swagger-ui-bundle-v2 package:
+    # /docs works offline (no CDN)
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
     @app.get("/docs", dependencies=guarded, include_in_schema=False)
