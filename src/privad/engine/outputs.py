@@ -39,13 +39,14 @@ def write_event_clips(video: Path, events: list[Event], fps: float, folder: Path
     if not events:
         return {}
     spans = [clip_span(e, fps) for e in events]
+    last = max(b for _, b in spans)
     folder.mkdir(parents=True, exist_ok=True)
     open_clips: dict = {}
     out: dict[int, str] = {}
     source = open_source(video)
     try:
         for frame in source:
-            if frame.index > max(b for _, b in spans):
+            if frame.index > last:
                 break
             for i, (a, b) in enumerate(spans):
                 if i in open_clips and frame.index > b:
