@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", default="ucsd_ped2")
     parser.add_argument("--root", type=Path, default=None)
-    parser.add_argument("--kind", default="attribute")
+    parser.add_argument("--kind", default="objects")
     parser.add_argument("--set", dest="options", action="append", default=[], help="KEY=VALUE (JSON value)")
     parser.add_argument("--folds", type=int, default=4)
     args = parser.parse_args()

@@ -3,9 +3,13 @@
 The rule, fixed before any run: start from the given settings; each round, add to them each candidate change not yet
 taken and run `privad.engine.validate` (k-fold over the normal *training* videos with pasted anomalies); keep the
 change with the highest validation micro AUC if it beats the current settings by at least `--min-gain` points; stop
-when none does. Ties go to the earlier candidate. Results are cached by settings in `--cache`. Prints JSON.
+when none does. Ties go to the earlier candidate. A candidate that the kind's defaults already have is not run.
+Results are cached by settings and validation protocol in `--cache`. Prints JSON.
 
-    python benchmarks/select_defaults.py [--dataset ucsd_ped2 --root PATH] [--kind attribute] [--cache DIR]
+    python benchmarks/select_defaults.py [--dataset ucsd_ped2 --root PATH] [--kind objects] [--cache DIR]
+
+Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
+the brisk and flipped objects) `--kind objects` with CANDIDATES_2, so earlier choices can be undone.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ import hashlib
 import json
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from privad.data import load_dataset
-from privad.engine.validate import validate
+from privad.engine.validate import PROTOCOL, validate
 from privad.io.sample_data import data_path
+from privad.vad.registry import build_model
 
 # each candidate: a name and the settings it changes (appearance as AI-VAD uses it: 1-NN on normalized features)
-CANDIDATES = [
+CANDIDATES_1 = [  # protocol 1, from `attribute`'s settings
     ("medium flow", {"flow_preset": "medium"}),
     ("min/99.9 calibration", {"calibration": "minmax"}),
     ("place", {"position": True}),
@@ -32,58 +38,90 @@ CANDIDATES = [
     ("no orientation", {"orientation": False}),
     ("MOG2 regions", {"regions": "mog2"}),
 ]
+# protocol 2, from `objects`' settings: splitting merged blobs, AI-VAD's two velocity components, and undoing the
+# protocol-1 choices that may owe to its kinds (orientation, shape). Dropped from the first list: what lost in every
+# protocol-1 round (whitened appearance, MOG2 regions) and the fast preset (medium won by 3.4).
+CANDIDATES_2 = [
+    ("split by flow", {"split": "flow"}),
+    ("split by shape", {"split": "shape"}),
+    ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
+    ("min/99.9 calibration", {"calibration": "minmax"}),
+    ("place", {"position": True}),
+    ("orientation", {"orientation": True}),
+    ("no shape", {"shape": False}),
+    ("2 GMM components (AI-VAD)", {"gmm_components": 2}),
+]
+CANDIDATES = {1: CANDIDATES_1, 2: CANDIDATES_2}[PROTOCOL]
+
+_VIDEOS: list = []
 
 
-def run(videos: list, kind: str, config: dict, folds: int, cache: Path) -> dict:
-    key = hashlib.sha256(json.dumps([kind, config, folds], sort_keys=True).encode()).hexdigest()[:16]
-    path = cache / f"{key}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
+def _load(dataset: str, root: Path | None) -> None:
+    """Worker start: the training videos, one thread per process (the processes share the cores)."""
+    import cv2
+    import torch
+
+    from privad.io.sources import read_all
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    _VIDEOS[:] = [read_all(v.source)[0] for v in load_dataset(dataset, root or data_path("ucsd_ped2")).train]
+
+
+def _validate(kind: str, config: dict, folds: int) -> dict:
     start = time.perf_counter()
-    result = validate(videos, kind, config, folds=folds)
-    out = {"config": config, **{k: round(100 * v, 1) if isinstance(v, float) else v for k, v in result.items()},
-           "seconds": round(time.perf_counter() - start)}
-    path.write_text(json.dumps(out))
-    return out
+    result = validate(_VIDEOS, kind, config, folds=folds)
+    return {"config": config, **{k: round(100 * v, 1) if isinstance(v, float) else v for k, v in result.items()},
+            "seconds": round(time.perf_counter() - start)}
+
+
+def run_all(pool: ProcessPoolExecutor, kind: str, configs: list[dict], folds: int, cache: Path) -> list[dict]:
+    """Validation results of each config (cached by kind, settings, folds and protocol), `pool` running the new."""
+    paths = [cache / (hashlib.sha256(json.dumps([kind, c, folds, PROTOCOL], sort_keys=True).encode())
+                      .hexdigest()[:16] + ".json") for c in configs]
+    todo = {i: pool.submit(_validate, kind, c, folds) for i, (c, p) in enumerate(zip(configs, paths))
+            if not p.is_file()}
+    for i, future in todo.items():
+        paths[i].write_text(json.dumps(future.result()))
+    return [json.loads(p.read_text()) for p in paths]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", default="ucsd_ped2")
     parser.add_argument("--root", type=Path, default=None)
-    parser.add_argument("--kind", default="attribute")
+    parser.add_argument("--kind", default="objects")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--min-gain", type=float, default=0.5)
+    parser.add_argument("--jobs", type=int, default=2, help="Validations run at once (one process each).")
     parser.add_argument("--cache", type=Path, default=Path("select-cache"))
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    from privad.io.sources import read_all
-
-    dataset = load_dataset(args.dataset, args.root or data_path("ucsd_ped2"))
-    videos = [read_all(v.source)[0] for v in dataset.train]
+    defaults = build_model(args.kind).config.model_dump()
     config: dict = {}
-    best = run(videos, args.kind, config, args.folds, args.cache)
-    rounds, taken = [{"taken": None, "result": best}], set()
-    while True:
-        tried = []
-        for name, change in CANDIDATES:
-            if name in taken or all(config.get(k) == v for k, v in change.items()):
-                continue
-            result = run(videos, args.kind, {**config, **change}, args.folds, args.cache)
-            tried.append((result["micro_auc"], -len(tried), name, change, result))
-            print(f"{name}: {result['micro_auc']}", file=sys.stderr, flush=True)
-        if not tried:
-            break
-        micro, _, name, change, result = max(tried)
-        rounds.append({"tried": {t[2]: t[0] for t in tried}, "taken": name if micro >= best["micro_auc"] + args.min_gain
-                       else None})
-        if micro < best["micro_auc"] + args.min_gain:
-            break
-        config, best = {**config, **change}, result
-        taken.add(name)
-        rounds[-1]["result"] = result
-    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "chosen": config, "validation": best,
-                      "rounds": rounds}, indent=2))
+    with ProcessPoolExecutor(args.jobs, initializer=_load, initargs=(args.dataset, args.root)) as pool:
+        best = run_all(pool, args.kind, [config], args.folds, args.cache)[0]
+        rounds, taken = [{"taken": None, "result": best}], set()
+        while True:
+            todo = [(name, change) for name, change in CANDIDATES if name not in taken
+                    and not all({**defaults, **config}.get(k) == v for k, v in change.items())]
+            if not todo:
+                break
+            results = run_all(pool, args.kind, [{**config, **c} for _, c in todo], args.folds, args.cache)
+            for (name, _), r in zip(todo, results):
+                print(f"{name}: {r['micro_auc']}", file=sys.stderr, flush=True)
+            # the highest micro AUC; ties go to the earlier candidate
+            i = max(range(len(todo)), key=lambda j: (results[j]["micro_auc"], -j))
+            gained = results[i]["micro_auc"] >= best["micro_auc"] + args.min_gain
+            rounds.append({"tried": {n: r["micro_auc"] for (n, _), r in zip(todo, results)},
+                           "taken": todo[i][0] if gained else None})
+            if not gained:
+                break
+            config, best = {**config, **todo[i][1]}, results[i]
+            taken.add(todo[i][0])
+            rounds[-1]["result"] = best
+    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "protocol": PROTOCOL, "chosen": config,
+                      "validation": best, "rounds": rounds}, indent=2))
 
 
 if __name__ == "__main__":

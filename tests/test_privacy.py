@@ -59,3 +59,34 @@ def test_frame_count_mismatch_is_an_error(judge, raw, frames):
 def test_f_lambda_known_values():
     assert f_lambda(0.9, 0.2, 0.5) == pytest.approx(0.85)
     assert f_lambda(0.9, 0.2, 0.0) == pytest.approx(0.9) and f_lambda(0.9, 0.2, 1.0) == pytest.approx(0.8)
+
+
+def test_default_method_hides_a_large_face_on_a_large_frame(faces_dir):
+    """A 386-px face on a 1920x1080 frame: LA3D's adaptive_blur (kernel capped at 13·r) leaves it detectable and
+    recognisable; the default method leaves it neither (dlib finds no face, and the embedding at the raw face's box
+    is beyond the 0.6 match distance)."""
+    pytest.importorskip("dlib")
+    import cv2
+
+    from privad.metrics.privacy.identity import IdentityJudge
+    from privad.protect.config import DEFAULT_METHOD
+
+    judge = IdentityJudge([faces_dir / "obama.jpg"])
+    photo = cv2.imread(str(faces_dir / "obama.jpg"))
+    x1, y1, x2, y2 = judge.detect(photo)[0]
+    big = cv2.resize(photo, None, fx=400 / (y2 - y1), fy=400 / (y2 - y1), interpolation=cv2.INTER_CUBIC)
+    frame = np.full((1080, 1920, 3), 128, np.uint8)
+    frame[:min(1080, big.shape[0]), :min(1920, big.shape[1])] = big[:1080, :1920]
+    box = judge.detect(frame)
+    assert len(box) == 1 and box[0, 3] - box[0, 1] > 300
+
+    def distance(method: str) -> tuple[int, float]:
+        out = Anonymizer(AnonymizeConfig(method=method, targets=["faces"])).process(frame).image
+        return len(judge.detect(out)), float(np.linalg.norm(judge.encode(out, box)[0] - judge.references[0]))
+
+    assert distance("no-an")[1] < 0.2
+    found, dist = distance("adaptive_blur")
+    assert found == 1 and dist < 0.6  # LA3D's rule, kept exact: not safe at this size
+    assert AnonymizeConfig().method == DEFAULT_METHOD
+    found, dist = distance(DEFAULT_METHOD)
+    assert found == 0 and dist > 0.6

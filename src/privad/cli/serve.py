@@ -26,11 +26,11 @@ def serve(
     templates: Templates = None,
     config: Config = None,
     model: ModelFile = None,
-    calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (adaptive_blur on motion) as normal.")] = 10.0,
+    calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (the default method on motion) as normal.")] = 10.0,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
     allowed_host: Annotated[Optional[list[str]], typer.Option(help="Host name the page and API answer to besides localhost and --host, e.g. cam.example.org (repeatable; *.example.org for subdomains).")] = None,
 ) -> None:
-    """Live service: anonymized view (default adaptive_blur on faces), anomaly score timeline and events (page at /,
+    """Live service: anonymized view (default: adaptive_max_blur on faces), anomaly score timeline and events (page at /,
     API at /api, /openapi.json)."""
     from privad.protect.config import AnonymizeConfig, load_config
     from privad.serve import ServeSettings
@@ -40,7 +40,7 @@ def serve(
         from privad.vad import load_model
 
         load_model(model)  # a clear error before anything starts
-    base = load_config(config) if config else AnonymizeConfig(method="adaptive_blur", targets=["faces"])
+    base = load_config(config) if config else AnonymizeConfig(targets=["faces"])
     shown = overlay(base, method=method, targets=targets,
                     **{"learned.weights": weights, "selective.templates": templates})
     settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,

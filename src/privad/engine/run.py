@@ -70,7 +70,7 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     OUTDIR gets anonymized.mp4, scores.csv, regions.csv, events.csv, events.json, events/event_N.mp4 (a short
     anonymized clip per event), summary.json and report.html.
     The model sees the frames anonymized as it was fitted; the video written is always anonymized (the model's
-    anonymization, or adaptive_blur on moving objects when the model was fitted on raw footage). Frames are scored
+    anonymization, or the default method on moving objects when the model was fitted on raw footage). Frames are scored
     in chunks of `chunk_frames`, each with the last `context_frames` of the previous chunk in front.
     """
     start = time.perf_counter()

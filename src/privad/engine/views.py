@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from privad.io.sources import read_all
-from privad.protect.config import AnonymizeConfig
+from privad.protect.config import DEFAULT_METHOD, AnonymizeConfig
 from privad.protect.pipeline import Anonymizer
 
 # What `run` and `serve` write or show when the model was fitted on raw footage (never raw frames).
-DEFAULT_ANONYMIZATION = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
+DEFAULT_ANONYMIZATION = AnonymizeConfig(method=DEFAULT_METHOD, targets=["motion"])
 
 
 class AnonymizedView:

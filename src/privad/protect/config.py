@@ -82,10 +82,16 @@ class LearnedConfig(_Strict):
     in_regions: bool = Field(False, description="Only inside detected regions (then targets are detected).")
 
 
+# The default method: a whole-box Gaussian per region, so its strength follows the region's size and no face stays
+# detectable at any resolution (LA3D's adaptive_blur caps its kernel at 13·r px; dlib still finds faces after it and
+# a large face stays recognisable). The LA3D methods are kept exact under their own names.
+DEFAULT_METHOD = "adaptive_max_blur"
+
+
 class AnonymizeConfig(_Strict):
     """Everything `privad anonymize` and `privad.anonymize_video` need."""
 
-    method: str = "adaptive_blur"
+    method: str = DEFAULT_METHOD
     targets: list[str] = Field(default_factory=lambda: ["faces"])
     hold: int = Field(5, ge=0, description="Frames a lost track's last region stays anonymized.")
     detect_every: int = Field(1, ge=1, description="Run detectors every K frames; track in between.")

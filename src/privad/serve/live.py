@@ -256,7 +256,7 @@ class LiveSource:
         return max(10, round(self.spec.window_seconds * self.fps))
 
     def _score(self) -> None:
-        """Score the frames as the model sees them (its own anonymization, or adaptive_blur on moving objects when
+        """Score the frames as the model sees them (its own anonymization, or the default method on moving objects when
         calibrating; raw frames stay in this process), independently of what the page is shown."""
         model, view = load_model(self.spec.model) if self.spec.model else (None, DEFAULT_ANONYMIZATION)
         see = Anonymizer(view, fps=self.fps) if view is not None and view.method != "no-an" else None

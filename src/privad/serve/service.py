@@ -39,8 +39,7 @@ class ServeSettings:
     allow_dirs: list[Path] = field(default_factory=list)  # files under these may be added through the API
     allow_streams: bool = False  # rtsp/http(s) URLs through the API
     allow_devices: bool = False  # webcam indices through the API
-    anonymize: AnonymizeConfig = field(default_factory=lambda: AnonymizeConfig(method="adaptive_blur",
-                                                                               targets=["faces"]))
+    anonymize: AnonymizeConfig = field(default_factory=lambda: AnonymizeConfig(targets=["faces"]))
     model: Path | None = None
     calibrate_seconds: float = 10.0
     realtime: bool = True

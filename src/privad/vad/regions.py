@@ -11,6 +11,7 @@ import numpy as np
 from privad.errors import PrivadError
 from privad.protect.config import MotionConfig
 from privad.protect.detect.motion import MotionDetector
+from privad.vad.split import SPLITS, split_regions
 
 ORIENTATION_BINS = 8
 DESCRIPTOR = ORIENTATION_BINS + 7  # bins, three speeds, two place shares, two shape figures
@@ -80,10 +81,14 @@ class RegionExtractor:
     `source="mog2"`: components of the MOG2 foreground (causal; primed on the warm-up frames).
     `source="median"`: DESIGN.md's fixed rule for static cameras — |frame - median background of the clip| > 25 or
     flow speed > 0.8 px/frame, opened and closed, components >= 80 px (needs the whole clip up front).
+    `split`: how merged blobs are split into objects (`privad.vad.split`: none, flow, shape).
     """
 
     def __init__(self, motion: MotionConfig | None = None, min_area: int = 40, pad: float = 0.1,
-                 source: str = "mog2", flow_preset: str = "fast"):
+                 source: str = "mog2", flow_preset: str = "fast", split: str = "none"):
+        if split not in SPLITS:
+            raise PrivadError(f"unknown region split '{split}'; choose from {', '.join(SPLITS)}")
+        self.split = split
         self.motion = motion or MotionConfig()
         self.flow_preset = flow_preset
         self.min_area = min_area
@@ -116,6 +121,7 @@ class RegionExtractor:
             flow = dis.calc(prev if prev is not None else gray, gray, None)
             prev = gray
             found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
+            found_boxes, found_masks = split_regions(found_boxes, found_masks, flow, self.split, self.min_area)
             h, w = gray.shape
             boxes, vel, crops = [], [], []
             for box, mask in zip(found_boxes, found_masks):

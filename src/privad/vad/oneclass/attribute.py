@@ -54,6 +54,9 @@ class AttributeConfig(BaseModel):
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
     flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
+    split: Literal["none", "flow", "shape"] = Field(
+        "none", description="Split merged blobs into objects: by two motions (flow) or two cores (shape); "
+                            "privad.vad.split.")
     position: bool = Field(False, description="Add the box's height and vertical centre (shares of the frame) to "
                                               "the velocity features: speeds by place in a fixed camera's view.")
     shape: bool = Field(False, description="Add the box's aspect (log width / height) and the share of it the "
@@ -90,7 +93,8 @@ class AttributeModel:
 
     def __init__(self, config: AttributeConfig | None = None):
         self.config = config or AttributeConfig()
-        self.extractor = RegionExtractor(source=self.config.regions, flow_preset=self.config.flow_preset)
+        self.extractor = RegionExtractor(source=self.config.regions, flow_preset=self.config.flow_preset,
+                                         split=self.config.split)
         self._encoder: AppearanceEncoder | None = None
         self.fitted_: Fitted | None = None
         self._estimators: dict | None = None  # rebuilt from fitted_ on first use

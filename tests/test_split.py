@@ -1,0 +1,64 @@
+"""Splitting merged blobs (privad.vad.split) on constructed masks and flows with known answers."""
+
+import cv2
+import numpy as np
+import pytest
+
+from privad.errors import PrivadError
+from privad.vad.regions import RegionExtractor
+from privad.vad.split import split_by_flow, split_by_shape, split_regions
+
+
+def two_boxes() -> tuple[np.ndarray, np.ndarray]:
+    """A 40x20 walker (x 20-39) touching a 40x30 cyclist (x 40-69) in one blob."""
+    mask = np.zeros((100, 120), bool)
+    mask[30:70, 20:70] = True
+    flow = np.zeros((100, 120, 2), np.float32)
+    flow[30:70, 20:40] = (0.8, 0.2)
+    flow[30:70, 40:70] = (5.0, 0.0)
+    return mask, flow
+
+
+def test_two_motions_come_apart_and_one_motion_stays_whole():
+    mask, flow = two_boxes()
+    parts = split_by_flow(mask, flow, min_area=40)
+    boxes = sorted(tuple(int(v) for v in cv2.boundingRect(p.astype(np.uint8))) for p in parts)
+    assert boxes == [(20, 30, 20, 40), (40, 30, 30, 40)]
+    assert sum(p.sum() for p in parts) >= 0.99 * mask.sum()  # all but the corners the opening rounds off
+    # a walker's limbs: speeds 1 and 2 px/frame differ by less than the rule's 1.5 px/frame
+    limbs = flow.copy()
+    limbs[30:70, 20:40], limbs[30:70, 40:70] = (1.0, 0.0), (2.0, 0.0)
+    assert len(split_by_flow(mask, limbs, min_area=40)) == 1
+    # a part below min_area is not a region: the blob stays whole
+    assert len(split_by_flow(mask, flow, min_area=900)) == 1
+
+
+def test_two_bodies_joined_by_a_neck_come_apart():
+    mask = np.zeros((80, 140), np.uint8)
+    cv2.circle(mask, (35, 40), 22, 1, -1)
+    cv2.circle(mask, (105, 40), 22, 1, -1)
+    mask[38:42, 35:105] = 1  # a 4-px bridge
+    parts = split_by_shape(mask.astype(bool), min_area=40)
+    assert len(parts) == 2
+    centres = sorted(int(np.nonzero(p)[1].mean()) for p in parts)
+    assert abs(centres[0] - 35) <= 3 and abs(centres[1] - 105) <= 3
+    disc = np.zeros((80, 140), np.uint8)
+    cv2.circle(disc, (70, 40), 25, 1, -1)
+    assert len(split_by_shape(disc.astype(bool), min_area=40)) == 1
+
+
+def test_split_regions_keeps_unsplit_blobs_and_boxes_the_parts():
+    mask, flow = two_boxes()
+    lone = np.zeros_like(mask)
+    lone[80:95, 100:110] = True
+    boxes = np.array([[20, 30, 70, 70], [100, 80, 110, 95]], np.float32)
+    out, masks = split_regions(boxes, np.stack([mask, lone]), flow, "flow", 40)
+    assert sorted(map(tuple, out.tolist())) == [(20, 30, 40, 70), (40, 30, 70, 70), (100, 80, 110, 95)]
+    assert len(masks) == 3
+    same, _ = split_regions(boxes, np.stack([mask, lone]), flow, "none", 40)
+    assert (same == boxes).all()
+
+
+def test_unknown_split_is_an_error():
+    with pytest.raises(PrivadError, match="unknown region split"):
+        RegionExtractor(split="watershed")
