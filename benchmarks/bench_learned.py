@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from privad.device import resolve
 from privad.protect.train import TrainConfig, load_data, sample_inputs, train_anonymizer
 from privad.report.plots import curves_plot
 from privad.io.sample_data import data_path
@@ -46,6 +47,7 @@ def main() -> None:
                             [faces / "lin-manuel-miranda.png", faces / "alex-lacamoire.png"], weights=weights)
     rows = run_tradeoff(inputs, [Setting("no-an"), Setting("adaptive_max_blur"), Setting("learned")], out)
     result["tradeoff"] = rows
+    result["device"] = resolve()
     print(json.dumps(result, indent=2, default=str))
 
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from privad.device import resolve
 from privad.protect.config import AnonymizeConfig
 from privad.engine.executor import make_executor
 from privad.io.sample_data import data_path
@@ -45,7 +46,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         assert not summary.failed, summary.failed
         rows[label] = {"seconds": round(seconds, 1), "fps": round(frames / seconds, 1)}
-    print(json.dumps({"videos": len(videos), "frames": frames, "runs": rows,
+    print(json.dumps({"videos": len(videos), "frames": frames, "runs": rows, "device": resolve(),
                       "speedup_ray2_over_ray1": round(rows["ray_1"]["seconds"] / rows["ray_2"]["seconds"], 2),
                       "speedup_ray2_over_local": round(rows["local"]["seconds"] / rows["ray_2"]["seconds"], 2)},
                      indent=2))

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from privad.device import resolve
 from privad.protect.config import AnonymizeConfig
 from privad.io.sample_data import data_path
 from privad.serve import BackgroundServer, ServeSettings
@@ -81,6 +82,7 @@ def main() -> None:
             "p90": round(sorted(page_latency)[int(0.9 * len(page_latency))], 1), "frames": len(page_latency)},
         "rss_mib_after_1_min": rss[0], "rss_mib_at_end": rss[-1], "rss_mib_max": max(rss),
         "samples": samples,
+        "device": resolve(),
     }
     print(json.dumps(out, indent=2))
 

@@ -15,6 +15,7 @@ import resource
 import sys
 from pathlib import Path
 
+from privad.device import resolve
 from privad.protect.methods import METHODS
 from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
@@ -48,7 +49,7 @@ def main() -> None:
             "ap": round(100 * r.ap, 1), "eer": round(100 * r.eer, 1), "rbdc": round(100 * r.rbdc, 1),
             "tbdc": round(100 * r.tbdc, 1), "fit_s": round(r.fit_seconds), "score_fps": round(r.score_fps, 1),
             "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "macro_excluded_videos": r.macro_excluded_videos,
+            "macro_excluded_videos": r.macro_excluded_videos, "device": resolve(),
         }
         print(name, rows[name], file=sys.stderr, flush=True)
     print(json.dumps(rows, indent=2))

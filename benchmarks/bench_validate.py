@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from privad.device import resolve
 from privad.data import load_dataset
 from privad.engine.validate import validate
 from privad.io.sample_data import data_path
@@ -32,7 +33,7 @@ def main() -> None:
     start = time.perf_counter()
     result = validate([v.source for v in dataset.train], args.kind, config, folds=args.folds,
                       progress=lambda f, n: print(f"fold {f}/{n}", file=sys.stderr, flush=True))
-    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "config": config,
+    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "config": config, "device": resolve(),
                       **{k: round(100 * v, 1) if isinstance(v, float) else v for k, v in result.items()},
                       "seconds": round(time.perf_counter() - start)}, indent=2))
 

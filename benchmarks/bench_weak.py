@@ -15,6 +15,7 @@ import time
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from privad.device import resolve
 from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
 from privad.io.sample_data import data_path
@@ -84,6 +85,7 @@ def main() -> None:
         result["ped2_weak_split"] = ped2(args.epochs, args.ped2_features.split(","))
     if "ucf" in parts:
         result["ucf_crime_size"] = ucf_size(3)
+    result["device"] = resolve()
     print(json.dumps(result, indent=2))
 
 

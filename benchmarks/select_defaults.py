@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from privad.device import resolve
 from privad.data import load_dataset
 from privad.engine.validate import PROTOCOL, validate
 from privad.io.sample_data import data_path
@@ -120,7 +121,8 @@ def main() -> None:
             config, best = {**config, **todo[i][1]}, results[i]
             taken.add(todo[i][0])
             rounds[-1]["result"] = best
-    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "protocol": PROTOCOL, "chosen": config,
+    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "protocol": PROTOCOL, "device": resolve(),
+                      "chosen": config,
                       "validation": best, "rounds": rounds}, indent=2))
 
 

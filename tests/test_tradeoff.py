@@ -77,8 +77,10 @@ def test_cli_bench(monkeypatch, capsys, face_clip, tmp_path):
     code, out, err = run(monkeypatch, capsys, "bench", face_clip, "--methods", "mask", "--max-frames", "20",
                          "--json", tmp_path / "b.json")
     assert code in (0, None), err
-    runs = json.loads((tmp_path / "b.json").read_text())["runs"]
+    result = json.loads((tmp_path / "b.json").read_text())
+    runs = result["runs"]
     assert runs[0]["frames"] == 20 and runs[0]["ms_per_frame"]["detect"] > 0 and "| mask | faces |" in out
+    assert result["device"] == runs[0]["compute"]["device"] and "device: " in out  # the device it ran on, stated
 
 
 def test_bench_isolated_reports_errors_in_one_line():

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from privad.device import torch_device
 from privad.errors import PrivadError
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -42,7 +43,8 @@ class AppearanceEncoder:
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
         self.pool = pool  # "avg" (the network's own) or "max" over the spatial feature map
         self.batch = batch
-        self._net = mobilenet_v2()
+        self.device = torch_device()
+        self._net = mobilenet_v2().to(self.device)
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         import torch
@@ -55,7 +57,7 @@ class AppearanceEncoder:
         out = []
         with torch.inference_mode():
             for i in range(0, len(x), self.batch):
-                batch = torch.from_numpy(np.ascontiguousarray(x[i:i + self.batch]))
+                batch = torch.from_numpy(np.ascontiguousarray(x[i:i + self.batch])).to(self.device)
                 out.append((self._net(batch) if self.pool == "avg" else
-                            self._net.features(batch).amax(dim=(2, 3))).numpy())
+                            self._net.features(batch).amax(dim=(2, 3))).cpu().numpy())
         return np.concatenate(out).astype(np.float32)

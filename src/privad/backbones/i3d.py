@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from privad.backbones.checkpoints import check_layout, read_state_dict
+from privad.device import torch_device
 
 
 def _same_pad(x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[int, ...]) -> torch.Tensor:
@@ -104,4 +105,4 @@ def load_i3d(path: Path) -> InceptionI3D:
     check_layout(path, "I3D RGB", own, state,
                  optional=lambda k: k.startswith("logits.") or k.endswith("num_batches_tracked"))
     net.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
-    return net.eval()
+    return net.to(torch_device()).eval()

@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from privad.backbones.checkpoints import check_layout, read_state_dict
+from privad.device import torch_device
 from privad.errors import PrivadError
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
@@ -125,7 +126,7 @@ def _build(path: Path, state: dict, flavour: str) -> VisionTransformer:
     own = net.state_dict()
     check_layout(path, f"{flavour.upper()} ViT", own, state)
     net.load_state_dict({k: state[k].float() for k in own})
-    return net.eval()
+    return net.to(torch_device()).eval()
 
 
 def load_clip_visual(path: Path) -> VisionTransformer:
@@ -163,10 +164,11 @@ def embed_images(net: VisionTransformer, images: list[np.ndarray], batch: int = 
     import cv2
 
     s = net.image_size
+    device = next(net.parameters()).device  # where the caller placed it (`privad.device`)
     out = []
     for i in range(0, len(images), batch):
         x = np.stack([cv2.resize(im, (s, s), interpolation=cv2.INTER_CUBIC)[:, :, ::-1] for im in images[i:i + batch]])
         x = ((x.astype(np.float32) / 255.0 - CLIP_MEAN) / CLIP_STD).transpose(0, 3, 1, 2)
         with torch.inference_mode():
-            out.append(net(torch.from_numpy(np.ascontiguousarray(x))).numpy())
+            out.append(net(torch.from_numpy(np.ascontiguousarray(x)).to(device)).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, net.out_dim), np.float32)

@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -44,8 +44,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 @app.callback()
 def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print privad's version and exit.")] = False) -> None:
+                                                help="Print privad's version and exit.")] = False,
+          device: Annotated[Optional[str], typer.Option(
+              "--device", envvar="PRIVAD_DEVICE", show_envvar=True,
+              help="Where networks run, for every command: auto (CUDA when torch sees it, else the CPU), cpu, cuda, "
+                   "cuda:N. Put it before the command: `privad --device cpu run ...`.")] = None) -> None:
     """privad: anonymize video, detect anomalies, measure privacy and utility."""
+    if device is not None:
+        from privad.device import use
+
+        use(device)  # checked here: `cuda` without one is a one-line error, exit 2
 
 
 for group in (protect, detect, measure, serve):

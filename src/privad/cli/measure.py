@@ -222,8 +222,12 @@ def bench(
         for name in names:
             rows.append(bench_isolated(input, anonymization(name, targets, weights, templates), model, max_frames))
             bar.advance(task)
-    result: dict = {"runs": rows}
+    from privad.device import resolve
+
+    result: dict = {"runs": rows, "device": resolve()}
     typer.echo(format_table(rows), nl=False)
+    onnx = sorted({p for r in rows for p in r["compute"]["onnx_providers"]})
+    typer.echo(f"device: {resolve()}" + (f"; ONNX Runtime: {', '.join(onnx)}" if onnx else ""))
     if vs_deface:
         d = time_deface(input)
         result["deface"] = d

@@ -9,6 +9,7 @@ belongs to that one configuration.
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import subprocess
@@ -75,7 +76,7 @@ def bench(input: str | Path, config: AnonymizeConfig, model: Path | None = None,
         "input": str(input), "method": config.method, "targets": list(config.targets), "frames": n,
         "ms_per_frame": {k: 1000 * v / n for k, v in seconds.items()},
         "total_ms_per_frame": 1000 * total / n, "fps": n / total, "peak_mib": _peak_mib(),
-        "incidents": len(anonymizer.stats.incidents),
+        "incidents": len(anonymizer.stats.incidents), "compute": anonymizer.compute,
     }
 
 
@@ -87,7 +88,11 @@ def bench_isolated(input: str | Path, config: AnonymizeConfig, model: Path | Non
 
     args = json.dumps({"input": str(input), "config": config.model_dump(mode="json"),
                        "model": str(model) if model else None, "max_frames": max_frames})
-    done = subprocess.run([sys.executable, "-m", "privad.engine.bench", args], capture_output=True, text=True, check=False)
+    from privad.device import ENV, resolve
+
+    env = {**os.environ, ENV: resolve()}  # the child runs on this process's device
+    done = subprocess.run([sys.executable, "-m", "privad.engine.bench", args], capture_output=True, text=True,
+                          check=False, env=env)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise PrivadError(f"bench failed: {lines[-1] if lines else f'exit code {done.returncode}'}")

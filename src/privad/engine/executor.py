@@ -97,7 +97,11 @@ class RayExecutor:
         self._started = not ray.is_initialized()
         if self._started:
             try:
+                from privad.device import ENV, setting
+
                 kwargs: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+                if setting():  # workers resolve the device the user asked for on their own machine
+                    kwargs["runtime_env"] = {"env_vars": {ENV: setting()}}
                 if address:
                     ray.init(address=address, **kwargs)
                 else:

@@ -11,7 +11,7 @@ import functools
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,7 @@ class JobSummary:
     model: str
     calibration_frames: list[int] | None = None  # first and last frame used as the normal reference
     incidents: int = 0  # frames written fully obfuscated (decode or anonymization failures)
+    compute: dict = field(default_factory=dict)  # device and ONNX Runtime providers used (Anonymizer.compute)
 
     def line(self) -> str:
         text = (f"{self.frames} frames, {self.events} events above {self.threshold:.2f}, {self.seconds:.1f} s "
@@ -156,7 +157,7 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
                          (f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
                           if calibrate_seconds is not None else "")) if model_path is None
-                         else str(model_path), span, len(anonymizer.stats.incidents))
+                         else str(model_path), span, len(anonymizer.stats.incidents), anonymizer.compute)
     write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
                  events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
                                     "anonymization": (view or DEFAULT_ANONYMIZATION).method,

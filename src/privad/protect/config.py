@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -99,6 +99,8 @@ class AnonymizeConfig(_Strict):
     mask_dilate: int = Field(0, ge=0, description="Grow every region by this many pixels.")
     box_pad: float = Field(0.0, ge=0, description="Grow every region's box by this share of its size.")
     on_error: OnError = "obfuscate"
+    device: Optional[str] = Field(None, description="Device of the detectors' and learned method's networks (auto, "
+                                                    "cpu, cuda, cuda:N); None: --device / PRIVAD_DEVICE, else auto.")
     keep_audio: bool = False
     video_crf: int = Field(20, ge=0, le=51, description="H.264 quality of video outputs (lower is better).")
     video_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"] = "superfast"

@@ -72,6 +72,14 @@ class Anonymizer:
         )
 
     @property
+    def compute(self) -> dict:
+        """Where this anonymizer's networks run: the torch device and the ONNX Runtime providers in use."""
+        from privad.device import resolve
+
+        onnx = sorted({p for d in self.detectors for p in getattr(d, "providers", [])})
+        return {"device": resolve(self.config.device), "onnx_providers": onnx}
+
+    @property
     def warmup(self) -> int:
         """Frames the detectors want to see ahead of the first output (background models)."""
         return max((d.warmup for d in self.detectors), default=0)

@@ -35,6 +35,7 @@ class RunSummary:
     audio: str = "none"
     incidents: list[dict] = field(default_factory=list)
     frames_declared: int | None = None  # what the input's header says it holds (None: unknown, e.g. a stream)
+    compute: dict = field(default_factory=dict)  # device and ONNX Runtime providers used (Anonymizer.compute)
 
     @property
     def short(self) -> bool:
@@ -112,4 +113,5 @@ def anonymize_video(
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, audio=audio,
         incidents=[asdict(i) for i in stats.incidents],
         frames_declared=info.frame_count if max_frames is None and info.kind == "video" else None,
+        compute=anonymizer.compute,
     )

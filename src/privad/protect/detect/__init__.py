@@ -22,7 +22,7 @@ def build_detector(target: str, config: AnonymizeConfig) -> Detector:
     if target == "faces":
         from privad.protect.detect.faces import FaceDetector
 
-        return FaceDetector(config.faces, scale=config.detect_scale)
+        return FaceDetector(config.faces, scale=config.detect_scale, device=config.device)
     if target == "motion":
         from privad.protect.detect.motion import MotionDetector
 
@@ -38,7 +38,7 @@ def build_detector(target: str, config: AnonymizeConfig) -> Detector:
     if target == "yolo":
         from privad.protect.detect.yolo import YoloDetector
 
-        return YoloDetector(config.yolo)
+        return YoloDetector(config.yolo, device=config.device)
     raise PrivadError(f"unknown target '{target}'; choose from {', '.join(TARGETS)}")
 
 

@@ -14,6 +14,7 @@ from supervision import Detections
 
 from privad.protect.config import FaceConfig
 from privad.protect.detect.base import CLASS_IDS, box_masks, make
+from privad.device import onnx_providers, resolve as resolve_device
 from privad.errors import PrivadError
 
 
@@ -28,8 +29,8 @@ def centerface_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=2)
-def _session(path: str, threads: int) -> ort.InferenceSession:
+@lru_cache(maxsize=4)
+def _session(path: str, threads: int, device: str) -> ort.InferenceSession:
     """An onnxruntime session over a shape-dynamic copy of the model (the shipped graph is fixed at 32x32)."""
     import onnx
 
@@ -47,7 +48,7 @@ def _session(path: str, threads: int) -> ort.InferenceSession:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to IO threads
     if threads:
         options.intra_op_num_threads = threads
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model.SerializeToString(), options, providers=onnx_providers(device))
 
 
 class FaceDetector:
@@ -61,10 +62,11 @@ class FaceDetector:
     warmup = 0
 
     def __init__(self, config: FaceConfig | None = None, scale: float = 1.0, model_path: Path | None = None,
-                 threads: int = 0):
+                 threads: int = 0, device: str | None = None):
         self.config = config or FaceConfig()
         self.scale = scale
-        self._session = _session(str(model_path or centerface_path()), threads)
+        self._session = _session(str(model_path or centerface_path()), threads, resolve_device(device))
+        self.providers = self._session.get_providers()  # what onnxruntime actually uses (stated in summaries)
 
     def prime(self, frames: list[np.ndarray]) -> None:
         pass

@@ -8,6 +8,7 @@ from supervision import Detections
 
 from privad.protect.config import YoloConfig
 from privad.protect.detect.base import CLASS_IDS, make, mask_boxes
+from privad.device import resolve as resolve_device
 from privad.errors import PrivadError
 
 
@@ -17,7 +18,7 @@ class YoloDetector:
     name = "yolo"
     warmup = 0
 
-    def __init__(self, config: YoloConfig):
+    def __init__(self, config: YoloConfig, device: str | None = None):
         if config.weights is None:
             raise PrivadError("target 'yolo' needs local weights: --yolo-weights PATH/yolov8m-seg.pt")
         if not config.weights.is_file():
@@ -27,6 +28,7 @@ class YoloDetector:
         except ImportError as exc:
             raise PrivadError("target 'yolo' needs the optional extra: pip install 'privad[yolo]'") from exc
         self.config = config
+        self.device = resolve_device(device)
         try:
             self._model = YOLO(str(config.weights))
         except Exception as exc:
@@ -37,7 +39,8 @@ class YoloDetector:
 
     def __call__(self, frame: np.ndarray) -> Detections:
         c = self.config
-        result = self._model.predict(frame, classes=c.classes, conf=c.confidence, imgsz=c.imgsz, verbose=False)[0]
+        result = self._model.predict(frame, classes=c.classes, conf=c.confidence, imgsz=c.imgsz, device=self.device,
+                                     verbose=False)[0]
         h, w = frame.shape[:2]
         found = sv.Detections.from_ultralytics(result)  # crops the letterbox padding off the mask maps
         if found.mask is None or len(found) == 0:

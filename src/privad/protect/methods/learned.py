@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from privad.protect.config import AnonymizeConfig, MethodParams
+from privad.device import resolve as resolve_device, torch_device
 from privad.errors import PrivadError
 
 FORMAT = "privad-anonymizer"
@@ -63,7 +64,7 @@ def save_anonymizer(path: Path, net: UNet, training: dict | None = None) -> None
 
     path = Path(path)
     temp = temp_path_for(path)
-    torch.save({"format": FORMAT, "version": 1, "width": net.width, "anonymizer": net.state_dict(),
+    torch.save({"format": FORMAT, "version": 1, "width": net.width, "anonymizer": {k: v.cpu() for k, v in net.state_dict().items()},
                 "training": training}, temp)
     commit(temp, path)
 
@@ -82,20 +83,20 @@ def read_checkpoint(path: Path) -> dict:
     return ckpt
 
 
-def load_anonymizer(path: Path) -> UNet:
-    """f_a from a file written by `save_anonymizer`, in eval mode."""
+def load_anonymizer(path: Path, device: str | None = None) -> UNet:
+    """f_a from a file written by `save_anonymizer`, in eval mode, on `device` (None: the process's)."""
     ckpt = read_checkpoint(path)
     net = UNet(int(ckpt["width"]))
     try:
         net.load_state_dict(ckpt["anonymizer"])
     except RuntimeError as exc:
         raise PrivadError(f"{path}: the weights do not fit the anonymizer network ({str(exc).splitlines()[0]})") from exc
-    return net.eval()
+    return net.to(torch_device(device)).eval()
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> UNet:
-    return load_anonymizer(Path(path))
+def _cached(path: str, mtime: float, device: str) -> UNet:
+    return load_anonymizer(Path(path), device)
 
 
 def apply_anonymizer(net: UNet, frame: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -104,11 +105,11 @@ def apply_anonymizer(net: UNet, frame: np.ndarray, scale: float = 1.0) -> np.nda
     small = frame if scale == 1.0 else cv2.resize(frame, (max(4, round(w * scale)), max(4, round(h * scale))),
                                                   interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    x = to_tensor(small[None, :, :, ::-1])
+    x = to_tensor(small[None, :, :, ::-1]).to(next(net.parameters()).device)
     x = F.pad(x, (0, -sw % 4, 0, -sh % 4), mode="replicate")
     with torch.inference_mode():
         y = net(x)[0, :, :sh, :sw]
-    out = y.add(0.5).mul(255).clamp(0, 255).round().byte().permute(1, 2, 0).numpy()[:, :, ::-1]
+    out = y.add(0.5).mul(255).clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()[:, :, ::-1]
     out = np.ascontiguousarray(out)
     return out if scale == 1.0 else cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
 
@@ -123,7 +124,7 @@ class Learned:
         path = Path(c.weights).resolve()
         if not path.is_file():
             raise PrivadError(f"anonymizer weights not found: {c.weights}")
-        self.net = _cached(str(path), path.stat().st_mtime)
+        self.net = _cached(str(path), path.stat().st_mtime, resolve_device(config.device))
         self.config = c
 
     def __call__(self, frame: np.ndarray, dets: Detections, params: MethodParams) -> np.ndarray:

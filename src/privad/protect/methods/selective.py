@@ -23,6 +23,7 @@ import numpy as np
 from supervision import Detections
 
 from privad.protect.config import AnonymizeConfig, MethodParams
+from privad.device import torch_device
 from privad.errors import PrivadError
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -42,11 +43,11 @@ def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
 
     from privad.backbones.appearance import mobilenet_v2
 
-    net = mobilenet_v2()
+    net = mobilenet_v2().to(torch_device())
     if not 1 <= layer <= len(net.features):
         raise PrivadError(f"template layer must be 1..{len(net.features)}, got {layer}")
     with torch.inference_mode():
-        return net.features[:layer](torch.from_numpy(x))[0].numpy()
+        return net.features[:layer](torch.from_numpy(x).to(torch_device()))[0].cpu().numpy()
 
 
 @lru_cache(maxsize=2)
@@ -64,7 +65,7 @@ def _dino_map(image: np.ndarray, path: str) -> np.ndarray:
     h, w = image.shape[:2]
     image = cv2.resize(image, (max(p, round(w / p) * p), max(p, round(h / p) * p)), interpolation=cv2.INTER_AREA)
     with torch.inference_mode():
-        return net.patch_features(torch.from_numpy(_normalized(image))).numpy()
+        return net.patch_features(torch.from_numpy(_normalized(image)).to(torch_device())).cpu().numpy()
 
 
 def feature_map(image: np.ndarray, backbone: str = DEFAULT_BACKBONE) -> np.ndarray:

@@ -10,8 +10,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from privad.protect.methods.learned import UNet, read_checkpoint, save_anonymizer
+from privad.device import torch_device
 from privad.errors import PrivadError
+from privad.protect.methods.learned import UNet, read_checkpoint, save_anonymizer
 
 
 from privad.protect.train.config import TrainConfig
@@ -26,7 +27,8 @@ class Trainer:
     def __init__(self, config: TrainConfig, data: TrainData):
         torch.manual_seed(config.seed)
         self.config, self.sampler = config, Sampler(data, config)
-        self.fa, self.fb, self.ft = UNet(config.width), Adversary(), Utility()
+        self.device = torch_device()
+        self.fa, self.fb, self.ft = (net.to(self.device) for net in (UNet(config.width), Adversary(), Utility()))
         self.opt_a = torch.optim.Adam(self.fa.parameters(), lr=0.4 * config.lr)
         self.opt_b = torch.optim.Adam(self.fb.parameters(), lr=config.lr)
         self.opt_t = torch.optim.Adam(self.ft.parameters(), lr=config.lr)
@@ -70,7 +72,7 @@ class Trainer:
     def train_step(self) -> dict:
         """One step of the current phase; returns its losses."""
         c, phase = self.config, self.phase()
-        v1, v2 = self.sampler.images()
+        v1, v2 = (v.to(self.device) for v in self.sampler.images())
         if phase == "reconstruct":
             loss = F.l1_loss(self.fa(v1), v1)
             self.opt_a.zero_grad()
@@ -78,7 +80,7 @@ class Trainer:
             self.opt_a.step()
             rec = {"step": self.step, "phase": phase, "l1": float(loss.detach())}
         else:
-            clips = self.sampler.clips()
+            clips = {k: v.to(self.device) for k, v in self.sampler.clips().items()}
             frames = torch.cat([clips["anchor"], clips["positive"], clips["negative"]])
             rec = {"step": self.step, "phase": phase}
             if phase == "adversarial":
@@ -128,7 +130,7 @@ class Trainer:
             raise PrivadError(f"{path} has no training state to resume from")
         if state["config"]["width"] != self.config.width or state["config"]["size"] != self.config.size:
             raise PrivadError(f"{path} was trained with other --width/--size; give the same to resume")
-        self.fa.load_state_dict(ckpt["anonymizer"])
+        self.fa.load_state_dict(ckpt["anonymizer"])  # load_state_dict copies onto the modules' device
         self.fb.load_state_dict(state["fb"])
         self.ft.load_state_dict(state["ft"])
         for opt, key in ((self.opt_a, "opt_a"), (self.opt_b, "opt_b"), (self.opt_t, "opt_t")):

@@ -15,8 +15,8 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> tor
     z = F.normalize(torch.cat([z1, z2]), dim=1)
     n = z1.shape[0]
     sim = z @ z.T / temperature
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
-    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
+    partner = torch.cat([torch.arange(n, 2 * n, device=z.device), torch.arange(n, device=z.device)])
     return F.cross_entropy(sim, partner)
 
 

@@ -26,7 +26,7 @@ class Adversary(nn.Module):
         self.head = nn.Sequential(nn.Linear(96, 256), nn.ReLU(inplace=True), nn.Linear(256, 128))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = ((x + 0.5) - self.MEAN) / self.STD
+        x = ((x + 0.5) - self.MEAN.to(x.device)) / self.STD.to(x.device)
         return F.normalize(self.head(self.backbone(x).mean(dim=(2, 3))), dim=1)
 
 

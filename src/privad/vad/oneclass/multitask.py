@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.decomposition import PCA
 
+from privad.device import torch_device
 from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import pca_arrays, pca_from, torch_arrays, torch_state
@@ -89,19 +90,21 @@ def _network(config: MultitaskConfig):
     return TubeNet()
 
 
-def _inputs(tubes: np.ndarray, radius: int, reverse: bool = False):
-    """uint8 (N, T, S, S) → float (N, 1, T, S, S) in [-0.5, 0.5], middle frame blanked, optionally time-reversed."""
+def _inputs(tubes: np.ndarray, radius: int, device, reverse: bool = False):
+    """uint8 (N, T, S, S) → float (N, 1, T, S, S) in [-0.5, 0.5] on `device`, middle frame blanked, optionally
+    time-reversed."""
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(tubes[:, ::-1] if reverse else tubes)).float().div_(255).sub_(0.5)
+    x = torch.from_numpy(np.ascontiguousarray(tubes[:, ::-1] if reverse else tubes)).to(device).float()
+    x = x.div_(255).sub_(0.5)
     x[:, radius] = 0
     return x.unsqueeze(1)
 
 
-def _middle(tubes: np.ndarray, radius: int):
+def _middle(tubes: np.ndarray, radius: int, device):
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(tubes[:, radius])).float().div_(255).sub_(0.5)
+    return torch.from_numpy(np.ascontiguousarray(tubes[:, radius])).to(device).float().div_(255).sub_(0.5)
 
 
 class MultitaskModel:
@@ -181,7 +184,7 @@ class MultitaskModel:
         f = require_fitted(self)
         net = _network(self.config)
         net.load_state_dict(torch_state(f.arrays, "net"))
-        self._net = net.eval()
+        self._net = net.to(torch_device()).eval()
         self._pca = pca_from(f.arrays, "pca") if "pca.mean_" in f.arrays else None
         self._calib, self._frame_size = f.params["calib"], tuple(f.params["frame_size"])
 
@@ -191,10 +194,12 @@ class MultitaskModel:
         from torch.nn import functional as F
 
         c = self.config
-        net = _network(c)
+        dev = torch_device()
+        net = _network(c).to(dev)
+        target = target.to(dev) if target is not None else None
         opt = torch.optim.Adam(net.parameters(), lr=c.lr)
         history, start, n = [], time.perf_counter(), len(cons)
-        zeros, ones = torch.zeros(1, dtype=torch.long), torch.ones(1, dtype=torch.long)
+        zeros, ones = torch.zeros(1, dtype=torch.long, device=dev), torch.ones(1, dtype=torch.long, device=dev)
         for epoch in range(c.epochs):
             net.train()
             order = torch.randperm(n).numpy()
@@ -202,16 +207,17 @@ class MultitaskModel:
             for i in range(0, n, c.batch_size):
                 b = np.sort(order[i:i + c.batch_size])
                 k = len(b)
-                x = torch.cat([_inputs(cons[b], c.radius), _inputs(cons[b], c.radius, True),
-                               _inputs(skip[b], c.radius), _inputs(skip[b], c.radius, True)])
+                x = torch.cat([_inputs(cons[b], c.radius, dev), _inputs(cons[b], c.radius, dev, True),
+                               _inputs(skip[b], c.radius, dev), _inputs(skip[b], c.radius, dev, True)])
                 arrow_y = torch.cat([zeros, ones, zeros, ones]).repeat_interleave(k)
                 irregular_y = torch.cat([zeros, zeros, ones, ones]).repeat_interleave(k)
                 arrow, irregular, distill, recon = net(x)
                 losses = {
                     "arrow": F.cross_entropy(arrow, arrow_y),
                     "irregular": F.cross_entropy(irregular, irregular_y),
-                    "reconstruction": F.l1_loss(recon[:k], _middle(cons[b], c.radius)),
-                    "distillation": F.mse_loss(distill[:k], target[b]) if target is not None else torch.zeros(()),
+                    "reconstruction": F.l1_loss(recon[:k], _middle(cons[b], c.radius, dev)),
+                    "distillation": (F.mse_loss(distill[:k], target[b]) if target is not None
+                                     else torch.zeros((), device=dev)),
                 }
                 loss = sum(losses.values())
                 opt.zero_grad()
@@ -248,15 +254,16 @@ class MultitaskModel:
         if self._pca is not None:
             feats = self._teacher(tubes.middle) if teacher is None else teacher
             target = self._pca.transform(feats).astype(np.float32)
-        out = []
+        out, dev = [], next(self.net.parameters()).device
         with torch.inference_mode():
             for i in range(0, len(tubes.frame), batch):
                 cons = tubes.consecutive[i:i + batch]
-                arrow, irregular, distill, recon = self.net(_inputs(cons, c.radius))
-                rec = (recon - _middle(cons, c.radius)).abs().mean(dim=(1, 2))
-                dis = ((distill - torch.from_numpy(target[i:i + batch])) ** 2).mean(dim=1) if target is not None \
-                    else torch.zeros(len(cons))
-                out.append(torch.stack([arrow.softmax(1)[:, 1], irregular.softmax(1)[:, 1], rec, dis], 1).numpy())
+                arrow, irregular, distill, recon = self.net(_inputs(cons, c.radius, dev))
+                rec = (recon - _middle(cons, c.radius, dev)).abs().mean(dim=(1, 2))
+                dis = ((distill - torch.from_numpy(target[i:i + batch]).to(dev)) ** 2).mean(dim=1) \
+                    if target is not None else torch.zeros(len(cons), device=dev)
+                out.append(torch.stack([arrow.softmax(1)[:, 1], irregular.softmax(1)[:, 1], rec, dis], 1)
+                           .cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
     def _combine(self, failures: np.ndarray, calib: list) -> np.ndarray:

@@ -154,4 +154,4 @@ class ClipFeatures:
         x = np.stack([[fc[k][:, :, ::-1] for fc in per_frame] for k in range(self.config.crops)])  # [C, T, H, W, 3]
         x = torch.from_numpy(np.ascontiguousarray(x)).float().div_(127.5).sub_(1.0).permute(0, 4, 1, 2, 3)
         with torch.inference_mode():
-            return self._i3d(x).numpy()
+            return self._i3d(x.to(next(self._i3d.parameters()).device)).cpu().numpy()

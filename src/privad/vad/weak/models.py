@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from privad.device import torch_device
 from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import torch_arrays, torch_state
@@ -139,7 +140,7 @@ def _network(name: str, dim: int, c: WeakConfig, text: np.ndarray | None = None)
         def forward(self, x):  # → scores [B, T], context features [B, T, h] (before the prompt knowledge)
             z = self.proj(x)
             q, k, v = self.qkv(z).chunk(3, dim=-1)
-            t = torch.arange(x.shape[1], dtype=z.dtype)
+            t = torch.arange(x.shape[1], dtype=z.dtype, device=z.device)
             prior = -(t[None, :] - t[:, None]).abs() / 4.0  # nearer clips weigh more (distance prior)
             att = torch.softmax(q @ k.transpose(1, 2) / h ** 0.5 + prior, dim=-1)
             z = self.norm1(z + att @ v)
@@ -254,9 +255,10 @@ class WeakModel:
         if len(dims) > 1:
             raise PrivadError(f"training features differ in dimension: {sorted(dims)}")
         dim = dims.pop()
-        xn, xa = torch.from_numpy(np.stack(normal)), torch.from_numpy(np.stack(abnormal))
-        ca = torch.tensor(classes)
-        net = _network(self.name, dim, c, text)
+        dev = torch_device()
+        xn, xa = torch.from_numpy(np.stack(normal)).to(dev), torch.from_numpy(np.stack(abnormal)).to(dev)
+        ca = torch.tensor(classes).to(dev)
+        net = _network(self.name, dim, c, text).to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         steps = max(1, int(np.ceil(max(len(xn), len(xa)) / c.batch_size)))
         history, start = [], time.perf_counter()
@@ -265,8 +267,8 @@ class WeakModel:
             total = 0.0
             for _ in range(steps):
                 # equal halves (drawn with replacement), so pairwise losses line normal and abnormal videos up
-                bn = torch.from_numpy(rng.integers(0, len(xn), c.batch_size))
-                ba = torch.from_numpy(rng.integers(0, len(xa), c.batch_size))
+                bn = torch.from_numpy(rng.integers(0, len(xn), c.batch_size)).to(dev)
+                ba = torch.from_numpy(rng.integers(0, len(xa), c.batch_size)).to(dev)
                 s, f = net(torch.cat([xn[bn], xa[ba]]))
                 k = len(bn)
                 loss = _loss(self.name, c, s[:k], f[:k], s[k:], f[k:])
@@ -281,7 +283,8 @@ class WeakModel:
                 self.on_epoch(epoch + 1, c.epochs, total / steps)
             if c.checkpoint_dir is not None:
                 Path(c.checkpoint_dir).mkdir(parents=True, exist_ok=True)
-                torch.save(net.state_dict(), Path(c.checkpoint_dir) / f"{self.name}-epoch{epoch + 1:03d}.pt")
+                torch.save({k: v.cpu() for k, v in net.state_dict().items()},
+                           Path(c.checkpoint_dir) / f"{self.name}-epoch{epoch + 1:03d}.pt")
         self._net = net.eval()
         arrays = torch_arrays(net.state_dict(), "net") | ({"text": text} if text is not None else {})
         self.fitted_ = Fitted(threshold=0.5, floor=0.0, params={"dim": dim},
@@ -294,7 +297,7 @@ class WeakModel:
         f = require_fitted(self)
         net = _network(self.name, f.params["dim"], self.config, f.arrays.get("text"))
         net.load_state_dict(torch_state(f.arrays, "net"))
-        self._net = net.eval()
+        self._net = net.to(torch_device()).eval()
 
     @property
     def net(self):
@@ -312,7 +315,7 @@ class WeakModel:
         if x.ndim != 3 or x.shape[-1] != dim:
             raise PrivadError(f"features of shape {features.shape} do not fit this model (D = {dim})")
         with torch.inference_mode():
-            s = self.net(torch.from_numpy(x))[0].numpy().mean(axis=0)
+            s = self.net(torch.from_numpy(x).to(next(self.net.parameters()).device))[0].cpu().numpy().mean(axis=0)
         if self.name == "pel" and self.config.smooth_window > 1 and len(s) > 1:
             w = min(self.config.smooth_window, len(s))
             s = np.convolve(np.pad(s, (w // 2, w - 1 - w // 2), mode="edge"), np.ones(w) / w, mode="valid")

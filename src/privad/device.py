@@ -1,0 +1,78 @@
+"""The compute device, resolved in one place: `--device`, a config's `device`, or `PRIVAD_DEVICE`, else `auto`.
+
+`auto` is the first CUDA device when torch sees one, else the CPU. `cuda` / `cuda:N` without such a device is a
+PrivadError (the CLI turns it into a one-line error, exit 2). Torch modules and tensors move to `torch_device()`;
+ONNX Runtime sessions take `onnx_providers()`: TensorRT (where present) and CUDA when the `onnxruntime-gpu` package
+provides them and the device is not the CPU, the CPU provider otherwise. On the CPU nothing changes: results stay
+bit-for-bit those of a build without this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from privad.errors import PrivadError
+
+ENV = "PRIVAD_DEVICE"
+_SPEC = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+_chosen: str | None = None  # set by use(); else the environment, else auto
+
+
+def _cuda_count() -> int:
+    try:
+        import torch
+    except ImportError:  # torch is a dependency; a stripped install still runs on the CPU
+        return 0
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def resolve(spec: str | None = None) -> str:
+    """'cpu' or 'cuda:N' for a spec ('auto', 'cpu', 'cuda', 'cuda:N'; None = the process setting)."""
+    spec = (spec or _chosen or os.environ.get(ENV) or "auto").strip().lower()
+    if not _SPEC.match(spec):
+        raise PrivadError(f"unknown device '{spec}'; use auto, cpu, cuda or cuda:N")
+    if spec == "cpu":
+        return "cpu"
+    count = _cuda_count()
+    if spec == "auto":
+        return "cuda:0" if count else "cpu"
+    index = int(spec.partition(":")[2] or 0)
+    if index >= count:
+        raise PrivadError(f"device {spec} asked for, but torch sees {count} CUDA device(s)"
+                          + ("" if count else " (a CPU-only torch build, or no GPU); use --device cpu"))
+    return f"cuda:{index}"
+
+
+def use(spec: str | None) -> str:
+    """Set the process's device (None keeps the environment's or auto) and return it resolved."""
+    global _chosen
+    resolved = resolve(spec)
+    _chosen = spec if spec else _chosen
+    return resolved
+
+
+def setting() -> str | None:
+    """The device the user asked for (use() or the environment), unresolved; None when nobody asked."""
+    return _chosen or os.environ.get(ENV) or None
+
+
+def torch_device(spec: str | None = None):
+    """The torch.device of `spec` (None = the process setting)."""
+    import torch
+
+    return torch.device(resolve(spec))
+
+
+def onnx_providers(spec: str | None = None, available: list[str] | None = None) -> list:
+    """ONNX Runtime execution providers for the device, best first (`available`: onnxruntime's own list)."""
+    device = resolve(spec)
+    if available is None:
+        import onnxruntime
+
+        available = onnxruntime.get_available_providers()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    index = {"device_id": int(device.partition(":")[2])}
+    chosen = [(p, index) for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider") if p in available]
+    return [*chosen, "CPUExecutionProvider"]
