@@ -125,7 +125,7 @@ def test_yolo_masks_are_taken_off_the_letterbox():
         boxes=SimpleNamespace(cls=torch.zeros(1), conf=torch.tensor([0.9]), id=None,
                               xyxy=torch.tensor([[50.0, 100.0, 90.0, 120.0]])))
     detector = object.__new__(YoloDetector)
-    detector.config = SimpleNamespace(classes=[0], confidence=0.25, imgsz=320)
+    detector.config, detector.device = SimpleNamespace(classes=[0], confidence=0.25, imgsz=320), "cpu"
     detector._model = SimpleNamespace(predict=lambda *a, **k: [result])
     dets = detector(np.zeros((240, 320, 3), np.uint8))
     assert dets.mask.shape == (1, 240, 320)
