@@ -76,11 +76,17 @@ def face_clip_bench(out: Path, repeats: int, skip_deface: bool) -> dict:
     judge = IdentityJudge([faces / "lin-manuel-miranda.png", faces / "alex-lacamoire.png"])
     frames = 275
     privad = [sys.executable, "-m", "privad", "anonymize", str(clip), "--targets", "faces", "-q"]
+    full = ["--detect-scale", "1", "--detect-every", "1"]
     configs = {
-        "privad adaptive_max_blur (full-res detection)": ["--method", "adaptive_max_blur"],
-        "privad adaptive_blur (full-res detection)": ["--method", "adaptive_blur"],
-        "privad adaptive_max_blur --detect-scale 0.5": ["--method", "adaptive_max_blur", "--detect-scale", "0.5"],
-        "privad adaptive_blur --detect-scale 0.5": ["--method", "adaptive_blur", "--detect-scale", "0.5"],
+        "privad, the default settings": [],
+        "privad adaptive_max_blur (full-res detection)": ["--method", "adaptive_max_blur", *full],
+        "privad adaptive_blur (full-res detection)": ["--method", "adaptive_blur", *full],
+        "privad adaptive_max_blur --detect-every 2": ["--method", "adaptive_max_blur", "--detect-scale", "1",
+                                                      "--detect-every", "2"],
+        "privad adaptive_max_blur --detect-scale 0.5": ["--method", "adaptive_max_blur", "--detect-scale", "0.5",
+                                                        "--detect-every", "1"],
+        "privad adaptive_blur --detect-scale 0.5": ["--method", "adaptive_blur", "--detect-scale", "0.5",
+                                                    "--detect-every", "1"],
         "privad adaptive_max_blur --detect-scale 0.5 --detect-every 2":
             ["--method", "adaptive_max_blur", "--detect-scale", "0.5", "--detect-every", "2"],
         "privad adaptive_blur --detect-scale 0.5 --detect-every 2":

@@ -39,7 +39,7 @@ def anonymize(
     targets: Targets = None,
     hold: Annotated[Optional[int], typer.Option(help="Frames a missed track stays anonymized.")] = None,
     detect_every: Annotated[Optional[int], typer.Option(help="Detect every K frames, track in between.")] = None,
-    detect_scale: Annotated[Optional[float], typer.Option(help="Resize factor for face detection (e.g. 0.5).")] = None,
+    detect_scale: Annotated[Optional[float], typer.Option(help="Resize factor for face detection (default: 0.5 when the frame's short side is >= 360 px, else 1).")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Face detection threshold.")] = None,
     mask_scale: Annotated[Optional[float], typer.Option(help="Face ellipse size relative to its box.")] = None,
     mask_dilate: Annotated[Optional[int], typer.Option(help="Grow regions by N pixels.")] = None,

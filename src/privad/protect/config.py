@@ -95,7 +95,9 @@ class AnonymizeConfig(_Strict):
     targets: list[str] = Field(default_factory=lambda: ["faces"])
     hold: int = Field(5, ge=0, description="Frames a lost track's last region stays anonymized.")
     detect_every: int = Field(1, ge=1, description="Run detectors every K frames; track in between.")
-    detect_scale: float = Field(1.0, gt=0, le=4, description="Detect on a frame resized by this factor.")
+    detect_scale: Optional[float] = Field(
+        None, gt=0, le=4, description="Detect faces on the frame resized by this factor. None (auto): 0.5 when the "
+                                      "frame's short side is at least 360 px, else 1 (small frames keep every pixel).")
     mask_dilate: int = Field(0, ge=0, description="Grow every region by this many pixels.")
     box_pad: float = Field(0.0, ge=0, description="Grow every region's box by this share of its size.")
     on_error: OnError = "obfuscate"
