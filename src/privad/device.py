@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from privad.errors import PrivadError
 
@@ -19,7 +20,18 @@ _SPEC = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _chosen: str | None = None  # set by use(); else the environment, else auto
 
 
+def _nvidia_driver() -> bool:
+    """Whether an NVIDIA driver is installed (cheap: no torch import, which costs ~1 s and ~130 MiB)."""
+    import ctypes.util
+    import shutil
+
+    return (os.path.exists("/proc/driver/nvidia/version") or shutil.which("nvidia-smi") is not None
+            or ctypes.util.find_library("cuda") is not None)
+
+
 def _cuda_count() -> int:
+    if "torch" not in sys.modules and not _nvidia_driver():
+        return 0  # no driver, no CUDA device: the CPU-only path never imports torch for this
     try:
         import torch
     except ImportError:  # torch is a dependency; a stripped install still runs on the CPU
