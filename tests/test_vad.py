@@ -67,6 +67,25 @@ def test_load_rejects_bad_files(tmp_path, fitted):
         load_model(path)
 
 
+def test_a_file_from_before_a_setting_existed_loads_with_the_earlier_behaviour(fitted, tmp_path, monkeypatch):
+    """A model file written before a setting existed has no such key: it loads with the value the config class names
+    in FILE_DEFAULTS (the earlier behaviour), not with today's default; a key the file has is kept."""
+    from privad.vad.oneclass.attribute import AttributeConfig
+
+    path = tmp_path / "before.privad"
+    save_model(fitted, None, path)
+    with np.load(path) as z:
+        entries = {k: z[k] for k in z.files}
+    header = json.loads(bytes(entries["__header__"]).decode())
+    del header["config"]["split"]
+    entries["__header__"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(path.open("wb"), **entries)
+    monkeypatch.setattr(AttributeConfig, "FILE_DEFAULTS", {"split": "shape", "knn_k": 7})
+    loaded, _ = load_model(path)
+    assert loaded.config.split == "shape" and loaded.extractor.split == "shape"
+    assert loaded.config.knn_k == fitted.config.knn_k  # in the file: kept
+
+
 def test_too_short_training(ped2_data):
     with pytest.raises(PrivadError, match="training footage too short"):
         build_model("attribute", FAST).fit([ped2_data.train[0].frames()[:3]])

@@ -78,7 +78,9 @@ def load_model(path: Path) -> tuple[AnomalyModel, AnonymizeConfig | None]:
     if not _compatible(str(header.get("privad_version", "")), __version__):
         raise PrivadError(f"{path} was saved by privad {header.get('privad_version')}; this is {__version__}: refit it")
     try:
-        model = build_model(header["model"], header["config"])
+        # settings added after a file was written take the value that reproduces how it scored then
+        before = getattr(type(build_model(header["model"]).config), "FILE_DEFAULTS", {})
+        model = build_model(header["model"], {**before, **header["config"]})
         fitted = Fitted(**header["fitted"], arrays=arrays)
         anonymize = AnonymizeConfig.model_validate(header["anonymize"]) if header["anonymize"] else None
         model.fitted_ = fitted

@@ -14,7 +14,7 @@ itself out), the two are summed, a frame scores the maximum over its regions, an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +41,8 @@ class AttributeConfig(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
