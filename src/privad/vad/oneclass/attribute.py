@@ -225,9 +225,13 @@ class AttributeModel:
 
 class ObjectsConfig(AttributeConfig):
     """Settings of the `objects` model: the attribute model's, with the defaults that the greedy label-free selection
-    of `benchmarks/select_defaults.py` chose from the attribute model's (docs/benchmarks.md, "The objects model"):
-    the medium DIS preset, no orientation histogram, the box's shape added."""
+    of `benchmarks/select_defaults.py` chose (docs/benchmarks.md, "The objects model"): from the attribute model's
+    (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
+    merged blobs split by their two motions."""
 
+    split: Literal["none", "flow", "shape"] = Field(
+        "flow", description="Split merged blobs into objects: by two motions (flow) or two cores (shape); "
+                            "privad.vad.split.")
     flow_preset: Literal["fast", "medium"] = Field("medium", description="DIS optical-flow preset.")
     orientation: bool = Field(False, description="Add the flow orientation histogram to the speed features.")
     shape: bool = Field(True, description="Add the box's aspect (log width / height) and the share of it the "
