@@ -64,8 +64,8 @@ def save_anonymizer(path: Path, net: UNet, training: dict | None = None) -> None
 
     path = Path(path)
     temp = temp_path_for(path)
-    torch.save({"format": FORMAT, "version": 1, "width": net.width, "anonymizer": {k: v.cpu() for k, v in net.state_dict().items()},
-                "training": training}, temp)
+    weights = {k: v.cpu() for k, v in net.state_dict().items()}  # a file fitted on a GPU loads anywhere
+    torch.save({"format": FORMAT, "version": 1, "width": net.width, "anonymizer": weights, "training": training}, temp)
     commit(temp, path)
 
 
