@@ -1,5 +1,5 @@
-"""`privad serve` under load: one 640x360 source (the sample face clip, looped at its 29.97 fps) with faces +
-adaptive_blur and the default model (the attribute model calibrated on the first 10 s), watched by the page in
+"""`privad serve` under load: one 640x360 source (the sample face clip, looped at its 29.97 fps) with faces and the
+default anonymization settings and the default model (calibrated on the first 10 s), watched by the page in
 headless Chromium. Prints JSON. Usage:
     python benchmarks/bench_serve.py [--minutes 10] [--no-browser] [--set detect_every=2 ...]
 
@@ -48,7 +48,7 @@ def main() -> None:
     extra = {k: yaml.safe_load(v) for k, _, v in (item.partition("=") for item in args.set)}
     clip = data_path("faces", "short_hamilton_clip.mp4")
     settings = ServeSettings(data_dir=Path(tempfile.mkdtemp(prefix="privad-bench-serve-")),
-                             anonymize=AnonymizeConfig(method="adaptive_blur", targets=["faces"], **extra))
+                             anonymize=AnonymizeConfig(targets=["faces"], **extra))
     samples, page_latency = [], []
     with BackgroundServer(settings, [str(clip)]) as url:
         browser = None
@@ -70,7 +70,7 @@ def main() -> None:
     fps = (last["frames_shown"] - first["frames_shown"]) / max(1, last["t"] - first["t"])
     rss = [s["rss_mib"] for s in after]
     out = {
-        "minutes": args.minutes, "source": "640x360 at 29.97 fps, faces + adaptive_blur, calibrated attribute model",
+        "minutes": args.minutes, "source": "640x360 at 29.97 fps, faces, default settings, default model calibrated",
         "settings": extra,
         "sustained_fps": round(fps, 2),
         "dropped_share": round(last["dropped_frames"] / max(1, last["frames_in"]), 3),
