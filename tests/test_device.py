@@ -123,7 +123,7 @@ def test_anonymizer_training_follows_the_device(meta):
 
 
 @pytest.mark.parametrize("name", ["mil", "mgfn", "pel"])
-def test_weak_models_train_and_score_on_the_device(meta, name):
+def test_weak_models_train_on_the_device(meta, name):
     from privad.data.synthetic import planted_features
     from privad.vad import build_model
 
@@ -131,6 +131,20 @@ def test_weak_models_train_and_score_on_the_device(meta, name):
     X, y = [f for f, _, _ in train], [label for _, label, _ in train]
     with pytest.raises((NotImplementedError, RuntimeError), match=ON_META):
         build_model(name, {"epochs": 1}).fit(X, y)
+
+
+def test_weak_models_score_on_the_device(monkeypatch):
+    """Fitted on the CPU, rebuilt with the device set: scoring runs its forward pass there."""
+    from privad.data.synthetic import planted_features
+    from privad.vad import build_model
+
+    train = planted_features(6, 6, seed=0)
+    X, y = [f for f, _, _ in train], [label for _, label, _ in train]
+    model = build_model("pel", {"epochs": 1}).fit(X, y)
+    monkeypatch.setattr(device, "resolve", lambda spec=None: "meta")
+    model.check_fitted()  # rebuilds the network from the fitted arrays, on the device
+    with pytest.raises(NotImplementedError, match=ON_META):
+        model.clip_scores(X[0])
 
 
 def test_a_model_fitted_on_one_device_scores_the_same_on_another(tmp_path, monkeypatch):

@@ -227,7 +227,7 @@ def bench(
     result: dict = {"runs": rows, "device": resolve()}
     typer.echo(format_table(rows), nl=False)
     onnx = sorted({p for r in rows for p in r["compute"]["onnx_providers"]})
-    typer.echo(f"device: {resolve()}" + (f"; ONNX Runtime: {', '.join(onnx)}" if onnx else ""))
+    typer.echo(f"device: {result['device']}" + (f"; ONNX Runtime: {', '.join(onnx)}" if onnx else ""))
     if vs_deface:
         d = time_deface(input)
         result["deface"] = d

@@ -100,8 +100,9 @@ class RayExecutor:
                 from privad.device import ENV, setting
 
                 kwargs: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-                if setting():  # workers resolve the device the user asked for on their own machine
-                    kwargs["runtime_env"] = {"env_vars": {ENV: setting()}}
+                asked = setting()
+                if asked:  # workers resolve the device the user asked for on their own machine
+                    kwargs["runtime_env"] = {"env_vars": {ENV: asked}}
                 if address:
                     ray.init(address=address, **kwargs)
                 else:

@@ -42,23 +42,30 @@ class Donor:
     mask: np.ndarray
 
 
-def moving_rows(frames: list[np.ndarray]) -> np.ndarray:
-    """Centre rows of the video's moving regions (all frames): where its objects move."""
-    rows = [0.5 * (b[1] + b[3]) for fr in RegionExtractor(source="median")(frames) for b in fr.boxes]
-    return np.asarray(rows, np.float32)
+def region_boxes(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The moving-region boxes (N, 4) of every frame (DESIGN.md's median rule), found once per video."""
+    return [fr.boxes for fr in RegionExtractor(source="median")(frames)]
 
 
-def donors(videos: list[list[np.ndarray]], per_video: int = 3, seed: int = 0) -> list[Donor]:
-    """Objects cut from moving regions of the videos: the larger regions of a few frames of each."""
+def moving_rows(boxes: list[np.ndarray]) -> np.ndarray:
+    """Centre rows of a video's moving regions (`region_boxes`, all frames): where its objects move."""
+    return np.asarray([0.5 * (b[1] + b[3]) for per_frame in boxes for b in per_frame], np.float32)
+
+
+def donors(videos: list[list[np.ndarray]], boxes: list[list[np.ndarray]], per_video: int = 3,
+           seed: int = 0) -> list[Donor]:
+    """Objects cut from moving regions of the videos (`boxes`: `region_boxes` of each): the largest region of a few
+    frames of each."""
     rng = np.random.default_rng(seed)
     out = []
-    for frames in videos:
+    for frames, per_frame in zip(videos, boxes):
         background = np.median(np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames[:30]]), axis=0)
-        found = [fr for fr in RegionExtractor(source="median")(frames) if len(fr.boxes)]
-        for fr in (found[i] for i in rng.permutation(len(found))[:per_video]) if found else []:
-            big = int(np.argmax([(b[2] - b[0]) * (b[3] - b[1]) for b in fr.boxes]))
-            x1, y1, x2, y2 = (int(v) for v in fr.boxes[big])
-            patch = frames[fr.index][y1:y2, x1:x2]
+        found = [i for i, b in enumerate(per_frame) if len(b)]
+        for index in (found[i] for i in rng.permutation(len(found))[:per_video]) if found else []:
+            frame_boxes = per_frame[index]
+            big = int(np.argmax([(b[2] - b[0]) * (b[3] - b[1]) for b in frame_boxes]))
+            x1, y1, x2, y2 = (int(v) for v in frame_boxes[big])
+            patch = frames[index][y1:y2, x1:x2]
             # the object's pixels: where the frame differs from the video's median background
             mask = np.abs(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) - background[y1:y2, x1:x2]) > 25
             out.append(Donor(patch.copy(), mask if mask.any() else np.ones(mask.shape, bool)))
@@ -117,8 +124,9 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     folds = min(folds, len(videos))
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(videos))
-    pool = donors(videos, seed=seed)
-    rows = [moving_rows(v) for v in videos]
+    boxes = [region_boxes(v) for v in videos]  # once per video: donors and rows both come from them
+    pool = donors(videos, boxes, seed=seed)
+    rows = [moving_rows(b) for b in boxes]
     scores, labels, per_kind = [], [], {k: ([], []) for k in KINDS}
     for f in range(folds):
         held = [int(i) for i in order[f::folds]]

@@ -19,7 +19,7 @@ from privad.errors import PrivadError
 from privad.io.atomic import commit, temp_path_for
 from privad.protect.config import AnonymizeConfig
 from privad.vad.model import AnomalyModel, Fitted, require_fitted
-from privad.vad.registry import build_model
+from privad.vad.registry import build_model, config_class
 from privad.version import __version__
 
 FORMAT = "privad-model"
@@ -79,7 +79,7 @@ def load_model(path: Path) -> tuple[AnomalyModel, AnonymizeConfig | None]:
         raise PrivadError(f"{path} was saved by privad {header.get('privad_version')}; this is {__version__}: refit it")
     try:
         # settings added after a file was written take the value that reproduces how it scored then
-        before = getattr(type(build_model(header["model"]).config), "FILE_DEFAULTS", {})
+        before = getattr(config_class(header["model"]), "FILE_DEFAULTS", {})
         model = build_model(header["model"], {**before, **header["config"]})
         fitted = Fitted(**header["fitted"], arrays=arrays)
         anonymize = AnonymizeConfig.model_validate(header["anonymize"]) if header["anonymize"] else None

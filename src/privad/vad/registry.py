@@ -27,16 +27,23 @@ def is_weak(name: str) -> bool:
     return name in WEAK
 
 
+def config_class(name: str) -> type:
+    """The settings class of the model `name` (a PrivadError for an unknown name)."""
+    if name not in _MODELS:
+        raise PrivadError(f"unknown model '{name}'; available: {', '.join(MODELS)}")
+    module, _, config_cls = _MODELS[name]
+    return getattr(importlib.import_module(module), config_cls)
+
+
 def build_model(name: str, config: dict | None = None) -> AnomalyModel:
     """A fresh model by registry name; unknown or invalid settings are a PrivadError."""
     from pydantic import ValidationError
 
-    if name not in _MODELS:
-        raise PrivadError(f"unknown model '{name}'; available: {', '.join(MODELS)}")
-    module, model_cls, config_cls = _MODELS[name]
+    settings_cls = config_class(name)
+    module, model_cls, _ = _MODELS[name]
     mod = importlib.import_module(module)
     try:
-        settings = getattr(mod, config_cls).model_validate(config or {})
+        settings = settings_cls.model_validate(config or {})
     except ValidationError as exc:
         e = exc.errors()[0]
         raise PrivadError(f"{name} setting '{'.'.join(map(str, e['loc']))}': {e['msg']}") from None

@@ -223,19 +223,21 @@ class AttributeModel:
                           scored_regions(index, boxes, scores, sx, sy))
 
 
+def _default(name: str, value):
+    """AttributeConfig's field `name` with another default (same description)."""
+    return Field(value, description=AttributeConfig.model_fields[name].description)
+
+
 class ObjectsConfig(AttributeConfig):
     """Settings of the `objects` model: the attribute model's, with the defaults that the greedy label-free selection
     of `benchmarks/select_defaults.py` chose (docs/benchmarks.md, "The objects model"): from the attribute model's
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
     merged blobs split by their two motions."""
 
-    split: Literal["none", "flow", "shape"] = Field(
-        "flow", description="Split merged blobs into objects: by two motions (flow) or two cores (shape); "
-                            "privad.vad.split.")
-    flow_preset: Literal["fast", "medium"] = Field("medium", description="DIS optical-flow preset.")
-    orientation: bool = Field(False, description="Add the flow orientation histogram to the speed features.")
-    shape: bool = Field(True, description="Add the box's aspect (log width / height) and the share of it the "
-                                          "object fills to the velocity features.")
+    split: Literal["none", "flow", "shape"] = _default("split", "flow")
+    flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
+    orientation: bool = _default("orientation", False)
+    shape: bool = _default("shape", True)
 
 
 class ObjectsModel(AttributeModel):
