@@ -133,3 +133,29 @@ def test_yolo_masks_are_taken_off_the_letterbox():
     cols = np.nonzero(dets.mask[0].any(axis=0))[0]
     assert (rows[0], rows[-1], cols[0], cols[-1]) == (100, 119, 50, 89)
     assert dets.xyxy[0].tolist() == [50, 100, 90, 120]
+
+
+def test_centerface_shape_free_copy_is_cached_and_scores_alike(tmp_path, monkeypatch, clip_frames):
+    """The shape-free CenterFace is derived once into the cache; a cached copy (no `onnx` import) and a fresh
+    derivation give the same detections; an unwritable cache still works."""
+    from privad.protect.detect import faces
+
+    monkeypatch.setenv("PRIVAD_CACHE", str(tmp_path / "cache"))
+    source = str(faces.centerface_path())
+    fresh = faces.dynamic_model(source)
+    cached = list((tmp_path / "cache").glob("centerface-dynamic-*.onnx"))
+    assert len(cached) == 1 and cached[0].read_bytes() == fresh
+    monkeypatch.setattr(faces, "_dynamic_model", lambda path: pytest.fail("derived again despite the cache"))
+    assert faces.dynamic_model(source) == fresh
+    monkeypatch.undo()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("PRIVAD_CACHE", str(blocked / "cache"))
+    assert faces.dynamic_model(source) == fresh
+    faces._session.cache_clear()
+    a = FaceDetector(scale=1.0).raw(clip_frames[30])
+    faces._session.cache_clear()
+    monkeypatch.setenv("PRIVAD_CACHE", str(tmp_path / "cache"))
+    b = FaceDetector(scale=1.0).raw(clip_frames[30])
+    assert len(a[0]) > 0
+    np.testing.assert_array_equal(a[0], b[0])

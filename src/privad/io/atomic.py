@@ -58,10 +58,15 @@ def discard(temp: Path) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Write a small text file atomically (a failure leaves nothing, not a truncated file)."""
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically (a failure leaves nothing, not a truncated file)."""
     path = Path(path)
     temp = temp_path_for(path)
     try:
-        temp.write_text(text)
+        temp.write_bytes(data)
         commit(temp, path)
     except BaseException:
         discard(temp)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from privad.protect.config import FaceConfig
 from privad.protect.detect.base import CLASS_IDS, box_masks, make
 from privad.device import onnx_providers, resolve as resolve_device
 from privad.errors import PrivadError
+from privad.io.atomic import write_bytes
 
 
 AUTO_SIDE = 360  # frames with a short side this large are detected at half size when no scale is given
@@ -32,26 +35,56 @@ def centerface_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=4)
-def _session(path: str, threads: int, device: str) -> ort.InferenceSession:
-    """An onnxruntime session over a shape-dynamic copy of the model (the shipped graph is fixed at 32x32)."""
-    import onnx
+def cache_dir() -> Path:
+    """Where privad keeps files it derives from installed ones: $PRIVAD_CACHE, else $XDG_CACHE_HOME/privad, else
+    ~/.cache/privad."""
+    if os.environ.get("PRIVAD_CACHE"):
+        return Path(os.environ["PRIVAD_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "privad"
+
+
+def _dynamic_model(path: str) -> bytes:
+    """The model with free batch, height and width (the shipped graph is fixed at 32x32), its initializers no longer
+    listed as inputs (lets ORT fold the constants)."""
+    import onnx  # ~0.7 s to import (ml_dtypes): only when the derived model is not cached yet
 
     model = onnx.load(path)
     initializers = {i.name for i in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in initializers]  # lets ORT fold the constants
+    inputs = [i for i in model.graph.input if i.name not in initializers]
     del model.graph.input[:]
     model.graph.input.extend(inputs)
     for value in list(model.graph.input) + list(model.graph.output):
         dims = value.type.tensor_type.shape.dim
         for axis, name in ((0, "batch"), (2, "height"), (3, "width")):
             dims[axis].dim_param = name
+    return model.SerializeToString()
+
+
+def dynamic_model(path: str) -> bytes:
+    """`_dynamic_model(path)`, cached in `cache_dir()` under the source's SHA-256 (the cache is skipped when it cannot
+    be written). A cached copy is an ONNX graph, data only."""
+    source = Path(path).read_bytes()
+    cached = cache_dir() / f"centerface-dynamic-{hashlib.sha256(source).hexdigest()[:16]}.onnx"
+    if cached.is_file():
+        return cached.read_bytes()
+    data = _dynamic_model(path)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(cached, data)
+    except OSError:
+        pass
+    return data
+
+
+@lru_cache(maxsize=4)
+def _session(path: str, threads: int, device: str) -> ort.InferenceSession:
+    """An onnxruntime session over a shape-dynamic copy of the model (`dynamic_model`)."""
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to IO threads
     if threads:
         options.intra_op_num_threads = threads
-    return ort.InferenceSession(model.SerializeToString(), options, providers=onnx_providers(device))
+    return ort.InferenceSession(dynamic_model(path), options, providers=onnx_providers(device))
 
 
 class FaceDetector:
