@@ -143,6 +143,29 @@ def test_other_resolution_is_rescaled(fitted, ped2_data):
     assert max(x2 for _, _, _, x2, _, _ in result.regions) > 360
 
 
+def test_objects_analyses_large_frames_at_360_px(ped2_data):
+    """Frames over 360 px are analysed shrunk to 360 (Ped2's scale, where the defaults were chosen): the same scenes
+    at twice the size (nearest-neighbour, so shrinking gives the originals back) score exactly alike, with boxes in
+    the input's pixels; without the cap the model works at the input's size and finds other regions."""
+    import cv2
+
+    def double(frames):
+        return [cv2.resize(f, (720, 480), interpolation=cv2.INTER_NEAREST) for f in frames]
+
+    train = [v.frames()[:80] for v in ped2_data.train[:2]]
+    test = ped2_data.test[0].frames()[60:120]
+    small = build_model("objects").fit(train)
+    big = build_model("objects").fit([double(f) for f in train])
+    assert big.fitted_.params["frame_size"] == [240, 360]
+    a, b = small.score(test), big.score(double(test))
+    np.testing.assert_allclose(b.frames, a.frames, rtol=1e-6)
+    assert len(a.regions) == len(b.regions) > 0
+    np.testing.assert_allclose(np.array(b.regions)[:, 1:5], 2 * np.array(a.regions)[:, 1:5])
+    full = build_model("objects", {"max_side": None}).fit([double(f) for f in train])
+    assert full.fitted_.params["frame_size"] == [480, 720]
+    assert len(full.score(double(test)).regions) != len(a.regions)
+
+
 def test_mixed_training_sizes_refused(ped2_data):
     import cv2
 

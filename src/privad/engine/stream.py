@@ -43,6 +43,14 @@ class Scored:
         self.events += other.events
 
 
+def shrink(frame: np.ndarray, width: int | None) -> np.ndarray:
+    """`frame` resized (area interpolation) to `width` px wide when it is wider; None: as it is."""
+    h, w = frame.shape[:2]
+    if width is None or w <= width:
+        return frame
+    return cv2.resize(frame, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+
+
 class StreamScorer:
     """Feed `push(index, frame)` in order (indices may skip); `end()` at the end of the stream.
 
@@ -147,11 +155,7 @@ class StreamScorer:
             self._last = index
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
-        h, w = frame.shape[:2]
-        if self.calibrate_width is None or w <= self.calibrate_width:
-            return frame
-        return cv2.resize(frame, (self.calibrate_width, round(h * self.calibrate_width / w)),
-                          interpolation=cv2.INTER_AREA)
+        return shrink(frame, self.calibrate_width)
 
     def _flush(self, out: Scored) -> None:
         run, self._run = self._run, []

@@ -24,7 +24,7 @@ from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.sources import open_source
 from privad.protect.pipeline import Anonymizer
-from privad.engine.stream import EventThumbnails, StreamScorer
+from privad.engine.stream import EventThumbnails, StreamScorer, shrink
 from privad.engine.views import DEFAULT_ANONYMIZATION
 from privad.vad import load_model
 
@@ -260,8 +260,18 @@ class LiveSource:
         calibrating; raw frames stay in this process), independently of what the page is shown."""
         model, view = load_model(self.spec.model) if self.spec.model else (None, DEFAULT_ANONYMIZATION)
         see = Anonymizer(view, fps=self.fps) if view is not None and view.method != "no-an" else None
+        # a calibrated model sees frames `calibrate_width` wide: they are anonymized at that size (a quarter of the
+        # work at 640 px), then put back to the source's size so its boxes map onto the frames shown
+        width = self.spec.calibrate_width if model is None else None
+
+        def seen(image: np.ndarray) -> np.ndarray:
+            small = shrink(image, width)
+            out = see.process(small).image if see is not None else small
+            return out if out.shape == image.shape else cv2.resize(out, image.shape[1::-1],
+                                                                   interpolation=cv2.INTER_NEAREST)
+
         if see is not None:
-            see.prime(self._ahead)
+            see.prime([shrink(f, width) for f in self._ahead])
         self._ahead = []
         window = self._window_frames()
         scorer = StreamScorer(model, self.fps, window, calibrate_frames=max(window + 1, round(
@@ -284,7 +294,7 @@ class LiveSource:
                 index, image, error = item
                 if image is None:  # undecodable: a gap for the model
                     continue
-                out = scorer.push(index, see.process(image).image if see is not None else image)
+                out = scorer.push(index, seen(image))
             if scorer.calibrating:
                 self.status = "calibrating"
             elif self.status == "calibrating":

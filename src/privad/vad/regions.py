@@ -11,7 +11,7 @@ import numpy as np
 from privad.errors import PrivadError
 from privad.protect.config import MotionConfig
 from privad.protect.detect.motion import MotionDetector
-from privad.vad.split import SPLITS, split_regions
+from privad.vad.split import SPLITS, split_regions, window
 
 ORIENTATION_BINS = 8
 DESCRIPTOR = ORIENTATION_BINS + 7  # bins, three speeds, two place shares, two shape figures
@@ -37,7 +37,8 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
     [8 bins: summed magnitude / area, mean speed, 90th-percentile speed, 90th-percentile speed / box height,
     box height / frame height, box centre y / frame height, log(box width / height), mask area / box area]
     """
-    v = flow[mask]
+    sy, sx = window(box, mask.shape)
+    v = flow[sy, sx][mask[sy, sx]]  # the box holds its mask: same vectors, in the same order, as flow[mask]
     mag = np.hypot(v[:, 0], v[:, 1])
     ang = np.arctan2(v[:, 1], v[:, 0])
     bins = ((ang + np.pi) / (2 * np.pi) * ORIENTATION_BINS).astype(int) % ORIENTATION_BINS
@@ -125,7 +126,7 @@ class RegionExtractor:
             h, w = gray.shape
             boxes, vel, crops = [], [], []
             for box, mask in zip(found_boxes, found_masks):
-                if mask.sum() < self.min_area:
+                if np.count_nonzero(mask[window(box, mask.shape)]) < self.min_area:
                     continue
                 vel.append(velocity_descriptor(flow, mask, box))
                 x1, y1, x2, y2 = box

@@ -27,6 +27,15 @@ def scored_regions(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, sx:
             for i, b, s in zip(index, boxes, scores)]
 
 
+def analysis_size(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    """(height, width) shrunk, keeping the aspect, so the longer side is at most `max_side` (None: unchanged)."""
+    h, w = size
+    if max_side is None or max(h, w) <= max_side:
+        return h, w
+    f = max_side / max(h, w)
+    return max(1, round(h * f)), max(1, round(w * f))
+
+
 def to_training_size(frames: list[np.ndarray], size: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
     """Frames resized to the training (height, width) — speeds and sizes are in training pixels — and the factors
     (sx, sy) that map boxes back to the input's pixels."""

@@ -20,6 +20,14 @@ SPLITS = ("none", "flow", "shape")
 _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 
 
+def window(box: np.ndarray, shape: tuple[int, int], margin: int = 0) -> tuple[slice, slice]:
+    """Row and column slices of `box` (exclusive max) grown by `margin` px, inside a frame of `shape`."""
+    h, w = shape[:2]
+    x1, y1, x2, y2 = box
+    return (slice(max(0, int(y1) - margin), min(h, int(np.ceil(y2)) + margin)),
+            slice(max(0, int(x1) - margin), min(w, int(np.ceil(x2)) + margin)))
+
+
 def _box(mask: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     return np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32)
@@ -71,16 +79,26 @@ def split_by_shape(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
 
 def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: str,
                   min_area: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Boxes (N, 4, exclusive max) and masks of the regions after splitting each blob by `rule`."""
+    """Boxes (N, 4, exclusive max) and masks of the regions after splitting each blob by `rule`.
+
+    `flow` works on the blob's box grown by 2 px (the opening's reach), which gives the same parts as the whole frame
+    (a box holds its mask) at a fraction of the cost."""
     if rule == "none":
         return boxes, list(masks)
     out_boxes, out_masks = [], []
+    whole = (slice(None), slice(None))
     for box, mask in zip(boxes, masks):
-        parts = split_by_flow(mask, flow, min_area) if rule == "flow" else split_by_shape(mask, min_area)
+        sy, sx = window(box, mask.shape, margin=2) if rule == "flow" else whole
+        local = mask[sy, sx]
+        parts = split_by_flow(local, flow[sy, sx], min_area) if rule == "flow" else split_by_shape(local, min_area)
         if len(parts) == 1:
             out_boxes.append(box)
             out_masks.append(mask)
             continue
-        out_boxes += [_box(p) for p in parts]
-        out_masks += parts
+        offset = np.array([sx.start or 0, sy.start or 0] * 2, np.float32)
+        for part in parts:
+            full = np.zeros(mask.shape, bool)
+            full[sy, sx] = part
+            out_boxes.append(_box(part) + offset)
+            out_masks.append(full)
     return np.asarray(out_boxes, np.float32).reshape(-1, 4), out_masks

@@ -27,8 +27,8 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.regions import ORIENTATION_BINS, FrameRegions, RegionExtractor
-from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
+from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor
+from privad.vad.scoring import analysis_size, frame_maxima, scored_regions, to_training_size
 
 
 class AttributeConfig(BaseModel):
@@ -42,7 +42,7 @@ class AttributeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none"}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -67,6 +67,9 @@ class AttributeConfig(BaseModel):
         "zscore", description="How each cue is put on one scale: z-score of the training regions, or AI-VAD's "
                               "(score - training minimum) / (99.9th percentile - minimum).")
     whiten: bool = Field(True, description="Whiten the appearance PCA (else: L2-normalized features, plain PCA).")
+    max_side: int | None = Field(
+        None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
+                                       "enlarged; boxes map back to the input's pixels). None: the input's size.")
     seed: int = 0
 
 
@@ -116,6 +119,7 @@ class AttributeModel:
         vel, app, frame_of, lengths, sizes = [], [], [], [], set()
         for v, frames in enumerate(X):
             sizes.add(frames[0].shape[:2])
+            frames, _, _ = to_training_size(frames, analysis_size(frames[0].shape[:2], c.max_side))
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
                 vel.append(fr.velocity)
                 app.append(a)
@@ -126,7 +130,7 @@ class AttributeModel:
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
         if len(sizes) > 1:
             raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
-        params: dict = {"frame_size": list(sizes.pop())}
+        params: dict = {"frame_size": list(analysis_size(sizes.pop(), c.max_side))}
         arrays: dict[str, np.ndarray] = {}
         est: dict = {"frame_size": tuple(params["frame_size"])}
         train_scores = np.zeros(len(vel))
@@ -232,12 +236,15 @@ class ObjectsConfig(AttributeConfig):
     """Settings of the `objects` model: the attribute model's, with the defaults that the greedy label-free selection
     of `benchmarks/select_defaults.py` chose (docs/benchmarks.md, "The objects model"): from the attribute model's
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
-    merged blobs split by their two motions."""
+    merged blobs split by their two motions. Frames are analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape"] = _default("split", "flow")
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
+    # fixed rule, not selected: the scale the defaults were chosen at (Ped2's 360x240), so their pixel units (speed
+    # thresholds in px/frame, areas in px) mean the same on every camera, and live 640x360 costs a third as much
+    max_side: int | None = _default("max_side", 360)
 
 
 class ObjectsModel(AttributeModel):
