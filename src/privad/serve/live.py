@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import itertools
 import logging
+import os
 import queue
 import threading
 import time
@@ -82,6 +83,14 @@ class Metrics:
                 "unscored_frames": self.unscored, "fail_closed_incidents": self.incidents,
                 "source_errors": self.source_errors, "frames_scored": self.frames_scored, "events": self.events,
                 "latency_ms_median": round(lat[len(lat) // 2], 1) if lat else None}
+
+
+def lower_priority(niceness: int = 10) -> None:
+    """Lower the calling thread's CPU priority (Linux: threads have their own nice value); a no-op elsewhere."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        pass
 
 
 class LiveSource:
@@ -257,7 +266,10 @@ class LiveSource:
 
     def _score(self) -> None:
         """Score the frames as the model sees them (its own anonymization, or the default method on moving objects when
-        calibrating; raw frames stay in this process), independently of what the page is shown."""
+        calibrating; raw frames stay in this process), independently of what the page is shown. The thread runs at a
+        lower CPU priority where the system allows it: showing frames on time comes first, scoring takes what is
+        left (frames it cannot keep up with are dropped and counted)."""
+        lower_priority()
         model, view = load_model(self.spec.model) if self.spec.model else (None, DEFAULT_ANONYMIZATION)
         see = Anonymizer(view, fps=self.fps) if view is not None and view.method != "no-an" else None
         # a calibrated model sees frames `calibrate_width` wide: they are anonymized at that size (a quarter of the
