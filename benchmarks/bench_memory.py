@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ def main() -> None:
             samples.append({"t": round(time.monotonic() - start, 1), "rss_mib": round(rss, 1)})
     out, err = child.communicate()
     wall = time.monotonic() - start
+    shutil.rmtree(work, ignore_errors=True)
     rss = [s["rss_mib"] for s in samples]
     after_minute = next((s["rss_mib"] for s in samples if s["t"] >= 60), rss[-1] if rss else None)
     print(json.dumps({

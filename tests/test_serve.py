@@ -428,3 +428,25 @@ def test_links_out_of_an_allowed_folder_are_refused(guarded, ped2, tmp_path):
     assert made.status_code == 403 and "links are followed" in made.json()["detail"]
     (allowed / "video.mp4").symlink_to(tmp_path / "elsewhere.mp4")
     assert httpx.post(f"{url}/api/sources", json={"uri": str(allowed / "video.mp4")}, headers=auth).status_code == 403
+
+
+def test_scorer_thread_priority_is_lowered_and_the_rest_keep_theirs():
+    """`lower_priority` raises the nice value of the calling thread only (Linux threads have their own)."""
+    import os
+
+    from privad.serve.live import lower_priority
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priorities here")
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def worker():
+        lower_priority(5)
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen["nice"] == min(19, before + 5)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

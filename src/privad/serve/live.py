@@ -86,9 +86,10 @@ class Metrics:
 
 
 def lower_priority(niceness: int = 10) -> None:
-    """Lower the calling thread's CPU priority (Linux: threads have their own nice value); a no-op elsewhere."""
+    """Raise the calling thread's nice value by `niceness` (Linux: threads have their own); a no-op elsewhere."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
     except (AttributeError, OSError):
         pass
 
