@@ -52,7 +52,12 @@ CANDIDATES_2 = [
     ("no shape", {"shape": False}),
     ("2 GMM components (AI-VAD)", {"gmm_components": 2}),
 ]
-CANDIDATES = {1: CANDIDATES_1, 2: CANDIDATES_2}[PROTOCOL]
+# round set 3 (2026-12-02, evening), protocol 2, from `objects`' settings after the first-frame motion fix: the one
+# change suggested by the highest-scoring *normal* regions of held-out training videos (many touch the frame's edge)
+CANDIDATES_3 = [
+    ("skip regions at the frame's edge", {"border": "skip"}),
+]
+CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3}
 
 _VIDEOS: list = []
 
@@ -96,15 +101,19 @@ def main() -> None:
     parser.add_argument("--min-gain", type=float, default=0.5)
     parser.add_argument("--jobs", type=int, default=2, help="Validations run at once (one process each).")
     parser.add_argument("--cache", type=Path, default=Path("select-cache"))
+    parser.add_argument("--candidates", type=int, choices=sorted(CANDIDATE_SETS), default=PROTOCOL,
+                        help="Which candidate list (default: the one of the current validation protocol).")
     args = parser.parse_args()
+    candidates = CANDIDATE_SETS[args.candidates]
     args.cache.mkdir(parents=True, exist_ok=True)
     defaults = build_model(args.kind).config.model_dump()
     config: dict = {}
     with ProcessPoolExecutor(args.jobs, initializer=_load, initargs=(args.dataset, args.root)) as pool:
-        best = run_all(pool, args.kind, [config], args.folds, args.cache)[0]
+        # the start and the first round at once (all cores busy); later rounds read the first from the cache
+        best = run_all(pool, args.kind, [config] + [c for _, c in candidates], args.folds, args.cache)[0]
         rounds, taken = [{"taken": None, "result": best}], set()
         while True:
-            todo = [(name, change) for name, change in CANDIDATES if name not in taken
+            todo = [(name, change) for name, change in candidates if name not in taken
                     and not all({**defaults, **config}.get(k) == v for k, v in change.items())]
             if not todo:
                 break
@@ -121,7 +130,8 @@ def main() -> None:
             config, best = {**config, **todo[i][1]}, results[i]
             taken.add(todo[i][0])
             rounds[-1]["result"] = best
-    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "protocol": PROTOCOL, "device": resolve(),
+    print(json.dumps({"dataset": args.dataset, "kind": args.kind, "protocol": PROTOCOL, "candidates": args.candidates,
+                      "device": resolve(),
                       "chosen": config,
                       "validation": best, "rounds": rounds}, indent=2))
 

@@ -111,33 +111,48 @@ class RegionExtractor:
         return frames, detect
 
     def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None) -> Iterator[FrameRegions]:
+        """Regions of each frame, in order. Frame t's motion is the flow from frame t-1 to t; the first frame has none
+        before it, so it takes the flow to the second (a lone frame: no motion)."""
         frames, detect = self._detector(frames, warmup)
         dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[self.flow_preset])
-        prev = None
+        prev = first = None
         for i, frame in enumerate(frames):
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             if min(gray.shape) < MIN_SIDE:
                 raise PrivadError(f"frames of {gray.shape[1]}x{gray.shape[0]} are too small for optical flow "
                                   f"(need at least {MIN_SIDE} px on each side)")
-            flow = dis.calc(prev if prev is not None else gray, gray, None)
+            if prev is None:
+                prev = gray
+                first = frame
+                continue
+            flow = dis.calc(prev, gray, None)
             prev = gray
-            found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
-            found_boxes, found_masks = split_regions(found_boxes, found_masks, flow, self.split, self.min_area)
-            h, w = gray.shape
-            boxes, vel, crops = [], [], []
-            for box, mask in zip(found_boxes, found_masks):
-                if np.count_nonzero(mask[window(box, mask.shape)]) < self.min_area:
-                    continue
-                vel.append(velocity_descriptor(flow, mask, box))
-                x1, y1, x2, y2 = box
-                px, py = (x2 - x1) * self.pad, (y2 - y1) * self.pad
-                cx1, cy1 = int(max(0, x1 - px)), int(max(0, y1 - py))
-                cx2, cy2 = int(min(w, np.ceil(x2 + px))), int(min(h, np.ceil(y2 + py)))
-                crops.append(frame[cy1:cy2, cx1:cx2])
-                boxes.append(box)
-            yield FrameRegions(
-                i,
-                np.asarray(boxes, np.float32).reshape(-1, 4),
-                np.asarray(vel, np.float32).reshape(-1, DESCRIPTOR),
-                crops,
-            )
+            if first is not None:
+                yield self._regions(0, first, flow, detect)
+                first = None
+            yield self._regions(i, frame, flow, detect)
+        if first is not None:
+            yield self._regions(0, first, np.zeros((*first.shape[:2], 2), np.float32), detect)
+
+    def _regions(self, i: int, frame: np.ndarray, flow: np.ndarray, detect) -> FrameRegions:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
+        found_boxes, found_masks = split_regions(found_boxes, found_masks, flow, self.split, self.min_area)
+        h, w = gray.shape
+        boxes, vel, crops = [], [], []
+        for box, mask in zip(found_boxes, found_masks):
+            if np.count_nonzero(mask[window(box, mask.shape)]) < self.min_area:
+                continue
+            vel.append(velocity_descriptor(flow, mask, box))
+            x1, y1, x2, y2 = box
+            px, py = (x2 - x1) * self.pad, (y2 - y1) * self.pad
+            cx1, cy1 = int(max(0, x1 - px)), int(max(0, y1 - py))
+            cx2, cy2 = int(min(w, np.ceil(x2 + px))), int(min(h, np.ceil(y2 + py)))
+            crops.append(frame[cy1:cy2, cx1:cx2])
+            boxes.append(box)
+        return FrameRegions(
+            i,
+            np.asarray(boxes, np.float32).reshape(-1, 4),
+            np.asarray(vel, np.float32).reshape(-1, DESCRIPTOR),
+            crops,
+        )

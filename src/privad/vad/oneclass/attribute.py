@@ -42,7 +42,7 @@ class AttributeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -67,6 +67,9 @@ class AttributeConfig(BaseModel):
         "zscore", description="How each cue is put on one scale: z-score of the training regions, or AI-VAD's "
                               "(score - training minimum) / (99.9th percentile - minimum).")
     whiten: bool = Field(True, description="Whiten the appearance PCA (else: L2-normalized features, plain PCA).")
+    border: Literal["keep", "skip"] = Field(
+        "keep", description="Regions touching the frame's edge (objects partly out of view: their box and fill are cut, "
+                            "and flow is least reliable there): kept, or skipped (neither fitted nor scored).")
     max_side: int | None = Field(
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
@@ -81,10 +84,20 @@ def _calibration(train: np.ndarray, rule: str) -> list[float]:
     return [float(train.mean()), float(train.std() + 1e-9)]
 
 
+def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Which boxes (N, 4, exclusive max) keep off the edge of a frame of `size` (height, width)."""
+    h, w = size
+    return (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < w) & (boxes[:, 3] < h)
+
+
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
-              warmup: int) -> list[tuple[FrameRegions, np.ndarray]]:
+              warmup: int, border: str = "keep") -> list[tuple[FrameRegions, np.ndarray]]:
     out = []
     for fr in extractor(frames, warmup=frames[:warmup]):
+        if border == "skip":
+            keep = inside(fr.boxes, frames[0].shape[:2])
+            fr.boxes, fr.velocity = fr.boxes[keep], fr.velocity[keep]
+            fr.crops = [c for c, k in zip(fr.crops, keep) if k]
         app = encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32)
         fr.crops = []  # not kept
         out.append((fr, app))
@@ -120,7 +133,7 @@ class AttributeModel:
         for v, frames in enumerate(X):
             sizes.add(frames[0].shape[:2])
             frames, _, _ = to_training_size(frames, analysis_size(frames[0].shape[:2], c.max_side))
-            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup):
+            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border):
                 vel.append(fr.velocity)
                 app.append(a)
                 frame_of.extend([(v, fr.index)] * len(fr.boxes))
@@ -217,7 +230,7 @@ class AttributeModel:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
         index, boxes, scores = [], [], []
-        for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup):
+        for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border):
             scores.append(self.region_scores(fr.velocity, app))
             boxes.append(fr.boxes)
             index.append(np.full(len(fr.boxes), fr.index))
