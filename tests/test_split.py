@@ -62,3 +62,38 @@ def test_split_regions_keeps_unsplit_blobs_and_boxes_the_parts():
 def test_unknown_split_is_an_error():
     with pytest.raises(PrivadError, match="unknown region split"):
         RegionExtractor(split="watershed")
+
+
+def moving_square(n: int = 12, speed: int = 3, start: int = 20) -> list[np.ndarray]:
+    """A textured 30x30 square moving right at `speed` px/frame over a flat 160x120 background."""
+    texture = np.random.default_rng(0).integers(120, 255, (30, 30, 3)).astype(np.uint8)
+    frames = []
+    for t in range(n):
+        f = np.full((120, 160, 3), 40, np.uint8)
+        x = start + speed * t
+        f[45:75, x:x + 30] = texture
+        frames.append(f)
+    return frames
+
+
+def test_the_first_frame_has_the_motion_of_the_second():
+    """Frame 0 has no frame before it: it takes the flow to frame 1, so a steadily moving object has the same speed in
+    frame 0 as later (it had none, which made each video's first frame look abnormal)."""
+    frames = moving_square()
+    regions = list(RegionExtractor(source="median", flow_preset="medium")(frames))
+    assert [r.index for r in regions] == list(range(len(frames)))
+    mean_speed = [float(r.velocity[:, 8].max()) if len(r.velocity) else 0.0 for r in regions]  # column 8: mean speed
+    assert mean_speed[1] > 1.5
+    assert mean_speed[0] == pytest.approx(mean_speed[1], rel=0.2)
+    background = [np.full_like(frames[0], 40)] * 10
+    lone = list(RegionExtractor(source="mog2")(frames[:1], warmup=background))
+    assert len(lone) == 1 and len(lone[0].velocity) >= 1
+    assert (lone[0].velocity[:, :11] == 0).all()  # one frame: found, but no motion at all
+
+
+def test_border_regions_are_skipped_when_asked():
+    from privad.vad.oneclass.attribute import inside
+
+    boxes = np.array([[0, 10, 20, 30], [10, 10, 20, 30], [10, 0, 20, 30], [150, 10, 160, 30], [10, 90, 20, 120]],
+                     np.float32)
+    assert inside(boxes, (120, 160)).tolist() == [False, True, False, False, False]
