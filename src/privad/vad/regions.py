@@ -122,20 +122,18 @@ class RegionExtractor:
                 raise PrivadError(f"frames of {gray.shape[1]}x{gray.shape[0]} are too small for optical flow "
                                   f"(need at least {MIN_SIDE} px on each side)")
             if prev is None:
-                prev = gray
-                first = frame
+                prev, first = gray, (frame, gray)
                 continue
             flow = dis.calc(prev, gray, None)
             prev = gray
             if first is not None:
-                yield self._regions(0, first, flow, detect)
+                yield self._regions(0, *first, flow, detect)
                 first = None
-            yield self._regions(i, frame, flow, detect)
+            yield self._regions(i, frame, gray, flow, detect)
         if first is not None:
-            yield self._regions(0, first, np.zeros((*first.shape[:2], 2), np.float32), detect)
+            yield self._regions(0, *first, np.zeros((*first[1].shape, 2), np.float32), detect)
 
-    def _regions(self, i: int, frame: np.ndarray, flow: np.ndarray, detect) -> FrameRegions:
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    def _regions(self, i: int, frame: np.ndarray, gray: np.ndarray, flow: np.ndarray, detect) -> FrameRegions:
         found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
         found_boxes, found_masks = split_regions(found_boxes, found_masks, flow, self.split, self.min_area)
         h, w = gray.shape
