@@ -57,7 +57,12 @@ CANDIDATES_2 = [
 CANDIDATES_3 = [
     ("skip regions at the frame's edge", {"border": "skip"}),
 ]
-CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3}
+# set 4 (2026-12-02, evening), protocol 2, from the same start as set 3: the other kind of top-scoring normal region
+# (walkers side by side, one motion, so the flow split keeps them as one wide blob)
+CANDIDATES_4 = [
+    ("split by flow, then by shape", {"split": "both"}),
+]
+CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4}
 
 _VIDEOS: list = []
 

@@ -59,6 +59,30 @@ def test_split_regions_keeps_unsplit_blobs_and_boxes_the_parts():
     assert (same == boxes).all()
 
 
+def test_both_splits_by_motion_then_by_shape():
+    """Two walkers side by side (one motion, joined at a narrow neck) beside a fast cyclist: `flow` takes the cyclist
+    off, `both` also parts the walkers; `shape` alone gives the walkers' and the cyclist's cores."""
+    mask = np.zeros((100, 200), np.uint8)
+    cv2.circle(mask, (35, 50), 20, 1, -1)
+    cv2.circle(mask, (95, 50), 20, 1, -1)
+    mask[48:52, 35:95] = 1
+    mask[30:70, 115:160] = 1
+    mask[48:52, 95:115] = 1
+    mask = mask.astype(bool)
+    flow = np.zeros((100, 200, 2), np.float32)
+    flow[mask] = (1.0, 0.0)
+    flow[30:70, 115:160] = (6.0, 0.0)
+    box = np.array([[15, 30, 160, 71]], np.float32)
+    counts = {rule: len(split_regions(box, mask[None], flow, rule, 40)[1]) for rule in ("flow", "both")}
+    assert counts == {"flow": 2, "both": 3}
+    boxes, masks = split_regions(box, mask[None], flow, "both", 40)
+    centres = sorted(int(np.nonzero(m)[1].mean()) for m in masks)
+    assert abs(centres[0] - 35) <= 4 and abs(centres[1] - 95) <= 4 and centres[2] > 120
+    for b, m in zip(boxes, masks):  # each box is its mask's extent, in frame pixels
+        ys, xs = np.nonzero(m)
+        assert tuple(b) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+
+
 def test_unknown_split_is_an_error():
     with pytest.raises(PrivadError, match="unknown region split"):
         RegionExtractor(split="watershed")

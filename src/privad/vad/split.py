@@ -7,6 +7,7 @@ them), which dilutes each object's motion and shape. Two fixed rules split a blo
   fast object beside slow ones comes apart.
 - `shape`: two bodies. Cores of the blob (its distance transform above half its maximum) become seeds; each pixel
   goes to the nearest seed, so blobs joined by a narrow neck come apart.
+- `both`: by motion first, then each part by shape (walkers side by side move alike but have a core each).
 Each part is kept if it has at least `min_area` pixels; a blob that yields fewer than two parts stays whole.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-SPLITS = ("none", "flow", "shape")
+SPLITS = ("none", "flow", "shape", "both")
 
 _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 
@@ -77,6 +78,16 @@ def split_by_shape(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
     return parts if len(parts) >= 2 else [mask]
 
 
+def _in_frame_shape(part: np.ndarray, sy: slice, sx: slice, shape: tuple[int, int], min_area: int) -> list[np.ndarray]:
+    """`split_by_shape` of a part given in the window (sy, sx), computed on the whole frame as the `shape` rule always
+    was, and given back in the window."""
+    if part.shape == tuple(shape[:2]):
+        return split_by_shape(part, min_area)
+    full = np.zeros(shape[:2], bool)
+    full[sy, sx] = part
+    return [q[sy, sx] for q in split_by_shape(full, min_area)]
+
+
 def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: str,
                   min_area: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Boxes (N, 4, exclusive max) and masks of the regions after splitting each blob by `rule`.
@@ -88,9 +99,11 @@ def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: 
     out_boxes, out_masks = [], []
     whole = (slice(None), slice(None))
     for box, mask in zip(boxes, masks):
-        sy, sx = window(box, mask.shape, margin=2) if rule == "flow" else whole
+        sy, sx = window(box, mask.shape, margin=2) if rule in ("flow", "both") else whole
         local = mask[sy, sx]
-        parts = split_by_flow(local, flow[sy, sx], min_area) if rule == "flow" else split_by_shape(local, min_area)
+        parts = split_by_flow(local, flow[sy, sx], min_area) if rule != "shape" else [local]
+        if rule != "flow":  # shape, or both: each part by its cores (distance transforms need the whole frame)
+            parts = [q for part in parts for q in _in_frame_shape(part, sy, sx, mask.shape, min_area)]
         if len(parts) == 1:
             out_boxes.append(box)
             out_masks.append(mask)

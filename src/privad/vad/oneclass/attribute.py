@@ -56,9 +56,9 @@ class AttributeConfig(BaseModel):
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
     flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
-    split: Literal["none", "flow", "shape"] = Field(
-        "none", description="Split merged blobs into objects: by two motions (flow) or two cores (shape); "
-                            "privad.vad.split.")
+    split: Literal["none", "flow", "shape", "both"] = Field(
+        "none", description="Split merged blobs into objects: by two motions (flow), by their cores (shape), or "
+                            "by motion and then each part by its cores (both); privad.vad.split.")
     position: bool = Field(False, description="Add the box's height and vertical centre (shares of the frame) to "
                                               "the velocity features: speeds by place in a fixed camera's view.")
     shape: bool = Field(False, description="Add the box's aspect (log width / height) and the share of it the "
@@ -251,7 +251,7 @@ class ObjectsConfig(AttributeConfig):
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
     merged blobs split by their two motions. Frames are analysed at most 360 px on their longer side (a fixed rule)."""
 
-    split: Literal["none", "flow", "shape"] = _default("split", "flow")
+    split: Literal["none", "flow", "shape", "both"] = _default("split", "flow")
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
