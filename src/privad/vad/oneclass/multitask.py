@@ -1,7 +1,8 @@
 """`multitask`: SSMTL-style one-class VAD — a small 3D CNN on object tubes trained on four proxy tasks.
 
-Every object region (the same regions as the attribute model) gives a tube: the square box around it cropped from
-the frames t-r..t+r (gray, S x S). The middle frame is blanked in the input, and one shared 3D-CNN encoder learns,
+Every object region (the same regions as the `objects` model, split as it splits them) gives a tube: the square box
+around it cropped from the frames t-r..t+r (gray, S x S). The middle frame is blanked in the input, and one shared
+3D-CNN encoder learns,
 on normal footage only:
 
 1. arrow of time — is the tube played forward or backward? (cross-entropy)
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,8 @@ class MultitaskConfig(BaseModel):
     """Settings of the multitask model. The defaults train on Ped2's 16 training videos in ~10 min on 2 cores."""
 
     model_config = ConfigDict(extra="forbid")
+    # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none"}
 
     radius: int = Field(3, ge=1, description="Tube = frames t-radius..t+radius.")
     size: int = Field(32, ge=16, description="Tube crop side in pixels (gray).")
@@ -54,6 +57,9 @@ class MultitaskConfig(BaseModel):
     teacher_dim: int = Field(32, ge=2)
     max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
     regions: Literal["mog2", "median"] = "median"
+    split: Literal["none", "flow", "shape", "both"] = Field(
+        "flow", description="How merged blobs are split (privad.vad.split); the default is the `objects` model's, so "
+                            "both models see the same regions.")
     warmup: int = Field(30, ge=0)
     smoothing_sigma: float = Field(3.0, ge=0)
     seed: int = 0
@@ -114,7 +120,7 @@ class MultitaskModel:
 
     def __init__(self, config: MultitaskConfig | None = None):
         self.config = config or MultitaskConfig()
-        self.extractor = RegionExtractor(source=self.config.regions)
+        self.extractor = RegionExtractor(source=self.config.regions, split=self.config.split)
         self.fitted_: Fitted | None = None
         self._pca = None
         self.on_epoch: Callable[[int, int, float], None] | None = None  # (epoch, epochs, loss) after each epoch
