@@ -62,7 +62,12 @@ CANDIDATES_3 = [
 CANDIDATES_4 = [
     ("split by flow, then by shape", {"split": "both"}),
 ]
-CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4}
+# set 5 (2026-12-02, evening), protocol 2, from the same start: appearance again (+0.1 in protocol 2's last round,
+# before the first-frame fix)
+CANDIDATES_5 = [
+    ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
+]
+CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5}
 
 _VIDEOS: list = []
 
