@@ -9,7 +9,9 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
     python benchmarks/select_defaults.py [--dataset ucsd_ped2 --root PATH] [--kind objects] [--cache DIR]
 
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
-the brisk and flipped objects) `--kind objects` with CANDIDATES_2, so earlier choices can be undone.
+the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
+protocol 3 (2026-12-03; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6. Earlier
+protocols' runs are reproduced by checking out the commit they were made at.
 """
 
 from __future__ import annotations
@@ -67,7 +69,21 @@ CANDIDATES_4 = [
 CANDIDATES_5 = [
     ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
 ]
-CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5}
+# set 6 (2026-12-03), protocol 3 (speeds relative to the scene's pace, sizes by row), from `objects`' settings: scores
+# averaged along object tracks (new), and again every earlier choice and runner-up, since protocol 2 barely told
+# motion settings apart
+CANDIDATES_6 = [
+    ("scores along tracks (5 frames)", {"track_window": 5}),
+    ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
+    ("no split", {"split": "none"}),
+    ("split by flow, then by shape", {"split": "both"}),
+    ("orientation", {"orientation": True}),
+    ("place", {"position": True}),
+    ("min/99.9 calibration", {"calibration": "minmax"}),
+    ("skip regions at the frame's edge", {"border": "skip"}),
+]
+CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
+                  6: CANDIDATES_6}
 
 _VIDEOS: list = []
 
@@ -109,10 +125,11 @@ def main() -> None:
     parser.add_argument("--kind", default="objects")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--min-gain", type=float, default=0.5)
+    parser.add_argument("--rounds", type=int, default=None, help="Stop after this many rounds (default: none).")
     parser.add_argument("--jobs", type=int, default=2, help="Validations run at once (one process each).")
     parser.add_argument("--cache", type=Path, default=Path("select-cache"))
-    parser.add_argument("--candidates", type=int, choices=sorted(CANDIDATE_SETS), default=PROTOCOL,
-                        help="Which candidate list (default: the one of the current validation protocol).")
+    parser.add_argument("--candidates", type=int, choices=sorted(CANDIDATE_SETS), default=max(CANDIDATE_SETS),
+                        help="Which candidate list (default: the latest, made for the current validation protocol).")
     args = parser.parse_args()
     candidates = CANDIDATE_SETS[args.candidates]
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -125,7 +142,7 @@ def main() -> None:
         while True:
             todo = [(name, change) for name, change in candidates if name not in taken
                     and not all({**defaults, **config}.get(k) == v for k, v in change.items())]
-            if not todo:
+            if not todo or (args.rounds is not None and len(rounds) > args.rounds):
                 break
             results = run_all(pool, args.kind, [{**config, **c} for _, c in todo], args.folds, args.cache)
             for (name, _), r in zip(todo, results):

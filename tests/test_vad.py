@@ -193,6 +193,64 @@ def test_validation_on_training_videos_only_sees_pasted_anomalies():
     assert result["videos"] == 4 * 4 and 0.5 < result["micro_auc"] <= 1.0  # each video once per kind
 
 
+def test_protocol_3_pastes_at_the_rows_height_and_the_scenes_pace():
+    """Protocol 3: the object is scaled to the height the scene's objects have at its row, and moves PACE x the
+    scene's pace (per px of its height) per frame; protocol 2 keeps the donor's size and crosses in fixed frames."""
+    from privad.engine.validate import PACE, Donor, Scene, paste
+
+    frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(120)]
+    # every object of this scene is 40 px tall, centred on row 100, and moves 0.02 heights a frame
+    scene = Scene([], np.full(50, 100.0, np.float32), np.full(50, 40.0, np.float32), 0.02)
+    donor = Donor(np.zeros((20, 8, 3), np.uint8), np.ones((20, 8), bool))
+    out, labels = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=3)
+    shown = [np.argwhere(f[..., 0] == 0) for f in out]
+    visible = [i for i, px in enumerate(shown) if len(px)]
+    assert visible == list(np.flatnonzero(labels))
+    tall = shown[visible[0]][:, 0]
+    assert tall.max() - tall.min() + 1 == 40 and abs(0.5 * (tall.max() + tall.min()) - 100) <= 1
+    whole = [i for i in visible if len(shown[i]) == 40 * 16]  # fully in view (scaled 2x: 16 px wide)
+    x = [shown[i][:, 1].min() for i in whole]
+    step = abs(x[-1] - x[0]) / (whole[-1] - whole[0])
+    assert step == pytest.approx(PACE["brisk"] * 0.02 * 40, abs=0.1)
+    out2, labels2 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=2)
+    tall2 = np.argwhere(out2[int(np.flatnonzero(labels2)[0])][..., 0] == 0)[:, 0]
+    assert tall2.max() - tall2.min() + 1 == 20  # protocol 2: the donor's own size
+
+
+def test_scores_along_tracks_dilute_a_one_frame_spike():
+    """Two objects moving steadily; one has a score spike on one frame. Along tracks (2 frames either side) the
+    spike is spread over its own track only, and every region, the first sighting too, is on its object's track."""
+    from privad.vad.tracks import along_tracks, track_ids
+
+    index, boxes, scores = [], [], []
+    for t in range(20):
+        index += [t, t]
+        boxes += [[10 + 2 * t, 10, 40 + 2 * t, 60], [200, 10 + t, 230, 60 + t]]
+        scores += [5.0 if t == 7 else 0.0, 1.0]
+    index, boxes, scores = np.array(index), np.array(boxes, float), np.array(scores)
+    ids = track_ids(index, boxes, 20)
+    assert len(set(ids[0::2])) == 1 and len(set(ids[1::2])) == 1 and ids[0] != ids[1]
+    smoothed = along_tracks(index, ids, scores, 2)
+    assert np.allclose(smoothed[1::2], 1.0)  # the steady object is untouched
+    first = smoothed[0::2]
+    assert np.allclose(first[5:10], 1.0) and np.allclose(first[np.r_[0:5, 10:20]], 0.0)  # 5 / 5 frames
+    assert np.array_equal(along_tracks(index, ids, scores, 0), scores)
+
+
+def test_track_window_fits_scores_and_finds_the_planted_object():
+    from sklearn.metrics import roc_auc_score
+
+    from privad.data.synthetic import synthetic_scene
+
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
+    plain = build_model("objects").fit(train).score(frames)
+    tracked = build_model("objects", {"track_window": 5}).fit(train).score(frames)
+    assert roc_auc_score(labels, tracked.frames) > 0.95
+    assert [r[:5] for r in tracked.regions] == [r[:5] for r in plain.regions]  # same regions, other scores
+    assert not np.allclose([r[5] for r in tracked.regions], [r[5] for r in plain.regions])
+
+
 APPEARANCE = {"use_appearance": True, "whiten": False, "knn_k": 1}  # AI-VAD's way: 1-NN on normalized features
 
 

@@ -29,6 +29,7 @@ from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor
 from privad.vad.scoring import analysis_size, frame_maxima, scored_regions, to_training_size
+from privad.vad.tracks import smooth_along_tracks
 
 
 class AttributeConfig(BaseModel):
@@ -42,7 +43,7 @@ class AttributeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep"}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -70,6 +71,9 @@ class AttributeConfig(BaseModel):
     border: Literal["keep", "skip"] = Field(
         "keep", description="Regions touching the frame's edge (objects partly out of view: their box and fill are cut, "
                             "and flow is least reliable there): kept, or skipped (neither fitted nor scored).")
+    track_window: int = Field(
+        0, ge=0, description="Average each region's score along its object track (ByteTrack) over this many frames "
+                             "either side (privad.vad.tracks); 0: each region on its own.")
     max_side: int | None = Field(
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
@@ -129,16 +133,17 @@ class AttributeModel:
         c = self.config
         if not (c.use_velocity or c.use_appearance):
             raise PrivadError("the attribute model needs velocity or appearance features (both are off)")
-        vel, app, frame_of, lengths, sizes = [], [], [], [], set()
+        vel, app, boxes, frame_of, lengths, sizes = [], [], [], [], [], set()
         for v, frames in enumerate(X):
             sizes.add(frames[0].shape[:2])
             frames, _, _ = to_training_size(frames, analysis_size(frames[0].shape[:2], c.max_side))
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border):
                 vel.append(fr.velocity)
                 app.append(a)
+                boxes.append(fr.boxes)
                 frame_of.extend([(v, fr.index)] * len(fr.boxes))
             lengths.append(len(frames))
-        vel, app = np.concatenate(vel), np.concatenate(app)
+        vel, app, boxes = np.concatenate(vel), np.concatenate(app), np.concatenate(boxes)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
         if len(sizes) > 1:
@@ -170,11 +175,14 @@ class AttributeModel:
             params["app_calib"] = est["app_calib"] = offset, scale = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
             train_scores += (knn - offset) / scale
-        floor = float(train_scores.min())
         frame_of = np.asarray(frame_of, int).reshape(-1, 2)
-        calib = calibration([
-            frame_maxima(train_scores[frame_of[:, 0] == v], frame_of[frame_of[:, 0] == v, 1], n, floor,
-                         c.smoothing_sigma) for v, n in enumerate(lengths)], floor)
+        of = [frame_of[:, 0] == v for v in range(len(lengths))]
+        for v, n in enumerate(lengths):
+            train_scores[of[v]] = smooth_along_tracks(frame_of[of[v], 1], boxes[of[v]], train_scores[of[v]], n,
+                                                      c.track_window)
+        floor = float(train_scores.min())
+        calib = calibration([frame_maxima(train_scores[of[v]], frame_of[of[v], 1], n, floor, c.smoothing_sigma)
+                             for v, n in enumerate(lengths)], floor)
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
                               params=params, arrays=arrays)
         self._estimators = est
@@ -235,6 +243,7 @@ class AttributeModel:
             boxes.append(fr.boxes)
             index.append(np.full(len(fr.boxes), fr.index))
         index, boxes, scores = np.concatenate(index), np.concatenate(boxes), np.concatenate(scores)
+        scores = smooth_along_tracks(index, boxes, scores, len(frames), self.config.track_window)
         return VideoScore(name, frame_maxima(scores, index, len(frames), f.floor,
                                              self.config.smoothing_sigma),
                           scored_regions(index, boxes, scores, sx, sy))

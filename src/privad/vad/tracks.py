@@ -1,0 +1,72 @@
+"""Region scores averaged along object tracks: one object's score should not jump from frame to frame.
+
+Regions of consecutive frames are linked into tracks by ByteTrack (the `trackers` package; IoU association with a
+Kalman box model). A region's score becomes the mean of its track's scores within `window` frames either side, so a
+one-frame flow glitch on a walker is diluted while an object that is anomalous all along keeps its score. A region
+ByteTrack leaves unmatched is a track of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from supervision import Detections, box_iou_batch
+from trackers import ByteTrackTracker
+
+
+def track_ids(index: np.ndarray, boxes: np.ndarray, num_frames: int) -> np.ndarray:
+    """A track id for each region (frame `index`, `boxes` (N, 4) xyxy); regions left unmatched get ids of their own."""
+    index = np.asarray(index, int)
+    ids = np.full(len(index), -1, np.int64)
+    tracker = ByteTrackTracker(lost_track_buffer=3, minimum_consecutive_frames=1, minimum_iou_threshold=0.1)
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(num_frames + 1))
+    for t in range(num_frames):
+        rows = order[bounds[t]:bounds[t + 1]]
+        if not len(rows):
+            tracker.update(Detections.empty())
+            continue
+        tracked = tracker.update(Detections(xyxy=np.asarray(boxes[rows], np.float32), data={"row": rows}))
+        ids[np.asarray(tracked.data["row"], int)] = np.asarray(tracked.tracker_id, np.int64)
+    _adopt_first_sightings(index, boxes, ids)
+    lone = ids < 0
+    ids[lone] = -1 - np.arange(lone.sum())  # distinct negative ids
+    return ids
+
+
+def _adopt_first_sightings(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, iou: float = 0.3) -> None:
+    """ByteTrack names a track from its second sighting: give each track's first sighting the id, in place (the
+    unnamed region of the frame before its first named one that overlaps it most, if by at least `iou`)."""
+    for track in np.unique(ids[ids >= 0]):
+        rows = np.flatnonzero(ids == track)
+        first = rows[np.argmin(index[rows])]
+        before = np.flatnonzero((index == index[first] - 1) & (ids < 0))
+        if len(before):
+            overlap = box_iou_batch(boxes[first][None], boxes[before])[0]
+            if overlap.max() >= iou:
+                ids[before[int(np.argmax(overlap))]] = track
+
+
+def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window: int) -> np.ndarray:
+    """Each region's score replaced by the mean of its track's scores within `window` frames either side."""
+    scores = np.asarray(scores, float)
+    if window <= 0 or not len(scores):
+        return scores.copy()
+    index = np.asarray(index, int)
+    out = np.empty_like(scores)
+    order = np.lexsort((index, ids))  # by track, then by frame
+    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]])
+    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
+        rows = order[a:b]
+        t, s = index[rows], scores[rows]
+        total = np.r_[0.0, np.cumsum(s)]
+        lo, hi = np.searchsorted(t, t - window, "left"), np.searchsorted(t, t + window, "right")
+        out[rows] = (total[hi] - total[lo]) / (hi - lo)
+    return out
+
+
+def smooth_along_tracks(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, num_frames: int,
+                        window: int) -> np.ndarray:
+    """`along_tracks` over the tracks `track_ids` finds (the scores as they are when `window` is 0)."""
+    if window <= 0 or not len(scores):
+        return np.asarray(scores, float).copy()
+    return along_tracks(index, track_ids(index, boxes, num_frames), scores, window)
