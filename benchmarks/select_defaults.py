@@ -10,8 +10,8 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
-protocol 3 (2026-12-03; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6. Earlier
-protocols' runs are reproduced by checking out the commit they were made at.
+protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6.
+Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ CANDIDATES_4 = [
 CANDIDATES_5 = [
     ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
 ]
-# set 6 (2026-12-03), protocol 3 (speeds relative to the scene's pace, sizes by row), from `objects`' settings: scores
-# averaged along object tracks (new), and again every earlier choice and runner-up, since protocol 2 barely told
-# motion settings apart
+# set 6 (2026-12-02, night), protocol 3 (speeds relative to the scene's pace, sizes by row), from `objects`'
+# settings: scores averaged along object tracks (new), and again every earlier choice and runner-up, since protocol 2
+# barely told motion settings apart
 CANDIDATES_6 = [
     ("scores along tracks (5 frames)", {"track_window": 5}),
     ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),

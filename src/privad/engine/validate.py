@@ -15,8 +15,8 @@ validation score that needs no test label; the rule (kinds, factors, rows, spans
 alike.
 
 Protocols: 1 alternated fast and turned objects at fixed speeds (a width in 20 or 200 frames); 2 (2026-12-02) added
-`brisk` (60 frames a width), `flipped`, the rows and one copy per kind; 3 (2026-12-03) makes speeds relative to the
-scene's pace and sizes to the row's, because protocol 2's "walking pace" was 2-3x the walkers' own and its sizes
+`brisk` (60 frames a width), `flipped`, the rows and one copy per kind; 3 (2026-12-02, night) makes speeds relative
+to the scene's pace and sizes to the row's, because protocol 2's "walking pace" was 2-3x the walkers' own and its sizes
 ignored perspective, so pasted objects were easier than real ones (validation ~95 against ~88 on Ped2's test).
 """
 
@@ -115,6 +115,7 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
 
 
 def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """A patch and its mask scaled by `scale` (the mask by nearest neighbour, so it stays a mask)."""
     size = (max(1, round(patch.shape[1] * scale)), max(1, round(patch.shape[0] * scale)))
     return cv2.resize(patch, size), cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
 
@@ -176,6 +177,8 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     `protocol` (the module docstring)."""
     from privad.io.sources import read_all
 
+    if protocol not in PROTOCOLS:
+        raise PrivadError(f"unknown validation protocol {protocol}; choose from {', '.join(map(str, PROTOCOLS))}")
     videos = [v if isinstance(v, list) else read_all(v)[0] for v in train]
     if len(videos) < 2:
         raise PrivadError("validation needs at least 2 training videos")
