@@ -196,7 +196,7 @@ def test_validation_on_training_videos_only_sees_pasted_anomalies():
 def test_protocol_3_pastes_at_the_rows_height_and_the_scenes_pace():
     """Protocol 3: the object is scaled to the height the scene's objects have at its row, and moves PACE x the
     scene's pace (per px of its height) per frame; protocol 2 keeps the donor's size and crosses in fixed frames."""
-    from privad.engine.validate import PACE, Donor, Scene, paste
+    from privad.engine.validate import PACE, Donor, Scene, paste, validate
 
     frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(120)]
     # every object of this scene is 40 px tall, centred on row 100, and moves 0.02 heights a frame
@@ -215,6 +215,8 @@ def test_protocol_3_pastes_at_the_rows_height_and_the_scenes_pace():
     out2, labels2 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=2)
     tall2 = np.argwhere(out2[int(np.flatnonzero(labels2)[0])][..., 0] == 0)[:, 0]
     assert tall2.max() - tall2.min() + 1 == 20  # protocol 2: the donor's own size
+    with pytest.raises(PrivadError, match="unknown validation protocol 1"):
+        validate([frames, frames], protocol=1)
 
 
 def test_scores_along_tracks_dilute_a_one_frame_spike():
