@@ -114,6 +114,11 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
     return out
 
 
+def _check_protocol(protocol: int) -> None:
+    if protocol not in PROTOCOLS:
+        raise PrivadError(f"unknown validation protocol {protocol}; choose from {', '.join(map(str, PROTOCOLS))}")
+
+
 def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """A patch and its mask scaled by `scale` (the mask by nearest neighbour, so it stays a mask)."""
     size = (max(1, round(patch.shape[1] * scale)), max(1, round(patch.shape[0] * scale)))
@@ -126,8 +131,7 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     without a scene), at the protocol's speed and (protocol 3) the row's height; labels 1 where it is visible."""
     if kind not in KINDS:
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
-    if protocol not in PROTOCOLS:
-        raise PrivadError(f"unknown validation protocol {protocol}; choose from {', '.join(map(str, PROTOCOLS))}")
+    _check_protocol(protocol)
     patch, mask = donor.patch, donor.mask
     if kind == "turned":
         patch, mask = np.rot90(patch).copy(), np.rot90(mask).copy()
@@ -144,7 +148,8 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     if relative and row is not None and (height := scene.height_at(row, h)):
         scale = height / donor.patch.shape[0]  # upright, as tall as the row's objects (turned: the same area)
     ph, pw = patch.shape[:2]
-    scale = min(scale, 0.5 * min(h / ph, w / pw)) if max(ph * scale / h, pw * scale / w) >= 1 else scale
+    if ph * scale >= h or pw * scale >= w:  # too large for the frame: half of it
+        scale = 0.5 * min(h / ph, w / pw)
     if scale != 1.0:
         patch, mask = _resize(patch, mask, scale)
         ph, pw = patch.shape[:2]
@@ -177,8 +182,7 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     `protocol` (the module docstring)."""
     from privad.io.sources import read_all
 
-    if protocol not in PROTOCOLS:
-        raise PrivadError(f"unknown validation protocol {protocol}; choose from {', '.join(map(str, PROTOCOLS))}")
+    _check_protocol(protocol)
     videos = [v if isinstance(v, list) else read_all(v)[0] for v in train]
     if len(videos) < 2:
         raise PrivadError("validation needs at least 2 training videos")
