@@ -10,7 +10,8 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
-protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6.
+protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
+(next day) CANDIDATES_7.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -82,8 +83,18 @@ CANDIDATES_6 = [
     ("min/99.9 calibration", {"calibration": "minmax"}),
     ("skip regions at the frame's edge", {"border": "skip"}),
 ]
+# set 7 (2026-12-02, next day), protocol 3, from `objects`' settings after set 6 (split both): a one-sided speed
+# cue (new; DESIGN.md's fast-is-abnormal floor beat the density model on Ped2, and brisk movers were protocol 3's
+# weakest kind), with and without the density, and tracks again on the new regions
+CANDIDATES_7 = [
+    ("one-sided speed, px/frame", {"speed_cue": "pixels"}),
+    ("one-sided speed, per box height", {"speed_cue": "heights"}),
+    ("speed alone, px/frame", {"speed_cue": "pixels", "use_velocity": False}),
+    ("speed alone, per box height", {"speed_cue": "heights", "use_velocity": False}),
+    ("scores along tracks (5 frames)", {"track_window": 5}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6}
+                  6: CANDIDATES_6, 7: CANDIDATES_7}
 
 _VIDEOS: list = []
 
@@ -108,9 +119,11 @@ def _validate(kind: str, config: dict, folds: int) -> dict:
 
 
 def run_all(pool: ProcessPoolExecutor, kind: str, configs: list[dict], folds: int, cache: Path) -> list[dict]:
-    """Validation results of each config (cached by kind, settings, folds and protocol), `pool` running the new."""
-    paths = [cache / (hashlib.sha256(json.dumps([kind, c, folds, PROTOCOL], sort_keys=True).encode())
-                      .hexdigest()[:16] + ".json") for c in configs]
+    """Validation results of each config (cached by kind, the whole settings with the kind's current defaults,
+    folds and protocol), `pool` running the new."""
+    defaults = build_model(kind).config.model_dump()
+    paths = [cache / (hashlib.sha256(json.dumps([kind, {**defaults, **c}, folds, PROTOCOL], sort_keys=True)
+                                     .encode()).hexdigest()[:16] + ".json") for c in configs]
     todo = {i: pool.submit(_validate, kind, c, folds) for i, (c, p) in enumerate(zip(configs, paths))
             if not p.is_file()}
     for i, future in todo.items():

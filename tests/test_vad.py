@@ -253,6 +253,37 @@ def test_track_window_fits_scores_and_finds_the_planted_object():
     assert not np.allclose([r[5] for r in tracked.regions], [r[5] for r in plain.regions])
 
 
+def test_speed_cue_is_one_sided_where_the_density_is_not():
+    """The density flags a still object as much as a fast one (both are rare); the speed cue only the fast one,
+    and alone it still finds the planted fast walker."""
+    from sklearn.metrics import roc_auc_score
+
+    from privad.data.synthetic import synthetic_scene
+    from privad.vad.regions import ORIENTATION_BINS
+
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
+    speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False}).fit(train)
+    density = build_model("objects").fit(train)
+    assert roc_auc_score(labels, speed.score(frames).frames) > 0.95
+    # one walker-like region at three speeds: still, the training median, 5x the median
+    typical = np.median(_train_descriptors(speed, train), axis=0)
+    regions = np.repeat(typical[None], 3, 0).astype(np.float32)
+    for row, factor in zip(regions, (0.0, 1.0, 5.0)):
+        row[ORIENTATION_BINS:ORIENTATION_BINS + 3] *= factor
+        row[:ORIENTATION_BINS] *= factor
+    none = np.zeros((3, 0), np.float32)
+    still, usual, fast = speed.region_scores(regions, none)
+    assert still < usual < fast
+    still, usual, fast = density.region_scores(regions, none)
+    assert still > usual and fast > usual
+
+
+def _train_descriptors(model, videos) -> np.ndarray:
+    """The motion descriptors of every region of `videos` (as the model's extractor sees them)."""
+    return np.concatenate([fr.velocity for v in videos for fr in model.extractor(v)])
+
+
 APPEARANCE = {"use_appearance": True, "whiten": False, "knn_k": 1}  # AI-VAD's way: 1-NN on normalized features
 
 

@@ -4,8 +4,9 @@ before.
 
 Per region: a motion descriptor (dense-flow speeds: mean, 90th percentile, 90th percentile / box height; optionally
 an orientation histogram, the box's place in the frame and its shape) and, optionally, an appearance descriptor
-(MobileNetV2). Fitted on normal video only: a Gaussian mixture on the motion descriptor (negative log-likelihood) and
-a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the
+(MobileNetV2). Fitted on normal video only: a Gaussian mixture on the motion descriptor (negative log-likelihood),
+optionally a one-sided speed cue (the 90th-percentile speed itself: only *fast* is unusual, where the density also
+flags slow objects) and a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the
 training regions' own scores (z-score, or AI-VAD's min / 99.9th percentile; kNN training scores leave the region
 itself out), the two are summed, a frame scores the maximum over its regions, and frame scores are smoothed in time
 (Gaussian, sigma in frames).
@@ -43,7 +44,8 @@ class AttributeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
+                                     "speed_cue": "none"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -52,7 +54,10 @@ class AttributeConfig(BaseModel):
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
     use_appearance: bool = Field(False, description="MobileNetV2 appearance kNN (lowers Ped2 AUC as it stands).")
-    use_velocity: bool = True
+    use_velocity: bool = Field(True, description="The Gaussian-mixture density of the motion features.")
+    speed_cue: Literal["none", "pixels", "heights"] = Field(
+        "none", description="Add a one-sided speed cue: the region's 90th-percentile flow speed in px/frame (pixels) "
+                            "or in box heights per frame (heights), calibrated like the other cues; none: off.")
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
@@ -131,8 +136,8 @@ class AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
         (threshold)."""
         c = self.config
-        if not (c.use_velocity or c.use_appearance):
-            raise PrivadError("the attribute model needs velocity or appearance features (both are off)")
+        if not (c.use_velocity or c.use_appearance or c.speed_cue != "none"):
+            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue or use_appearance")
         vel, app, boxes, frame_of, lengths, sizes = [], [], [], [], [], set()
         for v, frames in enumerate(X):
             sizes.add(frames[0].shape[:2])
@@ -160,6 +165,10 @@ class AttributeModel:
             params["vel_calib"] = est["vel_calib"] = offset, scale = _calibration(nll, c.calibration)
             est["gmm"] = gmm
             train_scores += (nll - offset) / scale
+        if c.speed_cue != "none":
+            speed = self._speed(vel)
+            params["speed_calib"] = est["speed_calib"] = offset, scale = _calibration(speed, c.calibration)
+            train_scores += (speed - offset) / scale
         if c.use_appearance:
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             app = self._appearance(app)
@@ -194,6 +203,8 @@ class AttributeModel:
         est: dict = {"frame_size": tuple(f.params["frame_size"])}
         if self.config.use_velocity:
             est["gmm"], est["vel_calib"] = gmm_from(f.arrays, "gmm"), f.params["vel_calib"]
+        if self.config.speed_cue != "none":
+            est["speed_calib"] = f.params["speed_calib"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
@@ -210,6 +221,11 @@ class AttributeModel:
             parts.append(vel[:, ORIENTATION_BINS + 5:ORIENTATION_BINS + 7])
         return np.concatenate(parts, 1)
 
+    def _speed(self, vel: np.ndarray) -> np.ndarray:
+        """The one-sided speed cue: 90th-percentile flow speed, in px/frame or in box heights per frame."""
+        column = ORIENTATION_BINS + (1 if self.config.speed_cue == "pixels" else 2)
+        return vel[:, column].astype(np.float64)
+
     def _appearance(self, app: np.ndarray) -> np.ndarray:
         if self.config.whiten:
             return app
@@ -225,6 +241,9 @@ class AttributeModel:
         if "gmm" in s:
             mean, std = s["vel_calib"]
             total += (-s["gmm"].score_samples(self._velocity(vel)) - mean) / std
+        if "speed_calib" in s:
+            mean, std = s["speed_calib"]
+            total += (self._speed(vel) - mean) / std
         if "knn" in s:
             mean, std = s["app_calib"]
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
