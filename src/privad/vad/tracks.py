@@ -35,15 +35,20 @@ def track_ids(index: np.ndarray, boxes: np.ndarray, num_frames: int) -> np.ndarr
 
 def _adopt_first_sightings(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, iou: float = 0.3) -> None:
     """ByteTrack names a track from its second sighting: give each track's first sighting the id, in place (the
-    unnamed region of the frame before its first named one that overlaps it most, if by at least `iou`)."""
-    for track in np.unique(ids[ids >= 0]):
-        rows = np.flatnonzero(ids == track)
-        first = rows[np.argmin(index[rows])]
-        before = np.flatnonzero((index == index[first] - 1) & (ids < 0))
+    unnamed region of the frame before its first named one that overlaps it most, if by at least `iou`; tracks in id
+    order, a region adopted once stays adopted)."""
+    named = np.flatnonzero(ids >= 0)
+    order = named[np.lexsort((index[named], ids[named]))]  # by track, then by frame
+    firsts = order[np.r_[True, ids[order][1:] != ids[order][:-1]]] if len(order) else order
+    unnamed: dict[int, list[int]] = {}
+    for row in np.flatnonzero(ids < 0):
+        unnamed.setdefault(int(index[row]), []).append(int(row))
+    for first in firsts:
+        before = np.array([r for r in unnamed.get(int(index[first]) - 1, []) if ids[r] < 0], int)
         if len(before):
             overlap = box_iou_batch(boxes[first][None], boxes[before])[0]
             if overlap.max() >= iou:
-                ids[before[int(np.argmax(overlap))]] = track
+                ids[before[int(np.argmax(overlap))]] = ids[first]
 
 
 def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window: int) -> np.ndarray:
