@@ -58,8 +58,8 @@ class MultitaskConfig(BaseModel):
     max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
     regions: Literal["mog2", "median"] = "median"
     split: Literal["none", "flow", "shape", "both"] = Field(
-        "flow", description="How merged blobs are split (privad.vad.split); the `objects` model's regions when "
-                            "multitask was last measured (it has not been rerun with `objects`' later `both`).")
+        "both", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
+                            "model splits them.")
     warmup: int = Field(30, ge=0)
     smoothing_sigma: float = Field(3.0, ge=0)
     seed: int = 0
