@@ -253,9 +253,9 @@ def test_track_window_fits_scores_and_finds_the_planted_object():
     assert not np.allclose([r[5] for r in tracked.regions], [r[5] for r in plain.regions])
 
 
-def test_speed_cue_is_one_sided_where_the_density_is_not():
+def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
     """The density flags a still object as much as a fast one (both are rare); the speed cue only the fast one,
-    and alone it still finds the planted fast walker."""
+    and alone it still finds the planted fast walker, and scores the same after a save and load."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -277,6 +277,11 @@ def test_speed_cue_is_one_sided_where_the_density_is_not():
     assert still < usual < fast
     still, usual, fast = density.region_scores(regions, none)
     assert still > usual and fast > usual
+    save_model(speed, AnonymizeConfig(), tmp_path / "speed.privad")
+    loaded, _ = load_model(tmp_path / "speed.privad")
+    np.testing.assert_array_equal(loaded.region_scores(regions, none), speed.region_scores(regions, none))
+    with pytest.raises(PrivadError, match="needs a cue"):
+        build_model("objects", {"use_velocity": False}).fit(train)
 
 
 def _train_descriptors(model, videos) -> np.ndarray:

@@ -6,10 +6,10 @@ Per region: a motion descriptor (dense-flow speeds: mean, 90th percentile, 90th 
 an orientation histogram, the box's place in the frame and its shape) and, optionally, an appearance descriptor
 (MobileNetV2). Fitted on normal video only: a Gaussian mixture on the motion descriptor (negative log-likelihood),
 optionally a one-sided speed cue (the 90th-percentile speed itself: only *fast* is unusual, where the density also
-flags slow objects) and a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each score is calibrated by the
-training regions' own scores (z-score, or AI-VAD's min / 99.9th percentile; kNN training scores leave the region
-itself out), the two are summed, a frame scores the maximum over its regions, and frame scores are smoothed in time
-(Gaussian, sigma in frames).
+flags slow objects) and a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each cue
+is calibrated by the training regions' own scores (z-score, or AI-VAD's min / 99.9th percentile; kNN training scores
+leave the region itself out), the cues are summed (and optionally averaged along object tracks), a frame scores the
+maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
 """
 
 from __future__ import annotations
