@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7.
+(next day) CANDIDATES_7 and 8.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -93,8 +93,14 @@ CANDIDATES_7 = [
     ("speed alone, per box height", {"speed_cue": "heights", "use_velocity": False}),
     ("scores along tracks (5 frames)", {"track_window": 5}),
 ]
+# set 8 (same session, after set 7 took tracks), protocol 3: appearance again (the runner-up of set 6, +0.3; noise in
+# its kNN distances may average out along tracks) and a longer track window; one round, for time
+CANDIDATES_8 = [
+    ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
+    ("scores along tracks (10 frames)", {"track_window": 10}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6, 7: CANDIDATES_7}
+                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8}
 
 _VIDEOS: list = []
 
