@@ -93,6 +93,12 @@ def _calibration(train: np.ndarray, rule: str) -> list[float]:
     return [float(train.mean()), float(train.std() + 1e-9)]
 
 
+def _calibrated(raw: np.ndarray, calib: list[float]) -> np.ndarray:
+    """A cue's raw scores on the common scale, by its `_calibration` [offset, scale]."""
+    offset, scale = calib
+    return (raw - offset) / scale
+
+
 def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Which boxes (N, 4, exclusive max) keep off the edge of a frame of `size` (height, width)."""
     h, w = size
@@ -162,13 +168,13 @@ class AttributeModel:
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             nll = -gmm.fit(motion).score_samples(motion)
             arrays |= gmm_arrays(gmm, "gmm")
-            params["vel_calib"] = est["vel_calib"] = offset, scale = _calibration(nll, c.calibration)
+            params["vel_calib"] = est["vel_calib"] = _calibration(nll, c.calibration)
             est["gmm"] = gmm
-            train_scores += (nll - offset) / scale
+            train_scores += _calibrated(nll, est["vel_calib"])
         if c.speed_cue != "none":
             speed = self._speed(vel)
-            params["speed_calib"] = est["speed_calib"] = offset, scale = _calibration(speed, c.calibration)
-            train_scores += (speed - offset) / scale
+            params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration)
+            train_scores += _calibrated(speed, est["speed_calib"])
         if c.use_appearance:
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             app = self._appearance(app)
@@ -181,9 +187,9 @@ class AttributeModel:
             # a region in the bank finds itself first: leave it out
             knn = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
-            params["app_calib"] = est["app_calib"] = offset, scale = _calibration(knn, c.calibration)
+            params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
-            train_scores += (knn - offset) / scale
+            train_scores += _calibrated(knn, est["app_calib"])
         frame_of = np.asarray(frame_of, int).reshape(-1, 2)
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
         for v, n in enumerate(lengths):
@@ -239,16 +245,13 @@ class AttributeModel:
         if len(vel) == 0:
             return total
         if "gmm" in s:
-            mean, std = s["vel_calib"]
-            total += (-s["gmm"].score_samples(self._velocity(vel)) - mean) / std
+            total += _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"])
         if "speed_calib" in s:
-            mean, std = s["speed_calib"]
-            total += (self._speed(vel) - mean) / std
+            total += _calibrated(self._speed(vel), s["speed_calib"])
         if "knn" in s:
-            mean, std = s["app_calib"]
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
-            total += (dist.mean(axis=1) - mean) / std
+            total += _calibrated(dist.mean(axis=1), s["app_calib"])
         return total
 
     def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
