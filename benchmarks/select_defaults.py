@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8.
+(next day) CANDIDATES_7 and 8, and (third session) CANDIDATES_9.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -99,8 +99,14 @@ CANDIDATES_8 = [
     ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
     ("scores along tracks (10 frames)", {"track_window": 10}),
 ]
+# set 9 (2026-12-02, third session), protocol 3, from `objects`' settings after set 8 (tracks over 10 frames): longer
+# windows, since 5 -> 10 gained +1.0 and nothing longer was tried; one round
+CANDIDATES_9 = [
+    ("scores along tracks (15 frames)", {"track_window": 15}),
+    ("scores along tracks (20 frames)", {"track_window": 20}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8}
+                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9}
 
 _VIDEOS: list = []
 

@@ -106,11 +106,11 @@ def test_failure_leaves_no_output(clip_frames, tmp_path, monkeypatch):
     calls = {"n": 0}
     real = pipeline.Anonymizer.regions
 
-    def boom(self, frame):
+    def boom(self, frame, found=None):
         calls["n"] += 1
         if calls["n"] == 8:
             raise RuntimeError("detector crashed")
-        return real(self, frame)
+        return real(self, frame, found)
 
     monkeypatch.setattr(pipeline.Anonymizer, "regions", boom)
     with pytest.raises(PrivadError, match="aborted"):

@@ -9,6 +9,7 @@ from privad.errors import PrivadError
 from privad.protect.pipeline import Anonymizer
 from privad.protect.detect.base import box_masks, make
 from privad.protect.track.holdover import RegionTracker
+from privad.types import Frame
 
 
 class Flaky:
@@ -125,6 +126,26 @@ def test_failing_method_is_caught(clip_frames, faces, monkeypatch):
     monkeypatch.setattr(anon, "_apply", lambda *a: 1 / 0)  # the method raises on every frame
     result = anon.process(clip_frames[0])
     assert result.incident is not None and result.image.reshape(-1, 3).std(axis=0).max() == 0
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_stream_detects_ahead_with_the_results_of_frame_by_frame(clip_frames, faces, every):
+    """`stream` runs detection on a worker thread ahead of the frame it anonymizes: images, regions and incidents are
+    those of `process` called frame by frame, a detector's failure included (fail closed, on its own frame)."""
+    frames = clip_frames[:12]
+    config = AnonymizeConfig(method="adaptive_max_blur", detect_every=every)
+    one = Anonymizer(config, detectors=[Flaky(faces, boom={2})])
+    expected = [one.process(f) for f in frames]
+    ahead = Anonymizer(config, detectors=[Flaky(faces, boom={2})])
+    got = [r for _, r in ahead.stream(Frame(i, f) for i, f in enumerate(frames))]
+    failed = 2 * every  # the detector's third call
+    assert len(got) == len(frames) and got[failed].incident is not None and expected[failed].incident is not None
+    for e, g in zip(expected, got):
+        assert (e.image == g.image).all() and (e.incident is None) == (g.incident is None)
+        if e.detections is not None:
+            assert (e.detections.xyxy == g.detections.xyxy).all()
+    assert [i.frame for i in ahead.stats.incidents] == [failed]
+    assert (got[1].image != frames[1]).any(), "faces were anonymized"
 
 
 def test_decode_failure_becomes_grey_frame():

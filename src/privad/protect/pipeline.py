@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,6 +25,8 @@ from privad.protect.track import RegionTracker
 from privad.types import Frame, Incident
 
 log = logging.getLogger("privad")
+
+DETECT_AHEAD = 2  # frames `stream` detects ahead of the one it anonymizes, on its own thread
 
 
 @dataclass
@@ -97,30 +101,53 @@ class Anonymizer:
     def stream(self, frames: Iterable[Frame], shape: tuple[int, int] | None = None
                ) -> Iterator[tuple[Frame, FrameResult]]:
         """Each source frame with what came out of it: `warmup` frames are read ahead to prime the detectors, then
-        every frame is processed in order (decode failures included, so they fail closed)."""
+        every frame is processed in order (decode failures included, so they fail closed).
+
+        Detection runs `DETECT_AHEAD` frames ahead on a worker thread (in frame order, so stateful detectors see
+        what they would see one by one), overlapping the tracking, anonymizing and encoding of earlier frames; the
+        results are those of `process` called frame by frame."""
         frames = iter(frames)
         ahead = list(itertools.islice(frames, self.warmup))
         self.prime([f.image for f in ahead])
-        for frame in itertools.chain(ahead, frames):
-            yield frame, self.process(frame.image, decode_error=frame.error, shape=shape)
+        frames = itertools.chain(ahead, frames)
+        if not (self.active and self.detectors):
+            for frame in frames:
+                yield frame, self.process(frame.image, decode_error=frame.error, shape=shape)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="privad-detect") as pool:
+            pending: deque[tuple[Frame, Future | None]] = deque()
+            for frame in itertools.chain(frames, [None] * DETECT_AHEAD):
+                if frame is not None:
+                    index = self._index + len(pending)
+                    due = frame.image is not None and frame.error is None and index % self.config.detect_every == 0
+                    pending.append((frame, pool.submit(self._detect, frame.image) if due else None))
+                if pending and (frame is None or len(pending) > DETECT_AHEAD):
+                    done, found = pending.popleft()
+                    yield done, self.process(done.image, decode_error=done.error, shape=shape, found=found)
 
-    def regions(self, frame: np.ndarray) -> Detections:
-        """Detections (with held regions) for the current frame index."""
+    def _detect(self, frame: np.ndarray) -> tuple[Detections, float]:
+        """Every detector's regions on one frame, merged, and the seconds it took."""
+        start = time.perf_counter()
+        frame = to_bgr(frame)
+        return merge([d(frame) for d in self.detectors], frame.shape[:2]), time.perf_counter() - start
+
+    def regions(self, frame: np.ndarray, found: Future | None = None) -> Detections:
+        """Detections (with held regions) for the current frame index; `found`: this frame's `_detect`, already
+        running (`stream`), else detection runs here."""
         shape = frame.shape[:2]
         if not self.detectors:
             return empty(shape)
         seconds = self.stats.seconds
-        start = time.perf_counter()
         if self._index % self.config.detect_every == 0:
-            dets = merge([d(frame) for d in self.detectors], shape)
-            found = time.perf_counter()
-            seconds["detect"] += found - start
+            dets, took = found.result() if found is not None else self._detect(frame)
+            seconds["detect"] += took
+            start = time.perf_counter()
             dets = self.tracker.update(dets, shape)
         else:
-            found = start
+            start = time.perf_counter()
             dets = self.tracker.predict(shape)
         dets = self._grow(dets, shape)
-        seconds["track"] += time.perf_counter() - found
+        seconds["track"] += time.perf_counter() - start
         return dets
 
     def still(self, image: np.ndarray, whole: bool = False) -> np.ndarray:
@@ -162,9 +189,10 @@ class Anonymizer:
         return grown
 
     def process(self, frame: np.ndarray | None, decode_error: str | None = None,
-                shape: tuple[int, int] | None = None) -> FrameResult:
+                shape: tuple[int, int] | None = None, found: Future | None = None) -> FrameResult:
         """Anonymize one frame. `frame=None` stands for a frame that failed to decode (`shape` gives its size); a
-        frame with a `decode_error` (decoded from damaged data) is an incident too: handled as `on_error` says."""
+        frame with a `decode_error` (decoded from damaged data) is an incident too: handled as `on_error` says.
+        `found`: its detection, already running (`stream`); a detector's error surfaces here, failing closed."""
         index = self._index
         self.stats.frames_in += 1
         try:
@@ -173,7 +201,7 @@ class Anonymizer:
             frame = to_bgr(frame)
             if not self.active:
                 return self._emit(FrameResult(frame, None))
-            dets = self.regions(frame)
+            dets = self.regions(frame, found)
             start = time.perf_counter()
             out = self._apply(frame, dets, self.config.params)
             self.stats.seconds["anonymize"] += time.perf_counter() - start

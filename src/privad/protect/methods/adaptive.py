@@ -65,8 +65,7 @@ def _per_instance(frame: np.ndarray, dets: Detections, p: MethodParams, crop_fil
     for sy, sx, m, area in _instances(frame, dets):
         crop = out[sy, sx]
         r = area_factor(area, frame_area, p.alpha_mask_scale)
-        filtered = crop_filter(crop, r)
-        crop[m] = filtered[m]
+        np.copyto(crop, crop_filter(crop, r), where=m[..., None])
     return out
 
 

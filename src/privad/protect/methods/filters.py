@@ -24,8 +24,7 @@ def union_mask(dets: Detections, shape: tuple[int, int]) -> np.ndarray:
 
 def _replace(frame: np.ndarray, filtered: np.ndarray, dets: Detections) -> np.ndarray:
     out = frame.copy()
-    region = union_mask(dets, frame.shape[:2])
-    out[region] = filtered[region]
+    np.copyto(out, filtered, where=union_mask(dets, frame.shape[:2])[..., None])
     return out
 
 
