@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8, and (third session) CANDIDATES_9.
+(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9 and (2026-12-03) CANDIDATES_10.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -105,8 +105,14 @@ CANDIDATES_9 = [
     ("scores along tracks (15 frames)", {"track_window": 15}),
     ("scores along tracks (20 frames)", {"track_window": 20}),
 ]
+# set 10 (2026-12-03), protocol 3, from `objects`' settings after set 9: a new evidence source, the future-frame
+# predictor trained on the scene (privad.vad.oneclass.predictor, its settings fixed beforehand), as a cue per region;
+# one round
+CANDIDATES_10 = [
+    ("predictor cue", {"predictor": {}}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9}
+                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10}
 
 _VIDEOS: list = []
 

@@ -22,6 +22,7 @@ SMALL = {  # settings that fit in seconds; the checks are about the protocol, no
     "objects": {"use_appearance": True, "crop_size": 32, "max_train_regions": 500},
     "attribute": {"use_appearance": True, "crop_size": 32, "max_train_regions": 500},
     "multitask": {"epochs": 1, "max_train_tubes": 200, "teacher_dim": 4},
+    "predictor": {"steps": 10, "side": 64},
     "mil": {"epochs": 2},
     "mgfn": {"epochs": 2},
     "pel": {"epochs": 2},

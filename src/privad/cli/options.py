@@ -33,7 +33,7 @@ Targets = Annotated[Optional[str], typer.Option(help="Comma list of detection ta
 Weights = Annotated[Optional[Path], typer.Option(help="Method 'learned': an anonymizer from 'privad train-anonymizer'.")]
 Templates = Annotated[Optional[Path], typer.Option(help="Method 'selective': a template file or folder.")]
 ModelFile = Annotated[Optional[Path], typer.Option("--model", help="A model file from 'privad fit'.")]
-Kind = Annotated[Optional[str], typer.Option(help="Model kind: objects (default) | attribute | multitask (one-class) | mil | mgfn | pel (weak).")]
+Kind = Annotated[Optional[str], typer.Option(help="Model kind: objects (default) | attribute | multitask | predictor (one-class) | mil | mgfn | pel (weak).")]
 Set = Annotated[Optional[list[str]], typer.Option("--set", help="Setting KEY=VALUE (repeatable), e.g. epochs=4.")]
 Dataset = Annotated[Optional[str], typer.Option(help="Dataset name (see 'privad datasets list').")]
 Root = Annotated[Optional[Path], typer.Option(help="Dataset root folder.")]

@@ -12,12 +12,13 @@ _MODELS = {
     "objects": ("privad.vad.oneclass.attribute", "ObjectsModel", "ObjectsConfig"),
     "attribute": ("privad.vad.oneclass.attribute", "AttributeModel", "AttributeConfig"),
     "multitask": ("privad.vad.oneclass.multitask", "MultitaskModel", "MultitaskConfig"),
+    "predictor": ("privad.vad.oneclass.predictor", "PredictorModel", "PredictorConfig"),
     "mil": ("privad.vad.weak.models", "WeakModel", "WeakConfig"),
     "mgfn": ("privad.vad.weak.models", "WeakModel", "WeakConfig"),
     "pel": ("privad.vad.weak.models", "WeakModel", "WeakConfig"),
 }
 MODELS = tuple(_MODELS)
-ONE_CLASS = ("objects", "attribute", "multitask")
+ONE_CLASS = ("objects", "attribute", "multitask", "predictor")
 DEFAULT = "objects"  # the one-class model used when none is named
 WEAK = ("mil", "mgfn", "pel")
 

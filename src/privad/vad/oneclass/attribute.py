@@ -28,6 +28,7 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
+from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor
 from privad.vad.scoring import analysis_size, frame_maxima, scored_regions, to_training_size
 from privad.vad.tracks import smooth_along_tracks
@@ -45,7 +46,7 @@ class AttributeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
-                                     "speed_cue": "none"}
+                                     "speed_cue": "none", "predictor": None}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -58,6 +59,10 @@ class AttributeConfig(BaseModel):
     speed_cue: Literal["none", "pixels", "heights"] = Field(
         "none", description="Add a one-sided speed cue: the region's 90th-percentile flow speed in px/frame (pixels) "
                             "or in box heights per frame (heights), calibrated like the other cues; none: off.")
+    predictor: PredictorConfig | None = Field(
+        None, description="Add a cue trained on the scene: the future-frame predictor's error "
+                          "(privad.vad.oneclass.predictor; these are its settings, {} for its defaults) in the "
+                          "cells the region covers, its highest cell, calibrated like the other cues; None: off.")
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
@@ -142,12 +147,14 @@ class AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
         (threshold)."""
         c = self.config
-        if not (c.use_velocity or c.use_appearance or c.speed_cue != "none"):
-            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue or use_appearance")
-        vel, app, boxes, frame_of, lengths, sizes = [], [], [], [], [], set()
+        if not (c.use_velocity or c.use_appearance or c.speed_cue != "none" or c.predictor is not None):
+            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance or predictor")
+        vel, app, boxes, frame_of, lengths, sizes, analysed = [], [], [], [], [], set(), []
         for v, frames in enumerate(X):
             sizes.add(frames[0].shape[:2])
             frames, _, _ = to_training_size(frames, analysis_size(frames[0].shape[:2], c.max_side))
+            if c.predictor is not None:
+                analysed.append(frames)
             for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border):
                 vel.append(fr.velocity)
                 app.append(a)
@@ -192,6 +199,18 @@ class AttributeModel:
             train_scores += _calibrated(knn, est["app_calib"])
         frame_of = np.asarray(frame_of, int).reshape(-1, 2)
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
+        if c.predictor is not None:
+            predictor = PredictorModel(c.predictor).fit(analysed)
+            raw = np.empty(len(vel))
+            for v, frames in enumerate(analysed):
+                raw[of[v]] = self._cue(predictor, frames, frame_of[of[v], 1], boxes[of[v]])
+            del analysed
+            pf = predictor.fitted_
+            arrays |= {f"predictor.{k}": v for k, v in pf.arrays.items()}
+            params["predictor"] = {"threshold": pf.threshold, "floor": pf.floor, "params": pf.params}
+            params["pred_calib"] = est["pred_calib"] = _calibration(raw[np.isfinite(raw)], c.calibration)
+            est["predictor"] = predictor
+            train_scores += np.nan_to_num(_calibrated(raw, est["pred_calib"]), nan=0.0)  # as region_scores
         for v, n in enumerate(lengths):
             train_scores[of[v]] = smooth_along_tracks(frame_of[of[v], 1], boxes[of[v]], train_scores[of[v]], n,
                                                       c.track_window)
@@ -214,7 +233,20 @@ class AttributeModel:
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
+        if self.config.predictor is not None:
+            predictor = PredictorModel(self.config.predictor)
+            own = {k[len("predictor."):]: v for k, v in f.arrays.items() if k.startswith("predictor.")}
+            predictor.fitted_ = Fitted(**f.params["predictor"], arrays=own)
+            predictor.check_fitted()
+            est["predictor"], est["pred_calib"] = predictor, f.params["pred_calib"]
         self._estimators = est
+
+    @staticmethod
+    def _cue(predictor: PredictorModel, frames: list[np.ndarray], frame_index: np.ndarray,
+             boxes: np.ndarray) -> np.ndarray:
+        """The predictor cue of regions (frame index, box) of one video: the highest cell score under each box."""
+        return region_cue(predictor.cell_scores(frames), frame_index, boxes, frames[0].shape[:2],
+                          predictor.config.cell, tuple(predictor.fitted_.params["frame_size"]))
 
     def _velocity(self, vel: np.ndarray) -> np.ndarray:
         """The features the GMM sees, from the extractor's descriptor: orientation bins and speeds (log1p-compressed),
@@ -237,7 +269,9 @@ class AttributeModel:
             return app
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
-    def region_scores(self, vel: np.ndarray, app: np.ndarray) -> np.ndarray:
+    def region_scores(self, vel: np.ndarray, app: np.ndarray, cue: np.ndarray | None = None) -> np.ndarray:
+        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app`, and the raw predictor
+        `cue` where the model has one (NaN, a frame without a prediction: that cue adds nothing)."""
         if self._estimators is None:
             self.check_fitted()
         s = self._estimators
@@ -252,6 +286,8 @@ class AttributeModel:
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
             total += _calibrated(dist.mean(axis=1), s["app_calib"])
+        if "predictor" in s:
+            total += np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
         return total
 
     def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
@@ -259,12 +295,16 @@ class AttributeModel:
         if self._estimators is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
-        index, boxes, scores = [], [], []
-        for fr, app in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border):
-            scores.append(self.region_scores(fr.velocity, app))
+        index, boxes, vel, app = [], [], [], []
+        for fr, a in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border):
+            vel.append(fr.velocity)
+            app.append(a)
             boxes.append(fr.boxes)
             index.append(np.full(len(fr.boxes), fr.index))
-        index, boxes, scores = np.concatenate(index), np.concatenate(boxes), np.concatenate(scores)
+        index, boxes = np.concatenate(index), np.concatenate(boxes)
+        predictor = self._estimators.get("predictor")
+        cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
+        scores = self.region_scores(np.concatenate(vel), np.concatenate(app), cue)
         scores = smooth_along_tracks(index, boxes, scores, len(frames), self.config.track_window)
         return VideoScore(name, frame_maxima(scores, index, len(frames), f.floor,
                                              self.config.smoothing_sigma),
