@@ -24,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from privad.device import torch_device
 from privad.errors import PrivadError
+from privad.postprocess import smooth
 from privad.types import VideoScore
 from privad.vad.estimators import torch_arrays, torch_state
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.postprocess import smooth
+from privad.vad.scoring import scored_regions
 
 log = logging.getLogger(__name__)
 DEPTH = 3  # poolings in the U-Net: analysed sizes are multiples of 2**DEPTH
@@ -175,10 +176,9 @@ class PredictorModel:
         params = {"frame_size": list(size), "spread": float(stacked.std() + 1e-12)}
         arrays = torch_arrays(net.state_dict(), "net") | {"cell_q": np.percentile(stacked, 99.9, axis=0)}
         self._params, self._cell_q = params, arrays["cell_q"]
-        per_video = [self._cell_z(e).reshape(len(e), -1).max(axis=1) for e in errors]
-        floor = float(min(p.min() for p in per_video if len(p)))
-        calib = calibration([smooth([self._framed(p, len(g), floor)], c.smoothing_sigma)[0]
-                             for p, g in zip(per_video, videos)], floor)
+        worst = [self._worst_cells(self._with_head(self._cell_z(e), len(g))) for e, g in zip(errors, videos)]
+        floor = float(min(w[np.isfinite(w)].min() for w in worst if np.isfinite(w).any()))
+        calib = calibration([self._frame_scores(w, floor) for w in worst], floor)
         self.fitted_ = Fitted(**calib, info=info, params=params, arrays=arrays)
         return self
 
@@ -228,13 +228,10 @@ class PredictorModel:
         """(T - context, H, W) squared prediction errors of frames context..T-1 of a gray stack."""
         import torch
 
-        c = self.config
-        if self._net is None:
-            self.check_fitted()
-        n = len(gray) - c.context
+        n = len(gray) - self.config.context
         if n <= 0:
             return np.zeros((0, *gray.shape[1:]), np.float32)
-        windows = np.lib.stride_tricks.sliding_window_view(gray, c.context + 1, axis=0)  # (n, H, W, context+1)
+        windows = np.lib.stride_tricks.sliding_window_view(gray, self.config.context + 1, axis=0)  # (n, H, W, c+1)
         dev, out = next(self._net.parameters()).device, []
         with torch.inference_mode():
             for i in range(0, n, batch):
@@ -246,9 +243,18 @@ class PredictorModel:
         """Each cell's error against its own training 99.9th percentile, in units of the overall training spread."""
         return (cell_errors - self._cell_q) / self._params["spread"]
 
-    def _framed(self, scores: np.ndarray, num_frames: int, floor: float) -> np.ndarray:
-        """Scores of frames context.. placed in a whole video's frames (the first `context` get `floor`)."""
-        return np.concatenate([np.full(num_frames - len(scores), floor), scores])
+    def _with_head(self, z: np.ndarray, num_frames: int) -> np.ndarray:
+        """Cell scores of a video's frames context.. preceded by -inf for its first frames (nothing to predict from)."""
+        return np.concatenate([np.full((self.config.context, *self._cell_q.shape), -np.inf), z])[:num_frames]
+
+    @staticmethod
+    def _worst_cells(z: np.ndarray) -> np.ndarray:
+        """Per frame, its highest cell score."""
+        return z.reshape(len(z), -1).max(axis=1)
+
+    def _frame_scores(self, worst: np.ndarray, floor: float) -> np.ndarray:
+        """Frame scores from each frame's worst cell: `floor` where there is no prediction, smoothed in time."""
+        return smooth([np.where(np.isfinite(worst), worst, floor)], self.config.smoothing_sigma)[0]
 
     def cell_scores(self, frames: list[np.ndarray]) -> np.ndarray:
         """(T, h, w) per-cell scores of every frame (the first `context` frames: -inf, nothing to predict from)."""
@@ -256,20 +262,18 @@ class PredictorModel:
         if self._net is None:
             self.check_fitted()
         gray = gray_stack(frames, tuple(self._params["frame_size"]))
-        z = self._cell_z(cells(self._errors(gray), self.config.cell))
-        head = np.full((min(len(frames), self.config.context), *self._cell_q.shape), -np.inf)
-        return np.concatenate([head, z])
+        return self._with_head(self._cell_z(cells(self._errors(gray), self.config.cell)), len(frames))
 
     def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
         f = require_fitted(self)
         z = self.cell_scores(frames)
         c, size = self.config, tuple(self._params["frame_size"])
-        per_frame = z.reshape(len(z), -1).max(axis=1) if len(z) else np.zeros(0)
-        per_frame = np.where(np.isfinite(per_frame), per_frame, f.floor)
-        sy, sx = frames[0].shape[0] / size[0], frames[0].shape[1] / size[1]
-        regions = [(t, float(b[0] * sx), float(b[1] * sy), float(b[2] * sx), float(b[3] * sy), s)
-                   for t in range(c.context, len(z)) for b, s in _components(z[t], c.cell, size)]
-        return VideoScore(name, smooth([per_frame], c.smoothing_sigma)[0], regions)
+        found = [(t, b, s) for t in range(c.context, len(z)) for b, s in _components(z[t], c.cell, size)]
+        index = np.array([t for t, _, _ in found], int)
+        boxes = np.array([b for _, b, _ in found], np.float32).reshape(-1, 4)
+        regions = scored_regions(index, boxes, np.array([s for _, _, s in found]),
+                                 frames[0].shape[1] / size[1], frames[0].shape[0] / size[0])
+        return VideoScore(name, self._frame_scores(self._worst_cells(z), f.floor), regions)
 
 
 def region_cue(z: np.ndarray, frame_index: np.ndarray, boxes: np.ndarray, size: tuple[int, int],
