@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9 and (2026-12-03) CANDIDATES_10.
+(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 and 11.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -111,8 +111,16 @@ CANDIDATES_9 = [
 CANDIDATES_10 = [
     ("predictor cue", {"predictor": {}}),
 ]
+# set 11 (2026-12-03, second session), protocol 3, from `objects`' settings after set 10: frame scores corrected for
+# the number of regions (a frame's top region as a Sidak-corrected tail probability under the training regions'
+# scores, so a crowded normal frame does not outscore a sparse one by its count; a fixed statistical rule, no
+# parameter chosen); one round
+CANDIDATES_11 = [
+    ("frame score corrected for the region count", {"frame_score": "corrected"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10}
+                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
+                  11: CANDIDATES_11}
 
 _VIDEOS: list = []
 

@@ -20,6 +20,48 @@ def frame_maxima(region_scores: np.ndarray, frame_index: np.ndarray, num_frames:
     return smooth([out], sigma)[0]
 
 
+TAIL = 0.99  # above this quantile of the training region scores, the survival is an exponential tail
+
+
+def tail_model(train: np.ndarray, levels: int = 1000) -> np.ndarray:
+    """The training region scores' distribution as data: `levels` + 1 quantiles (0 to 1), then the mean excess over
+    the `TAIL` quantile (the exponential tail's scale, its maximum-likelihood fit)."""
+    train = np.asarray(train, float)
+    knot = np.quantile(train, TAIL)
+    excess = train[train > knot] - knot
+    return np.r_[np.quantile(train, np.linspace(0, 1, levels + 1)), excess.mean() if len(excess) else 1.0]
+
+
+def log_survival(scores: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """log P(a normal region scores at least `scores`), by `tail_model`: the empirical distribution up to the `TAIL`
+    quantile, an exponential tail above it (continuous at the knot)."""
+    quantiles, scale = model[:-1], max(float(model[-1]), 1e-9)
+    levels = np.linspace(0, 1, len(quantiles))
+    knot = float(np.interp(TAIL, levels, quantiles))
+    scores = np.asarray(scores, float)
+    below = np.log(np.clip(1 - np.interp(scores, quantiles, levels), 1 - TAIL, 1))
+    return np.where(scores > knot, np.log(1 - TAIL) - (scores - knot) / scale, below)
+
+
+def frame_surprise(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, model: np.ndarray,
+                   sigma: float) -> np.ndarray:
+    """Per frame -log P(the most anomalous of its n regions scores this high if all n were normal), Gaussian-smoothed
+    over time: the maximum corrected for the number of regions (Sidak), so a crowded normal frame does not outscore
+    a sparse one by its count alone. A frame without regions scores 0.
+
+    With p the survival of the frame's top region, P = 1 - (1 - p)^n."""
+    frame_index = np.asarray(frame_index, int)
+    count = np.bincount(frame_index, minlength=num_frames)[:num_frames]
+    best = np.zeros(num_frames)  # per frame the lowest log survival of its regions (0: none)
+    if len(region_scores):
+        np.minimum.at(best, frame_index, log_survival(region_scores, model))
+    p = np.exp(np.minimum(best, -1e-12))
+    with np.errstate(divide="ignore"):  # frames without regions: replaced by 0
+        out = -np.log(-np.expm1(count * np.log1p(-p)))  # -log(1 - (1 - p)^n), stable for small p
+    out[count == 0] = 0.0
+    return smooth([out], sigma)[0]
+
+
 def scored_regions(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, sx: float = 1.0,
                    sy: float = 1.0) -> list[tuple]:
     """(frame, x1, y1, x2, y2, score) tuples, boxes scaled back to the input's pixels."""

@@ -30,7 +30,8 @@ from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor
-from privad.vad.scoring import analysis_size, frame_maxima, scored_regions, to_training_size
+from privad.vad.scoring import (analysis_size, frame_maxima, frame_surprise, scored_regions, tail_model,
+                                to_training_size)
 from privad.vad.tracks import smooth_along_tracks
 
 
@@ -46,7 +47,7 @@ class AttributeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
-                                     "speed_cue": "none", "predictor": None}
+                                     "speed_cue": "none", "predictor": None, "frame_score": "max"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -54,6 +55,10 @@ class AttributeConfig(BaseModel):
     max_train_regions: int = Field(40_000, ge=100, description="Subsample for the kNN index (seeded).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
+    frame_score: Literal["max", "corrected"] = Field(
+        "max", description="A frame's score: its highest region score (max), or how unlikely that highest score is "
+                           "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
+                           "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise).")
     use_appearance: bool = Field(False, description="MobileNetV2 appearance kNN (lowers Ped2 AUC as it stands).")
     use_velocity: bool = Field(True, description="The Gaussian-mixture density of the motion features.")
     speed_cue: Literal["none", "pixels", "heights"] = Field(
@@ -214,8 +219,10 @@ class AttributeModel:
         for v, n in enumerate(lengths):
             train_scores[of[v]] = smooth_along_tracks(frame_of[of[v], 1], boxes[of[v]], train_scores[of[v]], n,
                                                       c.track_window)
+        if c.frame_score == "corrected":
+            arrays["tail"] = est["tail"] = tail_model(train_scores)
         floor = float(train_scores.min())
-        calib = calibration([frame_maxima(train_scores[of[v]], frame_of[of[v], 1], n, floor, c.smoothing_sigma)
+        calib = calibration([self._frames(train_scores[of[v]], frame_of[of[v], 1], n, floor, est)
                              for v, n in enumerate(lengths)], floor)
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
                               params=params, arrays=arrays)
@@ -230,6 +237,8 @@ class AttributeModel:
             est["gmm"], est["vel_calib"] = gmm_from(f.arrays, "gmm"), f.params["vel_calib"]
         if self.config.speed_cue != "none":
             est["speed_calib"] = f.params["speed_calib"]
+        if self.config.frame_score == "corrected":
+            est["tail"] = f.arrays["tail"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
@@ -306,9 +315,14 @@ class AttributeModel:
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
         scores = self.region_scores(np.concatenate(vel), np.concatenate(app), cue)
         scores = smooth_along_tracks(index, boxes, scores, len(frames), self.config.track_window)
-        return VideoScore(name, frame_maxima(scores, index, len(frames), f.floor,
-                                             self.config.smoothing_sigma),
+        return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
                           scored_regions(index, boxes, scores, sx, sy))
+
+    def _frames(self, scores: np.ndarray, index: np.ndarray, num_frames: int, floor: float, est: dict) -> np.ndarray:
+        """Frame scores from region scores, by `frame_score` (fit and score alike)."""
+        if self.config.frame_score == "corrected":
+            return frame_surprise(scores, index, num_frames, est["tail"], self.config.smoothing_sigma)
+        return frame_maxima(scores, index, num_frames, floor, self.config.smoothing_sigma)
 
 
 def _default(name: str, value):

@@ -1,0 +1,56 @@
+"""Frame scores corrected for the number of regions (`frame_score: corrected`): the tail model against a known
+distribution, the Sidak correction on constructed frames, and the `objects` model with it on the synthetic scene."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+from sklearn.metrics import roc_auc_score
+
+from privad.data.synthetic import synthetic_scene
+from privad.vad import build_model, load_model, save_model
+from privad.vad.scoring import TAIL, frame_surprise, log_survival, tail_model
+
+
+@pytest.fixture(scope="module")
+def normal_tail() -> np.ndarray:
+    return tail_model(np.random.default_rng(0).normal(size=200_000))
+
+
+def test_the_survival_follows_the_training_distribution_and_its_tail(normal_tail):
+    x = np.array([-1.0, 0.0, 1.0, 2.0])
+    np.testing.assert_allclose(np.exp(log_survival(x, normal_tail)), norm.sf(x), atol=0.005)
+    # beyond the data the survival keeps falling (an exponential tail), continuous at the knot
+    knot = norm.ppf(TAIL)
+    around = np.exp(log_survival(np.array([knot - 1e-6, knot + 1e-6]), normal_tail))
+    assert abs(around[0] - around[1]) < 1e-4 and abs(around[0] - (1 - TAIL)) < 1e-3
+    far = log_survival(np.array([5.0, 6.0, 50.0]), normal_tail)
+    assert far[0] > far[1] > far[2] and np.isfinite(far).all()
+
+
+def test_a_crowded_frame_needs_a_higher_top_score_than_a_sparse_one(normal_tail):
+    # frame 0: one region at 2.5; frame 1: that region among 19 others far below; frame 2: no region
+    index = np.r_[0, np.ones(20, int)]
+    scores = np.r_[2.5, np.full(19, -4.0), 2.5]
+    out = frame_surprise(scores, index, 3, normal_tail, sigma=0)
+    p = np.exp(log_survival(np.array([2.5]), normal_tail))[0]
+    np.testing.assert_allclose(out, [-np.log(p), -np.log(1 - (1 - p) ** 20), 0.0], rtol=1e-9)
+    assert out[0] > out[1] > out[2]
+    # the order of frames with the same count is the order of their top scores
+    same = frame_surprise(np.array([1.0, 3.0, 8.0]), np.array([0, 1, 2]), 3, normal_tail, sigma=0)
+    assert same[0] < same[1] < same[2]
+
+
+def test_objects_with_corrected_frame_scores_finds_the_planted_anomaly_and_round_trips(tmp_path):
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
+    model = build_model("objects", {"frame_score": "corrected"}).fit(train)
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    assert np.all(np.asarray(scores.frames) >= 0)
+    path = tmp_path / "m.privad"
+    save_model(model, None, path)
+    loaded, _ = load_model(path)
+    assert loaded.config.frame_score == "corrected"
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames)
