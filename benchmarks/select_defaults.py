@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 and 11.
+(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -118,9 +118,15 @@ CANDIDATES_10 = [
 CANDIDATES_11 = [
     ("frame score corrected for the region count", {"frame_score": "corrected"}),
 ]
+# set 12 (the same session), protocol 3, from `objects`' settings after set 11: the median regions' background from
+# the training videos, saved with the model, in place of each clip's own median (DESIGN.md: per-clip state shifts a
+# whole video's level); one round
+CANDIDATES_12 = [
+    ("background of the training videos", {"background": "scene"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
-                  11: CANDIDATES_11}
+                  11: CANDIDATES_11, 12: CANDIDATES_12}
 
 _VIDEOS: list = []
 

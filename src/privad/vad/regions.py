@@ -53,8 +53,19 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
 
 def median_background(frames: list[np.ndarray], samples: int = 50) -> np.ndarray:
     """Per-pixel median of up to `samples` gray frames spread over the whole clip."""
-    idx = np.linspace(0, len(frames) - 1, min(samples, len(frames))).astype(int)
-    return np.median(np.stack([cv2.cvtColor(frames[i], cv2.COLOR_BGR2GRAY) for i in idx]), axis=0).astype(np.uint8)
+    return scene_background([frames], samples)
+
+
+def scene_background(videos: list[list[np.ndarray]], samples: int = 50,
+                     size: tuple[int, int] | None = None) -> np.ndarray:
+    """Per-pixel median of up to `samples` gray frames spread evenly over all the `videos` (of one camera) together,
+    each shrunk to `size` (height, width) first when given."""
+    where = [(v, i) for v, frames in enumerate(videos) for i in range(len(frames))]
+    idx = np.linspace(0, len(where) - 1, min(samples, len(where))).astype(int)
+    picked = [videos[where[k][0]][where[k][1]] for k in idx]
+    if size is not None and picked[0].shape[:2] != tuple(size):
+        picked = [cv2.resize(f, (size[1], size[0]), interpolation=cv2.INTER_AREA) for f in picked]
+    return np.median(np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in picked]), axis=0).astype(np.uint8)
 
 
 class _MedianForeground:
@@ -80,8 +91,9 @@ class RegionExtractor:
     """Moving-object regions with DIS optical flow, frame by frame.
 
     `source="mog2"`: components of the MOG2 foreground (causal; primed on the warm-up frames).
-    `source="median"`: DESIGN.md's fixed rule for static cameras — |frame - median background of the clip| > 25 or
-    flow speed > 0.8 px/frame, opened and closed, components >= 80 px (needs the whole clip up front).
+    `source="median"`: DESIGN.md's fixed rule for static cameras — |frame - median background| > 25 or flow speed >
+    0.8 px/frame, opened and closed, components >= 80 px; the background is the clip's own median (needs the whole
+    clip up front) or one given (`scene_background` of the training videos).
     `split`: how merged blobs are split into objects (`privad.vad.split`: none, flow, shape).
     """
 
@@ -96,8 +108,10 @@ class RegionExtractor:
         self.pad = pad
         self.source = source
 
-    def _detector(self, frames, warmup):
+    def _detector(self, frames, warmup, background):
         if self.source == "median":
+            if background is not None:
+                return frames, _MedianForeground(background)
             frames = frames if isinstance(frames, list) else list(frames)
             return frames, _MedianForeground(median_background(frames))
         detector = MotionDetector(self.motion)
@@ -110,10 +124,12 @@ class RegionExtractor:
 
         return frames, detect
 
-    def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None) -> Iterator[FrameRegions]:
+    def __call__(self, frames: Iterable[np.ndarray], warmup: list[np.ndarray] | None = None,
+                 background: np.ndarray | None = None) -> Iterator[FrameRegions]:
         """Regions of each frame, in order. Frame t's motion is the flow from frame t-1 to t; the first frame has none
-        before it, so it takes the flow to the second (a lone frame: no motion)."""
-        frames, detect = self._detector(frames, warmup)
+        before it, so it takes the flow to the second (a lone frame: no motion). `background` (gray, the frames'
+        size): the median source's background, in place of the clip's own median."""
+        frames, detect = self._detector(frames, warmup, background)
         dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[self.flow_preset])
         prev = first = None
         for i, frame in enumerate(frames):

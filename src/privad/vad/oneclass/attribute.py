@@ -29,7 +29,7 @@ from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
-from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor
+from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor, scene_background
 from privad.vad.scoring import (analysis_size, frame_maxima, frame_surprise, scored_regions, tail_model,
                                 to_training_size)
 from privad.vad.tracks import smooth_along_tracks
@@ -47,7 +47,8 @@ class AttributeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
-                                     "speed_cue": "none", "predictor": None, "frame_score": "max"}
+                                     "speed_cue": "none", "predictor": None, "frame_score": "max",
+                                     "background": "clip"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -71,6 +72,10 @@ class AttributeConfig(BaseModel):
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
+    background: Literal["clip", "scene"] = Field(
+        "clip", description="The median regions' background: each clip's own median (clip), or the median of the "
+                            "training videos, saved with the model (scene: no per-clip state, so a clip's level "
+                            "does not move with who stands in it).")
     flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
     split: Literal["none", "flow", "shape", "both"] = Field(
         "none", description="Split merged blobs into objects: by two motions (flow), by their cores (shape), or "
@@ -116,9 +121,10 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
-              warmup: int, border: str = "keep") -> list[tuple[FrameRegions, np.ndarray]]:
+              warmup: int, border: str = "keep",
+              background: np.ndarray | None = None) -> list[tuple[FrameRegions, np.ndarray]]:
     out = []
-    for fr in extractor(frames, warmup=frames[:warmup]):
+    for fr in extractor(frames, warmup=frames[:warmup], background=background):
         if border == "skip":
             keep = inside(fr.boxes, frames[0].shape[:2])
             fr.boxes, fr.velocity = fr.boxes[keep], fr.velocity[keep]
@@ -154,13 +160,22 @@ class AttributeModel:
         c = self.config
         if not (c.use_velocity or c.use_appearance or c.speed_cue != "none" or c.predictor is not None):
             raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance or predictor")
-        vel, app, boxes, frame_of, lengths, sizes, analysed = [], [], [], [], [], set(), []
+        X = list(X)
+        if not X:
+            raise PrivadError("no training videos")
+        sizes = {frames[0].shape[:2] for frames in X}
+        if len(sizes) > 1:
+            raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
+        size = analysis_size(sizes.pop(), c.max_side)
+        background = None
+        if c.background == "scene":
+            background = scene_background(X, size=size)
+        vel, app, boxes, frame_of, lengths, analysed = [], [], [], [], [], []
         for v, frames in enumerate(X):
-            sizes.add(frames[0].shape[:2])
-            frames, _, _ = to_training_size(frames, analysis_size(frames[0].shape[:2], c.max_side))
+            frames, _, _ = to_training_size(frames, size)
             if c.predictor is not None:
                 analysed.append(frames)
-            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border):
+            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border, background):
                 vel.append(fr.velocity)
                 app.append(a)
                 boxes.append(fr.boxes)
@@ -169,11 +184,11 @@ class AttributeModel:
         vel, app, boxes = np.concatenate(vel), np.concatenate(app), np.concatenate(boxes)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
-        if len(sizes) > 1:
-            raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
-        params: dict = {"frame_size": list(analysis_size(sizes.pop(), c.max_side))}
+        params: dict = {"frame_size": list(size)}
         arrays: dict[str, np.ndarray] = {}
-        est: dict = {"frame_size": tuple(params["frame_size"])}
+        est: dict = {"frame_size": tuple(size)}
+        if background is not None:
+            arrays["background"] = est["background"] = background
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
             motion = self._velocity(vel)
@@ -239,6 +254,8 @@ class AttributeModel:
             est["speed_calib"] = f.params["speed_calib"]
         if self.config.frame_score == "corrected":
             est["tail"] = f.arrays["tail"]
+        if self.config.background == "scene":
+            est["background"] = f.arrays["background"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
@@ -305,7 +322,8 @@ class AttributeModel:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
         index, boxes, vel, app = [], [], [], []
-        for fr, a in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border):
+        for fr, a in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border,
+                               self._estimators.get("background")):
             vel.append(fr.velocity)
             app.append(a)
             boxes.append(fr.boxes)
