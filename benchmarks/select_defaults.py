@@ -11,7 +11,7 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12.
+(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -124,9 +124,19 @@ CANDIDATES_11 = [
 CANDIDATES_12 = [
     ("background of the training videos", {"background": "scene"}),
 ]
+# set 13 (2026-12-05), protocol 3, from `objects`' settings after set 12: the speed of each region's object track (box
+# centre's displacement along its ByteTrack track, in box heights per frame; less noisy than one frame's flow inside a
+# blob, and 2x-pace movers were protocol 3's weakest kind) as a motion feature, over two windows; and set 11's frame
+# score again (its result was not kept). Set 12's scene background is not a candidate for a default: it assumes every
+# training video shows one background, and ShanghaiTech's layout trains one model on 13 scenes. One round.
+CANDIDATES_13 = [
+    ("track speed (10 frames)", {"track_speed": 10}),
+    ("track speed (20 frames)", {"track_speed": 20}),
+    ("frame score corrected for the region count", {"frame_score": "corrected"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
-                  11: CANDIDATES_11, 12: CANDIDATES_12}
+                  11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13}
 
 _VIDEOS: list = []
 

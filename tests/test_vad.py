@@ -239,6 +239,26 @@ def test_scores_along_tracks_dilute_a_one_frame_spike():
     assert np.array_equal(along_tracks(index, ids, scores, 0), scores)
 
 
+def test_track_speeds_are_box_heights_per_frame_along_each_track():
+    """Box centres moving 2 px/frame with boxes 20 px tall: 10 * 2 / 20 = 1.0 (the unit of the descriptor's p90 /
+    height column); a still track 0; a region its track sees only once NaN; the window bounds the span."""
+    from privad.vad.tracks import track_speeds
+
+    index = np.r_[np.arange(10), np.arange(10), 4]
+    boxes = np.array([[2 * t, 0, 2 * t + 10, 20] for t in range(10)]
+                     + [[100, 50, 110, 90] for _ in range(10)] + [[200, 200, 210, 210]], float)
+    ids = np.r_[np.zeros(10), np.ones(10), 2].astype(int)
+    speeds = track_speeds(index, boxes, ids, 3)
+    np.testing.assert_allclose(speeds[:10], 1.0)
+    np.testing.assert_allclose(speeds[10:20], 0.0)
+    assert np.isnan(speeds[20])
+    # a track that stops half-way: within 2 frames either side, the speed falls from 1 to 0 at the stop
+    stop = np.array([[2 * min(t, 5), 0, 2 * min(t, 5) + 10, 20] for t in range(12)], float)
+    s = track_speeds(np.arange(12), stop, np.zeros(12, int), 2)
+    np.testing.assert_allclose(s[[0, 1, 2, 3]], 1.0)
+    np.testing.assert_allclose(s[[7, 8, 9, 10, 11]], 0.0)
+
+
 def test_track_window_fits_scores_and_finds_the_planted_object():
     from sklearn.metrics import roc_auc_score
 

@@ -75,3 +75,29 @@ def smooth_along_tracks(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray
     if window <= 0 or not len(scores):
         return np.asarray(scores, float).copy()
     return along_tracks(index, track_ids(index, boxes, num_frames), scores, window)
+
+
+def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int) -> np.ndarray:
+    """Per region the speed of its track within `window` frames either side: the box centre's displacement from the
+    track's earliest to its latest sighting there, per frame between them, in the track's mean box height there, x 10
+    (the unit of the velocity descriptor's p90 / height column). NaN for a region its track has no other sighting of
+    in the window."""
+    index = np.asarray(index, int)
+    boxes = np.asarray(boxes, float)
+    out = np.full(len(index), np.nan)
+    centre = 0.5 * (boxes[:, :2] + boxes[:, 2:])
+    height = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    order = np.lexsort((index, ids))  # by track, then by frame
+    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]]) if len(order) else order
+    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
+        rows = order[a:b]
+        t = index[rows]
+        lo = np.searchsorted(t, t - window, "left")
+        hi = np.searchsorted(t, t + window, "right") - 1
+        span = t[hi] - t[lo]
+        ok = span > 0
+        shift = np.hypot(*(centre[rows][hi] - centre[rows][lo]).T)
+        total = np.r_[0.0, np.cumsum(height[rows])]
+        mean_h = (total[hi + 1] - total[lo]) / (hi - lo + 1)
+        out[rows[ok]] = 10 * shift[ok] / span[ok] / mean_h[ok]
+    return out

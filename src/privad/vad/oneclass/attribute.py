@@ -15,6 +15,7 @@ maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -32,7 +33,7 @@ from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, regio
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor, scene_background
 from privad.vad.scoring import (analysis_size, frame_maxima, frame_surprise, scored_regions, tail_model,
                                 to_training_size)
-from privad.vad.tracks import smooth_along_tracks
+from privad.vad.tracks import along_tracks, track_ids, track_speeds
 
 
 class AttributeConfig(BaseModel):
@@ -48,7 +49,7 @@ class AttributeConfig(BaseModel):
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
-                                     "background": "clip"}
+                                     "background": "clip", "track_speed": 0}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -94,6 +95,10 @@ class AttributeConfig(BaseModel):
     track_window: int = Field(
         0, ge=0, description="Average each region's score along its object track (ByteTrack) over this many frames "
                              "either side (privad.vad.tracks); 0: each region on its own.")
+    track_speed: int = Field(
+        0, ge=0, description="Add the speed of the region's object track (ByteTrack) to the velocity features: its box "
+                             "centre's displacement over this many frames either side, in box heights per frame "
+                             "(privad.vad.tracks.track_speeds; the flow's where a track has one sighting); 0: off.")
     max_side: int | None = Field(
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
@@ -120,19 +125,42 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < w) & (boxes[:, 3] < h)
 
 
+@dataclass
+class VideoRegions:
+    """The regions of one video: frame `index`, `boxes`, motion descriptors `vel` (with the track speed as a last
+    column where the model uses it), appearance `app`, and track `ids` (None when no setting needs tracks)."""
+
+    index: np.ndarray
+    boxes: np.ndarray
+    vel: np.ndarray
+    app: np.ndarray
+    ids: np.ndarray | None
+
+
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
-              warmup: int, border: str = "keep",
-              background: np.ndarray | None = None) -> list[tuple[FrameRegions, np.ndarray]]:
-    out = []
-    for fr in extractor(frames, warmup=frames[:warmup], background=background):
-        if border == "skip":
+              config: AttributeConfig, background: np.ndarray | None = None) -> VideoRegions:
+    """Regions of one video (frames at the analysed size) with their descriptors."""
+    index, boxes, vel, app = [], [], [], []
+    for fr in extractor(frames, warmup=frames[:config.warmup], background=background):
+        if config.border == "skip":
             keep = inside(fr.boxes, frames[0].shape[:2])
             fr.boxes, fr.velocity = fr.boxes[keep], fr.velocity[keep]
             fr.crops = [c for c, k in zip(fr.crops, keep) if k]
-        app = encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32)
-        fr.crops = []  # not kept
-        out.append((fr, app))
+        app.append(encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32))
+        vel.append(fr.velocity)
+        boxes.append(fr.boxes)
+        index.append(np.full(len(fr.boxes), fr.index))
+    out = VideoRegions(np.concatenate(index), np.concatenate(boxes), np.concatenate(vel), np.concatenate(app), None)
+    if config.track_window or config.track_speed:
+        out.ids = track_ids(out.index, out.boxes, len(frames))
+    if config.track_speed:
+        out.vel = np.c_[out.vel, track_speeds(out.index, out.boxes, out.ids, config.track_speed)]
     return out
+
+
+def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.ndarray:
+    """Region scores averaged along their tracks (`privad.vad.tracks.along_tracks`; unchanged when `window` is 0)."""
+    return along_tracks(regions.index, regions.ids, scores, window) if window else np.asarray(scores, float)
 
 
 class AttributeModel:
@@ -170,18 +198,15 @@ class AttributeModel:
         background = None
         if c.background == "scene":
             background = scene_background(X, size=size)
-        vel, app, boxes, frame_of, lengths, analysed = [], [], [], [], [], []
-        for v, frames in enumerate(X):
+        videos, lengths, analysed = [], [], []
+        for frames in X:
             frames, _, _ = to_training_size(frames, size)
             if c.predictor is not None:
                 analysed.append(frames)
-            for fr, a in _features(self.extractor, self.encoder, frames, c.warmup, c.border, background):
-                vel.append(fr.velocity)
-                app.append(a)
-                boxes.append(fr.boxes)
-                frame_of.extend([(v, fr.index)] * len(fr.boxes))
+            videos.append(_features(self.extractor, self.encoder, frames, c, background))
             lengths.append(len(frames))
-        vel, app, boxes = np.concatenate(vel), np.concatenate(app), np.concatenate(boxes)
+        vel, app, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "app", "boxes"))
+        frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
         params: dict = {"frame_size": list(size)}
@@ -217,7 +242,6 @@ class AttributeModel:
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
             train_scores += _calibrated(knn, est["app_calib"])
-        frame_of = np.asarray(frame_of, int).reshape(-1, 2)
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
         if c.predictor is not None:
             predictor = PredictorModel(c.predictor).fit(analysed)
@@ -231,9 +255,8 @@ class AttributeModel:
             params["pred_calib"] = est["pred_calib"] = _calibration(raw[np.isfinite(raw)], c.calibration)
             est["predictor"] = predictor
             train_scores += np.nan_to_num(_calibrated(raw, est["pred_calib"]), nan=0.0)  # as region_scores
-        for v, n in enumerate(lengths):
-            train_scores[of[v]] = smooth_along_tracks(frame_of[of[v], 1], boxes[of[v]], train_scores[of[v]], n,
-                                                      c.track_window)
+        for v, regions in enumerate(videos):
+            train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
         if c.frame_score == "corrected":
             arrays["tail"] = est["tail"] = tail_model(train_scores)
         floor = float(train_scores.min())
@@ -283,6 +306,8 @@ class AttributeModel:
             parts.append(vel[:, ORIENTATION_BINS + 3:ORIENTATION_BINS + 5])
         if c.shape:
             parts.append(vel[:, ORIENTATION_BINS + 5:ORIENTATION_BINS + 7])
+        if c.track_speed:  # the last column (VideoRegions), the flow's p90 / height where the track has none
+            parts.append(np.log1p(np.where(np.isnan(vel[:, -1]), vel[:, ORIENTATION_BINS + 2], vel[:, -1]))[:, None])
         return np.concatenate(parts, 1)
 
     def _speed(self, vel: np.ndarray) -> np.ndarray:
@@ -321,18 +346,11 @@ class AttributeModel:
         if self._estimators is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
-        index, boxes, vel, app = [], [], [], []
-        for fr, a in _features(self.extractor, self.encoder, frames, self.config.warmup, self.config.border,
-                               self._estimators.get("background")):
-            vel.append(fr.velocity)
-            app.append(a)
-            boxes.append(fr.boxes)
-            index.append(np.full(len(fr.boxes), fr.index))
-        index, boxes = np.concatenate(index), np.concatenate(boxes)
+        regions = _features(self.extractor, self.encoder, frames, self.config, self._estimators.get("background"))
+        index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
-        scores = self.region_scores(np.concatenate(vel), np.concatenate(app), cue)
-        scores = smooth_along_tracks(index, boxes, scores, len(frames), self.config.track_window)
+        scores = _along_tracks(regions, self.region_scores(regions.vel, regions.app, cue), self.config.track_window)
         return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
                           scored_regions(index, boxes, scores, sx, sy))
 
