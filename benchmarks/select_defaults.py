@@ -11,7 +11,8 @@ Results are cached by settings and validation protocol in `--cache`. Prints JSON
 Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; protocol 2 (2026-12-02, later; adds
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
-(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13.
+(next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -134,9 +135,21 @@ CANDIDATES_13 = [
     ("track speed (20 frames)", {"track_speed": 20}),
     ("frame score corrected for the region count", {"frame_score": "corrected"}),
 ]
+# set 14 (2026-12-05), protocol 4 (the scene's pace measured as its walkers' displacement, not their flow), from
+# `objects`' settings: set 13 again (its track speed lost on protocol 3's brisk objects, which moved at about the
+# walkers' own speed), fragments (regions under half the typical height at their row: on held-out training videos
+# they were 9 % of the regions and half of the top 1 % of normal region scores), and appearance, the runner-up of
+# sets 6 and 8. At most two rounds.
+CANDIDATES_14 = [
+    ("track speed (10 frames)", {"track_speed": 10}),
+    ("frame score corrected for the region count", {"frame_score": "corrected"}),
+    ("fragments under half the row's height skipped", {"fragments": 0.5}),
+    ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
-                  11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13}
+                  11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
+                  14: CANDIDATES_14}
 
 _VIDEOS: list = []
 

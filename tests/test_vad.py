@@ -193,9 +193,10 @@ def test_validation_on_training_videos_only_sees_pasted_anomalies():
     assert result["videos"] == 4 * 4 and 0.5 < result["micro_auc"] <= 1.0  # each video once per kind
 
 
-def test_protocol_3_pastes_at_the_rows_height_and_the_scenes_pace():
+def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
     """Protocol 3: the object is scaled to the height the scene's objects have at its row, and moves PACE x the
-    scene's pace (per px of its height) per frame; protocol 2 keeps the donor's size and crosses in fixed frames."""
+    scene's pace (per px of its height) per frame; protocol 4 likewise at the scene's stride; protocol 2 keeps the
+    donor's size and crosses in fixed frames."""
     from privad.engine.validate import PACE, Donor, Scene, paste, validate
 
     frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(120)]
@@ -212,11 +213,31 @@ def test_protocol_3_pastes_at_the_rows_height_and_the_scenes_pace():
     x = [shown[i][:, 1].min() for i in whole]
     step = abs(x[-1] - x[0]) / (whole[-1] - whole[0])
     assert step == pytest.approx(PACE["brisk"] * 0.02 * 40, abs=0.1)
+    # protocol 4: the same at the scene's stride (its regions' displacement), not its flow pace
+    scene.stride = 0.03
+    out4, labels4 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=4)
+    shown4 = [np.argwhere(f[..., 0] == 0) for f in out4]
+    whole4 = [i for i in np.flatnonzero(labels4) if len(shown4[i]) == 40 * 16]
+    x4 = [shown4[i][:, 1].min() for i in whole4]
+    assert abs(x4[-1] - x4[0]) / (whole4[-1] - whole4[0]) == pytest.approx(PACE["brisk"] * 0.03 * 40, abs=0.1)
     out2, labels2 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=2)
     tall2 = np.argwhere(out2[int(np.flatnonzero(labels2)[0])][..., 0] == 0)[:, 0]
     assert tall2.max() - tall2.min() + 1 == 20  # protocol 2: the donor's own size
     with pytest.raises(PrivadError, match="unknown validation protocol 1"):
         validate([frames, frames], protocol=1)
+
+
+def test_scene_stride_is_the_displacement_of_its_objects():
+    """A block 20 px tall moving 1 px a frame: stride 1 / 20 = 0.05 box heights a frame, whatever its flow says."""
+    from privad.engine.validate import scene
+
+    frames = []
+    for t in range(40):
+        f = np.full((120, 160, 3), 200, np.uint8)
+        f[50:70, 20 + t:30 + t] = 40
+        frames.append(f)
+    sc = scene(frames)
+    assert sc.stride == pytest.approx(0.05, rel=0.2)  # boxes grow a little where the flow spills over
 
 
 def test_scores_along_tracks_dilute_a_one_frame_spike():

@@ -88,3 +88,32 @@ def to_training_size(frames: list[np.ndarray], size: tuple[int, int]) -> tuple[l
         return frames, 1.0, 1.0
     sy, sx = frames[0].shape[0] / h, frames[0].shape[1] / w
     return [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames], sx, sy
+
+
+ROW_REACH = 0.1  # regions centred within this share of the frame's height of a row describe that row
+
+
+def row_heights(boxes: np.ndarray, frame_height: int) -> np.ndarray:
+    """Per row of the frame (0 .. frame_height - 1), the median height of the `boxes` (N, 4 xyxy) centred within
+    `ROW_REACH` of the frame's height of it (perspective: how tall objects are there); the median of all where none is."""
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
+    heights = boxes[:, 3] - boxes[:, 1]
+    if not len(heights):
+        return np.zeros(frame_height)
+    centres = 0.5 * (boxes[:, 1] + boxes[:, 3])
+    order = np.argsort(centres)
+    centres, heights = centres[order], heights[order]
+    reach = ROW_REACH * frame_height
+    rows = np.arange(frame_height)
+    lo, hi = np.searchsorted(centres, rows - reach, "left"), np.searchsorted(centres, rows + reach, "right")
+    overall = float(np.median(heights))
+    return np.array([np.median(heights[a:b]) if b > a else overall for a, b in zip(lo, hi)])
+
+
+def fragments(boxes: np.ndarray, heights: np.ndarray, share: float) -> np.ndarray:
+    """Which `boxes` are shorter than `share` of the typical height at their centre's row (`row_heights`)."""
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
+    if share <= 0 or not len(boxes):
+        return np.zeros(len(boxes), bool)
+    rows = np.clip((0.5 * (boxes[:, 1] + boxes[:, 3])).astype(int), 0, len(heights) - 1)
+    return boxes[:, 3] - boxes[:, 1] < share * heights[rows]

@@ -31,8 +31,8 @@ from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor, scene_background
-from privad.vad.scoring import (analysis_size, frame_maxima, frame_surprise, scored_regions, tail_model,
-                                to_training_size)
+from privad.vad.scoring import (analysis_size, fragments, frame_maxima, frame_surprise, row_heights, scored_regions,
+                                tail_model, to_training_size)
 from privad.vad.tracks import along_tracks, track_ids, track_speeds
 
 
@@ -49,7 +49,8 @@ class AttributeConfig(BaseModel):
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
-                                     "background": "clip", "track_speed": 0}
+                                     "background": "clip", "track_speed": 0,
+                                     "fragments": 0.0}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -99,6 +100,10 @@ class AttributeConfig(BaseModel):
         0, ge=0, description="Add the speed of the region's object track (ByteTrack) to the velocity features: its box "
                              "centre's displacement over this many frames either side, in box heights per frame "
                              "(privad.vad.tracks.track_speeds; the flow's where a track has one sighting); 0: off.")
+    fragments: float = Field(
+        0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
+                                     "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
+                                     "limb, an edge piece): neither fitted nor scored; 0: all regions count.")
     max_side: int | None = Field(
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
@@ -139,7 +144,7 @@ class VideoRegions:
 
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
               config: AttributeConfig, background: np.ndarray | None = None) -> VideoRegions:
-    """Regions of one video (frames at the analysed size) with their descriptors."""
+    """Regions of one video (frames at the analysed size) with their descriptors (no track ids yet: `_tracked`)."""
     index, boxes, vel, app = [], [], [], []
     for fr in extractor(frames, warmup=frames[:config.warmup], background=background):
         if config.border == "skip":
@@ -150,12 +155,21 @@ def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, fra
         vel.append(fr.velocity)
         boxes.append(fr.boxes)
         index.append(np.full(len(fr.boxes), fr.index))
-    out = VideoRegions(np.concatenate(index), np.concatenate(boxes), np.concatenate(vel), np.concatenate(app), None)
+    return VideoRegions(np.concatenate(index), np.concatenate(boxes), np.concatenate(vel), np.concatenate(app), None)
+
+
+def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int,
+             heights: np.ndarray | None = None) -> VideoRegions:
+    """The regions without fragments (by the row `heights`, when the model has them), with the track ids and track
+    speeds the settings need."""
+    if heights is not None:
+        keep = ~fragments(regions.boxes, heights, config.fragments)
+        regions = VideoRegions(regions.index[keep], regions.boxes[keep], regions.vel[keep], regions.app[keep], None)
     if config.track_window or config.track_speed:
-        out.ids = track_ids(out.index, out.boxes, len(frames))
+        regions.ids = track_ids(regions.index, regions.boxes, num_frames)
     if config.track_speed:
-        out.vel = np.c_[out.vel, track_speeds(out.index, out.boxes, out.ids, config.track_speed)]
-    return out
+        regions.vel = np.c_[regions.vel, track_speeds(regions.index, regions.boxes, regions.ids, config.track_speed)]
+    return regions
 
 
 def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.ndarray:
@@ -205,6 +219,10 @@ class AttributeModel:
                 analysed.append(frames)
             videos.append(_features(self.extractor, self.encoder, frames, c, background))
             lengths.append(len(frames))
+        heights = None
+        if c.fragments:
+            heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
+        videos = [_tracked(r, c, n, heights) for r, n in zip(videos, lengths)]
         vel, app, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "app", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         if len(vel) < max(50, c.gmm_components * 5):
@@ -214,6 +232,8 @@ class AttributeModel:
         est: dict = {"frame_size": tuple(size)}
         if background is not None:
             arrays["background"] = est["background"] = background
+        if heights is not None:
+            arrays["row_heights"] = est["row_heights"] = heights
         train_scores = np.zeros(len(vel))
         if c.use_velocity:
             motion = self._velocity(vel)
@@ -279,6 +299,8 @@ class AttributeModel:
             est["tail"] = f.arrays["tail"]
         if self.config.background == "scene":
             est["background"] = f.arrays["background"]
+        if self.config.fragments:
+            est["row_heights"] = f.arrays["row_heights"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
@@ -346,7 +368,9 @@ class AttributeModel:
         if self._estimators is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
-        regions = _features(self.extractor, self.encoder, frames, self.config, self._estimators.get("background"))
+        regions = _tracked(_features(self.extractor, self.encoder, frames, self.config,
+                                     self._estimators.get("background")),
+                           self.config, len(frames), self._estimators.get("row_heights"))
         index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
