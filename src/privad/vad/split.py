@@ -78,32 +78,22 @@ def split_by_shape(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
     return parts if len(parts) >= 2 else [mask]
 
 
-def _in_frame_shape(part: np.ndarray, sy: slice, sx: slice, shape: tuple[int, int], min_area: int) -> list[np.ndarray]:
-    """`split_by_shape` of a part given in the window (sy, sx), computed on the whole frame as the `shape` rule always
-    was, and given back in the window."""
-    if part.shape == tuple(shape[:2]):
-        return split_by_shape(part, min_area)
-    full = np.zeros(shape[:2], bool)
-    full[sy, sx] = part
-    return [q[sy, sx] for q in split_by_shape(full, min_area)]
-
-
 def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: str,
                   min_area: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Boxes (N, 4, exclusive max) and masks of the regions after splitting each blob by `rule`.
 
-    `flow` works on the blob's box grown by 2 px (the opening's reach), which gives the same parts as the whole frame
-    (a box holds its mask) at a fraction of the cost."""
+    Both rules work on the blob's box grown by 2 px, which gives the same parts as the whole frame (a box holds its
+    mask) at a fraction of the cost: 2 px is the reach of the 3x3 opening and of the 5x5 distance-transform mask, so
+    the zero margin stands for everything outside the box."""
     if rule == "none":
         return boxes, list(masks)
     out_boxes, out_masks = [], []
-    whole = (slice(None), slice(None))
     for box, mask in zip(boxes, masks):
-        sy, sx = window(box, mask.shape, margin=2) if rule in ("flow", "both") else whole
+        sy, sx = window(box, mask.shape, margin=2)
         local = mask[sy, sx]
         parts = split_by_flow(local, flow[sy, sx], min_area) if rule != "shape" else [local]
-        if rule != "flow":  # shape, or both: each part by its cores (distance transforms need the whole frame)
-            parts = [q for part in parts for q in _in_frame_shape(part, sy, sx, mask.shape, min_area)]
+        if rule != "flow":  # shape, or both: each part by its cores
+            parts = [q for part in parts for q in split_by_shape(part, min_area)]
         if len(parts) == 1:
             out_boxes.append(box)
             out_masks.append(mask)
