@@ -16,6 +16,8 @@ from privad.vad.split import SPLITS, split_regions, window
 ORIENTATION_BINS = 8
 DESCRIPTOR = ORIENTATION_BINS + 7  # bins, three speeds, two place shares, two shape figures
 
+SILHOUETTE = (16, 8)  # rows, columns: a region's mask in its box at this grid (share of each cell the object fills)
+
 FLOW_PRESETS = {"fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 
 MIN_SIDE = 16  # DIS optical flow needs frames of at least 12 px; a margin over that
@@ -23,12 +25,14 @@ MIN_SIDE = 16  # DIS optical flow needs frames of at least 12 px; a margin over 
 
 @dataclass
 class FrameRegions:
-    """Regions of one frame: boxes (N, 4, exclusive max), velocity descriptors (N, D) and crops for appearance."""
+    """Regions of one frame: boxes (N, 4, exclusive max), velocity descriptors (N, D), crops for appearance and
+    silhouettes (N, 16 * 8: `silhouette`)."""
 
     index: int
     boxes: np.ndarray
     velocity: np.ndarray
     crops: list[np.ndarray]
+    silhouettes: np.ndarray
 
 
 def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -49,6 +53,14 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
     width = max(float(box[2] - box[0]), 1.0)
     place = [height / frame_h, 0.5 * (box[1] + box[3]) / frame_h, np.log(width / height), len(mag) / (width * height)]
     return np.concatenate([hist, [mag.mean() if len(mag) else 0.0, p90, 10 * p90 / height], place]).astype(np.float32)
+
+
+def silhouette(mask: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """The object's mask in its box on a `SILHOUETTE` grid: the share of each cell it fills (a shape descriptor that
+    tells an upright walker from a turned, upside-down or wheeled object, whatever its size), flattened."""
+    sy, sx = window(box, mask.shape)
+    rows, cols = SILHOUETTE
+    return cv2.resize(mask[sy, sx].astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA).ravel()
 
 
 def median_background(frames: list[np.ndarray], samples: int = 50) -> np.ndarray:
@@ -153,11 +165,12 @@ class RegionExtractor:
         found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))
         found_boxes, found_masks = split_regions(found_boxes, found_masks, flow, self.split, self.min_area)
         h, w = gray.shape
-        boxes, vel, crops = [], [], []
+        boxes, vel, crops, shapes = [], [], [], []
         for box, mask in zip(found_boxes, found_masks):
             if np.count_nonzero(mask[window(box, mask.shape)]) < self.min_area:
                 continue
             vel.append(velocity_descriptor(flow, mask, box))
+            shapes.append(silhouette(mask, box))
             x1, y1, x2, y2 = box
             px, py = (x2 - x1) * self.pad, (y2 - y1) * self.pad
             cx1, cy1 = int(max(0, x1 - px)), int(max(0, y1 - py))
@@ -169,4 +182,5 @@ class RegionExtractor:
             np.asarray(boxes, np.float32).reshape(-1, 4),
             np.asarray(vel, np.float32).reshape(-1, DESCRIPTOR),
             crops,
+            np.asarray(shapes, np.float32).reshape(-1, SILHOUETTE[0] * SILHOUETTE[1]),
         )

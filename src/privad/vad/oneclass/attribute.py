@@ -50,7 +50,7 @@ class AttributeConfig(BaseModel):
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
-                                     "fragments": 0.0}
+                                     "fragments": 0.0, "silhouette": False}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -64,6 +64,11 @@ class AttributeConfig(BaseModel):
                            "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise).")
     use_appearance: bool = Field(False, description="MobileNetV2 appearance kNN (lowers Ped2 AUC as it stands).")
     use_velocity: bool = Field(True, description="The Gaussian-mixture density of the motion features.")
+    silhouette: bool = Field(
+        False, description="Add a shape cue: the region's silhouette (its mask in its box on a 16x8 grid, "
+                           "privad.vad.regions.silhouette) by its mean distance to the knn_k nearest training "
+                           "silhouettes, calibrated like the other cues: a turned, upside-down or wheeled shape the "
+                           "scene never shows (the part of AI-VAD's pose cue a mask can tell).")
     speed_cue: Literal["none", "pixels", "heights"] = Field(
         "none", description="Add a one-sided speed cue: the region's 90th-percentile flow speed in px/frame (pixels) "
                             "or in box heights per frame (heights), calibrated like the other cues; none: off.")
@@ -133,29 +138,36 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 @dataclass
 class VideoRegions:
     """The regions of one video: frame `index`, `boxes`, motion descriptors `vel` (with the track speed as a last
-    column where the model uses it), appearance `app`, and track `ids` (None when no setting needs tracks)."""
+    column where the model uses it), appearance `app`, silhouettes `sil`, and track `ids` (None when no setting needs
+    tracks)."""
 
     index: np.ndarray
     boxes: np.ndarray
     vel: np.ndarray
     app: np.ndarray
-    ids: np.ndarray | None
+    sil: np.ndarray
+    ids: np.ndarray | None = None
+
+    def subset(self, keep: np.ndarray) -> VideoRegions:
+        """The regions where `keep` is true (no track ids)."""
+        return VideoRegions(self.index[keep], self.boxes[keep], self.vel[keep], self.app[keep], self.sil[keep])
 
 
 def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
               config: AttributeConfig, background: np.ndarray | None = None) -> VideoRegions:
     """Regions of one video (frames at the analysed size) with their descriptors (no track ids yet: `_tracked`)."""
-    index, boxes, vel, app = [], [], [], []
+    index, boxes, vel, app, sil = [], [], [], [], []
     for fr in extractor(frames, warmup=frames[:config.warmup], background=background):
         if config.border == "skip":
             keep = inside(fr.boxes, frames[0].shape[:2])
-            fr.boxes, fr.velocity = fr.boxes[keep], fr.velocity[keep]
+            fr.boxes, fr.velocity, fr.silhouettes = fr.boxes[keep], fr.velocity[keep], fr.silhouettes[keep]
             fr.crops = [c for c, k in zip(fr.crops, keep) if k]
         app.append(encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32))
         vel.append(fr.velocity)
+        sil.append(fr.silhouettes)
         boxes.append(fr.boxes)
         index.append(np.full(len(fr.boxes), fr.index))
-    return VideoRegions(np.concatenate(index), np.concatenate(boxes), np.concatenate(vel), np.concatenate(app), None)
+    return VideoRegions(*(np.concatenate(x) for x in (index, boxes, vel, app, sil)))
 
 
 def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int,
@@ -163,13 +175,23 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int,
     """The regions without fragments (by the row `heights`, when the model has them), with the track ids and track
     speeds the settings need."""
     if heights is not None:
-        keep = ~fragments(regions.boxes, heights, config.fragments)
-        regions = VideoRegions(regions.index[keep], regions.boxes[keep], regions.vel[keep], regions.app[keep], None)
+        regions = regions.subset(~fragments(regions.boxes, heights, config.fragments))
     if config.track_window or config.track_speed:
         regions.ids = track_ids(regions.index, regions.boxes, num_frames)
     if config.track_speed:
         regions.vel = np.c_[regions.vel, track_speeds(regions.index, regions.boxes, regions.ids, config.track_speed)]
     return regions
+
+
+def _bank(features: np.ndarray, idx: np.ndarray, k: int) -> tuple[np.ndarray, NearestNeighbors, np.ndarray]:
+    """A kNN memory of the training regions `idx` (a seeded subsample) and every training region's mean distance to
+    its `k` nearest there, leaving itself out where it is in the bank."""
+    bank = np.ascontiguousarray(features[idx], np.float32)
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(bank)
+    dist, _ = nn.kneighbors(np.asarray(features, np.float32))
+    in_bank = np.zeros(len(features), bool)
+    in_bank[idx] = True
+    return bank, nn, np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
 
 
 def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.ndarray:
@@ -200,8 +222,9 @@ class AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
         (threshold)."""
         c = self.config
-        if not (c.use_velocity or c.use_appearance or c.speed_cue != "none" or c.predictor is not None):
-            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance or predictor")
+        if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None):
+            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance, silhouette "
+                              "or predictor")
         X = list(X)
         if not X:
             raise PrivadError("no training videos")
@@ -223,7 +246,7 @@ class AttributeModel:
         if c.fragments:
             heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
         videos = [_tracked(r, c, n, heights) for r, n in zip(videos, lengths)]
-        vel, app, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "app", "boxes"))
+        vel, app, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "app", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
@@ -251,17 +274,18 @@ class AttributeModel:
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             app = self._appearance(app)
             pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
-            bank = pca.transform(app[idx]).astype(np.float32)
-            nn = NearestNeighbors(n_neighbors=c.knn_k + 1).fit(bank)
-            dist, _ = nn.kneighbors(pca.transform(app).astype(np.float32))
-            in_bank = np.zeros(len(app), bool)
-            in_bank[idx] = True
-            # a region in the bank finds itself first: leave it out
-            knn = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
+            bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k)
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
             train_scores += _calibrated(knn, est["app_calib"])
+        if c.silhouette:
+            idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
+            bank, nn, knn = _bank(sil, idx, c.knn_k)
+            arrays["sil_bank"] = bank
+            params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration)
+            est["sil_knn"] = nn
+            train_scores += _calibrated(knn, est["sil_calib"])
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
         if c.predictor is not None:
             predictor = PredictorModel(c.predictor).fit(analysed)
@@ -304,6 +328,9 @@ class AttributeModel:
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
+        if self.config.silhouette:
+            est["sil_knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["sil_bank"])
+            est["sil_calib"] = f.params["sil_calib"]
         if self.config.predictor is not None:
             predictor = PredictorModel(self.config.predictor)
             own = {k[len("predictor."):]: v for k, v in f.arrays.items() if k.startswith("predictor.")}
@@ -342,9 +369,11 @@ class AttributeModel:
             return app
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
-    def region_scores(self, vel: np.ndarray, app: np.ndarray, cue: np.ndarray | None = None) -> np.ndarray:
-        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app`, and the raw predictor
-        `cue` where the model has one (NaN, a frame without a prediction: that cue adds nothing)."""
+    def region_scores(self, vel: np.ndarray, app: np.ndarray, cue: np.ndarray | None = None,
+                      sil: np.ndarray | None = None) -> np.ndarray:
+        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app`, the raw predictor `cue`
+        where the model has one (NaN, a frame without a prediction: that cue adds nothing), and silhouettes `sil`
+        where it has that cue."""
         if self._estimators is None:
             self.check_fitted()
         s = self._estimators
@@ -359,6 +388,9 @@ class AttributeModel:
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
             total += _calibrated(dist.mean(axis=1), s["app_calib"])
+        if "sil_knn" in s:
+            dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
+            total += _calibrated(dist.mean(axis=1), s["sil_calib"])
         if "predictor" in s:
             total += np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
         return total
@@ -374,7 +406,7 @@ class AttributeModel:
         index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
-        scores = _along_tracks(regions, self.region_scores(regions.vel, regions.app, cue), self.config.track_window)
+        scores = _along_tracks(regions, self.region_scores(regions.vel, regions.app, cue, regions.sil), self.config.track_window)
         return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
                           scored_regions(index, boxes, scores, sx, sy))
 
