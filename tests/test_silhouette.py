@@ -1,0 +1,47 @@
+"""The silhouette cue: a region's mask on a 16x8 grid, kNN to the training silhouettes (`silhouette`)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from privad.data.synthetic import synthetic_scene
+from privad.vad import build_model, load_model, save_model
+from privad.vad.regions import SILHOUETTE, silhouette
+
+
+def test_silhouette_is_the_share_of_each_cell_the_object_fills():
+    mask = np.zeros((60, 40), bool)
+    mask[10:42, 5:21] = True  # a 32x16 box, full
+    np.testing.assert_allclose(silhouette(mask, np.array([5, 10, 21, 42])), 1.0)
+    mask[26:42, 5:13] = False  # its lower-left quarter cut away
+    grid = silhouette(mask, np.array([5, 10, 21, 42])).reshape(SILHOUETTE)
+    np.testing.assert_allclose(grid[8:, :4], 0.0)
+    np.testing.assert_allclose(grid[:8], 1.0)
+    np.testing.assert_allclose(grid[8:, 4:], 1.0)
+
+
+def _with_odd_shape(frames: list[np.ndarray], span: tuple[int, int]) -> tuple[list[np.ndarray], np.ndarray]:
+    """An object of a walker's colour, box and pace, shaped as a triangle standing on its point (walkers are upright
+    ellipses), between the walkers' rows, in `span`."""
+    out, labels = [f.copy() for f in frames], np.zeros(len(frames), np.int8)
+    h, w = frames[0].shape[:2]
+    for t in range(*span):
+        x, y = w // 3 + (t - span[0]), h // 2 + 20
+        points = np.array([[x - 7, y - 15], [x + 7, y - 15], [x, y + 15]], np.int32)
+        cv2.fillPoly(out[t], [points], (40, 40, 60))
+        labels[t] = 1
+    return out, labels
+
+
+def test_silhouette_finds_an_object_of_another_shape_and_round_trips(tmp_path):
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = _with_odd_shape(synthetic_scene(n_frames=150, abnormal=(0, 0), seed=7)[0], (90, 130))
+    model = build_model("objects", {"silhouette": True, "use_velocity": False}).fit(train)
+    assert model.fitted_.arrays["sil_bank"].shape[1] == SILHOUETTE[0] * SILHOUETTE[1]
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    save_model(model, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames)
