@@ -427,11 +427,12 @@ class ObjectsConfig(AttributeConfig):
     of `benchmarks/select_defaults.py` chose (docs/benchmarks.md, "The objects model"): from the attribute model's
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
     merged blobs split by their two motions; then (protocol 3) each of those parts also by its cores, and then region
-    scores averaged along object tracks over 10 frames either side. Frames are analysed at most 360 px on their longer
-    side (a fixed rule)."""
+    scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue. Frames are
+    analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape", "both"] = _default("split", "both")
     track_window: int = _default("track_window", 10)
+    silhouette: bool = _default("silhouette", True)
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
