@@ -304,8 +304,8 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
 
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
-    speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False}).fit(train)
-    density = build_model("objects").fit(train)
+    speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False, "silhouette": False}).fit(train)
+    density = build_model("objects", {"silhouette": False}).fit(train)
     assert roc_auc_score(labels, speed.score(frames).frames) > 0.95
     # one walker-like region at three speeds: still, the training median, 5x the median
     typical = np.median(_train_descriptors(speed, train), axis=0)
@@ -322,7 +322,7 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
     loaded, _ = load_model(tmp_path / "speed.privad")
     np.testing.assert_array_equal(loaded.region_scores(regions, none), speed.region_scores(regions, none))
     with pytest.raises(PrivadError, match="needs a cue"):
-        build_model("objects", {"use_velocity": False}).fit(train)
+        build_model("objects", {"use_velocity": False, "silhouette": False}).fit(train)
 
 
 def _train_descriptors(model, videos) -> np.ndarray:

@@ -389,6 +389,8 @@ class AttributeModel:
                                           n_neighbors=self.config.knn_k)
             total += _calibrated(dist.mean(axis=1), s["app_calib"])
         if "sil_knn" in s:
+            if sil is None:
+                raise PrivadError("this model has the silhouette cue: region_scores needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
             total += _calibrated(dist.mean(axis=1), s["sil_calib"])
         if "predictor" in s:
