@@ -20,8 +20,8 @@ def test_square_box_is_centred_and_clipped():
 
 def test_tubes_follow_time_and_clamp_at_the_ends():
     frames = [np.full((40, 40, 3), 10 * i, np.uint8) for i in range(10)]
-    regions = [FrameRegions(i, np.array([[10, 10, 20, 20]], np.float32), np.zeros((1, 11), np.float32), [])
-               for i in (0, 5)]
+    regions = [FrameRegions(i, np.array([[10, 10, 20, 20]], np.float32), np.zeros((1, 11), np.float32), [],
+                            np.zeros((1, 128), np.float32)) for i in (0, 5)]
     tubes = extract_tubes(frames, regions, radius=2, size=8)
     assert tubes.consecutive.shape == (2, 5, 8, 8) and list(tubes.frame) == [0, 5]
     # gray levels of frames t-2..t+2 (clamped to 0 at the start), steps 1 and 2

@@ -3,7 +3,7 @@
 Regions of consecutive frames are linked into tracks by ByteTrack (the `trackers` package; IoU association with a
 Kalman box model). A region's score becomes the mean of its track's scores within `window` frames either side, so a
 one-frame flow glitch on a walker is diluted while an object that is anomalous all along keeps its score. A region
-ByteTrack leaves unmatched is a track of its own.
+ByteTrack leaves unmatched is a track of its own. Tracks also give each region its object's speed (`track_speeds`).
 """
 
 from __future__ import annotations
@@ -67,14 +67,6 @@ def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window:
         lo, hi = np.searchsorted(t, t - window, "left"), np.searchsorted(t, t + window, "right")
         out[rows] = (total[hi] - total[lo]) / (hi - lo)
     return out
-
-
-def smooth_along_tracks(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, num_frames: int,
-                        window: int) -> np.ndarray:
-    """`along_tracks` over the tracks `track_ids` finds (the scores as they are when `window` is 0)."""
-    if window <= 0 or not len(scores):
-        return np.asarray(scores, float).copy()
-    return along_tracks(index, track_ids(index, boxes, num_frames), scores, window)
 
 
 def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int) -> np.ndarray:

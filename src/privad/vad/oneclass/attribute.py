@@ -30,7 +30,7 @@ from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
-from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, FrameRegions, RegionExtractor, scene_background
+from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (analysis_size, fragments, frame_maxima, frame_surprise, row_heights, scored_regions,
                                 tail_model, to_training_size)
 from privad.vad.tracks import along_tracks, track_ids, track_speeds
