@@ -20,7 +20,7 @@ Protocols: 1 alternated fast and turned objects at fixed speeds (a width in 20 o
 to the scene's pace and sizes to the row's, because protocol 2's "walking pace" was 2-3x the walkers' own and its sizes
 ignored perspective, so pasted objects were easier than real ones (validation ~95 against ~88 on Ped2's test); 4
 (2026-12-05) measures the pace as the walkers' displacement: the flow inside a walker's region averages moving limbs
-with a body whose plain texture the flow does not follow, and came to 0.45-0.66 of the displacement on every one of
+with a body whose plain texture the flow does not follow, and came to 0.37-0.66 of the displacement on every one of
 Ped2's 16 training videos, so protocol 3's `brisk` objects moved at about the walkers' own speed and `fast` ones at
 about twice it, while its `turned` and `flipped` ones crept at half of it.
 """
