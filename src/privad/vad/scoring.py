@@ -95,7 +95,8 @@ ROW_REACH = 0.1  # regions centred within this share of the frame's height of a 
 
 def row_heights(boxes: np.ndarray, frame_height: int) -> np.ndarray:
     """Per row of the frame (0 .. frame_height - 1), the median height of the `boxes` (N, 4 xyxy) centred within
-    `ROW_REACH` of the frame's height of it (perspective: how tall objects are there); the median of all where none is."""
+    `ROW_REACH` of the frame's height of it (perspective: how tall objects are there); the median of all where none
+    is."""
     boxes = np.asarray(boxes, float).reshape(-1, 4)
     heights = boxes[:, 3] - boxes[:, 1]
     if not len(heights):

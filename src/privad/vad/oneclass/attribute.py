@@ -408,7 +408,8 @@ class AttributeModel:
         index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
-        scores = _along_tracks(regions, self.region_scores(regions.vel, regions.app, cue, regions.sil), self.config.track_window)
+        scores = self.region_scores(regions.vel, regions.app, cue, regions.sil)
+        scores = _along_tracks(regions, scores, self.config.track_window)
         return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
                           scored_regions(index, boxes, scores, sx, sy))
 
