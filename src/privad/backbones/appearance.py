@@ -37,6 +37,24 @@ def mobilenet_v2(device: str = "cpu"):
     return net.to(device).eval()
 
 
+@lru_cache(maxsize=2)
+def mobilenet_v2_inference(device: str = "cpu"):
+    """A copy of the shared network for inference only, about twice as fast on a CPU: each batch norm folded into the
+    convolution before it (`torch.nn.utils.fusion`) and its tensors channels-last; outputs agree to ~1e-5."""
+    import copy
+
+    import torch
+    from torch import nn
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    net = copy.deepcopy(mobilenet_v2(device))
+    for seq in [m for m in net.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):
+                seq[i], seq[i + 1] = fuse_conv_bn_eval(seq[i], seq[i + 1]), nn.Identity()
+    return net.to(memory_format=torch.channels_last).eval()
+
+
 class AppearanceEncoder:
     """Embeds BGR crops with MobileNetV2 (global-average-pooled bottleneck features); `size` = side or (h, w)."""
 
@@ -45,7 +63,7 @@ class AppearanceEncoder:
         self.pool = pool  # "avg" (the network's own) or "max" over the spatial feature map
         self.batch = batch
         self.device = torch_device()
-        self._net = mobilenet_v2(str(self.device))
+        self._net = mobilenet_v2_inference(str(self.device))
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         import torch
@@ -53,12 +71,13 @@ class AppearanceEncoder:
         if not crops:
             return np.zeros((0, 1280), np.float32)
         h, w = self.size
-        x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1] for c in crops])
-        x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
         out = []
         with torch.inference_mode():
-            for i in range(0, len(x), self.batch):
-                batch = torch.from_numpy(np.ascontiguousarray(x[i:i + self.batch])).to(self.device)
+            for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
+                x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1]
+                              for c in crops[i:i + self.batch]])
+                x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
+                batch = torch.from_numpy(x).to(self.device).contiguous(memory_format=torch.channels_last)
                 out.append((self._net(batch) if self.pool == "avg" else
                             self._net.features(batch).amax(dim=(2, 3))).cpu().numpy())
         return np.concatenate(out).astype(np.float32)

@@ -32,16 +32,16 @@ def gmm_from(arrays: dict[str, np.ndarray], prefix: str):
 
 
 def pca_arrays(pca, prefix: str) -> dict[str, np.ndarray]:
-    """A fitted whitening PCA as arrays."""
+    """A fitted PCA as arrays (whether it whitens is a setting of the model that owns it: `pca_from`)."""
     return {f"{prefix}.{a}": np.asarray(getattr(pca, a)) for a in _PCA}
 
 
-def pca_from(arrays: dict[str, np.ndarray], prefix: str):
-    """The whitening PCA that `pca_arrays` described (transforms exactly as the original)."""
+def pca_from(arrays: dict[str, np.ndarray], prefix: str, whiten: bool):
+    """The PCA that `pca_arrays` described, whitening or not as the original did (transforms exactly as it)."""
     from sklearn.decomposition import PCA
 
     values = {a: arrays[f"{prefix}.{a}"] for a in _PCA}
-    pca = PCA(values["components_"].shape[0], whiten=True)
+    pca = PCA(values["components_"].shape[0], whiten=whiten)
     for a, v in values.items():
         setattr(pca, a, v)
     pca.n_components_, pca.n_features_in_ = values["components_"].shape

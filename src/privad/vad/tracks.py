@@ -3,7 +3,8 @@
 Regions of consecutive frames are linked into tracks by ByteTrack (the `trackers` package; IoU association with a
 Kalman box model). A region's score becomes the mean of its track's scores within `window` frames either side, so a
 one-frame flow glitch on a walker is diluted while an object that is anomalous all along keeps its score. A region
-ByteTrack leaves unmatched is a track of its own. Tracks also give each region its object's speed (`track_speeds`).
+ByteTrack leaves unmatched is a track of its own. Tracks also give each region its object's speed (`track_speeds`)
+and let a costly descriptor be computed for every k-th sighting only (`track_samples`).
 """
 
 from __future__ import annotations
@@ -92,4 +93,21 @@ def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: 
         total = np.r_[0.0, np.cumsum(height[rows])]
         mean_h = (total[hi + 1] - total[lo]) / (hi - lo + 1)
         out[rows[ok]] = 10 * shift[ok] / span[ok] / mean_h[ok]
+    return out
+
+
+def track_samples(index: np.ndarray, ids: np.ndarray, every: int) -> np.ndarray:
+    """Per region the row of the sighting that stands for it, so a costly descriptor is computed once for `every`
+    sightings of a track: each track's sightings in frame order, its 1st, (every+1)-th, ... stand for themselves, the
+    others take the nearest of those (the later on a tie). `every` <= 1: each region stands for itself."""
+    rows = np.arange(len(index))
+    if every <= 1 or not len(rows):
+        return rows
+    order = np.lexsort((np.asarray(index, int), ids))  # by track, then by frame
+    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]])
+    out = np.empty(len(rows), int)
+    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
+        seg = order[a:b]
+        nearest = np.minimum((np.arange(len(seg)) + every // 2) // every * every, (len(seg) - 1) // every * every)
+        out[seg] = seg[nearest]
     return out

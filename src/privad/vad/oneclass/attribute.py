@@ -33,7 +33,7 @@ from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, regio
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (analysis_size, fragments, frame_maxima, frame_surprise, row_heights, scored_regions,
                                 tail_model, to_training_size)
-from privad.vad.tracks import along_tracks, track_ids, track_speeds
+from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
 
 class AttributeConfig(BaseModel):
@@ -50,7 +50,7 @@ class AttributeConfig(BaseModel):
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
-                                     "fragments": 0.0, "silhouette": False}
+                                     "fragments": 0.0, "silhouette": False, "appearance_every": 1}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1)
@@ -63,6 +63,10 @@ class AttributeConfig(BaseModel):
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
                            "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise).")
     use_appearance: bool = Field(False, description="MobileNetV2 appearance kNN (lowers Ped2 AUC as it stands).")
+    appearance_every: int = Field(
+        1, ge=1, description="Embed one sighting in this many of each object track (ByteTrack; the 1st, the "
+                             "(k+1)-th, ...); the others take the nearest embedded sighting's appearance "
+                             "(privad.vad.tracks.track_samples), for a k-th of the cost; 1: every region.")
     use_velocity: bool = Field(True, description="The Gaussian-mixture density of the motion features.")
     silhouette: bool = Field(
         False, description="Add a shape cue: the region's silhouette (its mask in its box on a 16x8 grid, "
@@ -138,48 +142,57 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 @dataclass
 class VideoRegions:
     """The regions of one video: frame `index`, `boxes`, motion descriptors `vel` (with the track speed as a last
-    column where the model uses it), appearance `app`, silhouettes `sil`, and track `ids` (None when no setting needs
-    tracks)."""
+    column where the model uses it), silhouettes `sil`, `crops`, track `ids` (None when no setting needs tracks), and
+    appearance: `app` embeds the sightings that stand for the others (`privad.vad.tracks.track_samples`), `slot` is
+    each region's row in it."""
 
     index: np.ndarray
     boxes: np.ndarray
     vel: np.ndarray
-    app: np.ndarray
     sil: np.ndarray
+    crops: list[np.ndarray]
     ids: np.ndarray | None = None
+    app: np.ndarray | None = None
+    slot: np.ndarray | None = None
 
     def subset(self, keep: np.ndarray) -> VideoRegions:
-        """The regions where `keep` is true (no track ids)."""
-        return VideoRegions(self.index[keep], self.boxes[keep], self.vel[keep], self.app[keep], self.sil[keep])
+        """The regions where `keep` is true (before tracks and appearance)."""
+        return VideoRegions(self.index[keep], self.boxes[keep], self.vel[keep], self.sil[keep],
+                            [c for c, k in zip(self.crops, keep) if k])
 
 
-def _features(extractor: RegionExtractor, encoder: AppearanceEncoder | None, frames: list[np.ndarray],
-              config: AttributeConfig, background: np.ndarray | None = None) -> VideoRegions:
-    """Regions of one video (frames at the analysed size) with their descriptors (no track ids yet: `_tracked`)."""
-    index, boxes, vel, app, sil = [], [], [], [], []
+def _features(extractor: RegionExtractor, frames: list[np.ndarray], config: AttributeConfig,
+              background: np.ndarray | None = None) -> VideoRegions:
+    """Regions of one video (frames at the analysed size) with their motion and shape (tracks and appearance:
+    `_tracked`)."""
+    index, boxes, vel, sil, crops = [], [], [], [], []
     for fr in extractor(frames, warmup=frames[:config.warmup], background=background):
-        if config.border == "skip":
-            keep = inside(fr.boxes, frames[0].shape[:2])
-            fr.boxes, fr.velocity, fr.silhouettes = fr.boxes[keep], fr.velocity[keep], fr.silhouettes[keep]
-            fr.crops = [c for c, k in zip(fr.crops, keep) if k]
-        app.append(encoder(fr.crops) if encoder is not None else np.zeros((len(fr.boxes), 0), np.float32))
-        vel.append(fr.velocity)
-        sil.append(fr.silhouettes)
-        boxes.append(fr.boxes)
-        index.append(np.full(len(fr.boxes), fr.index))
-    return VideoRegions(*(np.concatenate(x) for x in (index, boxes, vel, app, sil)))
+        keep = inside(fr.boxes, frames[0].shape[:2]) if config.border == "skip" else np.ones(len(fr.boxes), bool)
+        vel.append(fr.velocity[keep])
+        sil.append(fr.silhouettes[keep])
+        boxes.append(fr.boxes[keep])
+        index.append(np.full(int(keep.sum()), fr.index))
+        crops += [c for c, k in zip(fr.crops, keep) if k]
+    return VideoRegions(*(np.concatenate(x) for x in (index, boxes, vel, sil)), crops)
 
 
-def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int,
-             heights: np.ndarray | None = None) -> VideoRegions:
-    """The regions without fragments (by the row `heights`, when the model has them), with the track ids and track
-    speeds the settings need."""
+def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, heights: np.ndarray | None = None,
+             encoder: AppearanceEncoder | None = None) -> VideoRegions:
+    """The regions without fragments (by the row `heights`, when the model has them), with the track ids, track
+    speeds and (with an `encoder`) appearance the settings need."""
     if heights is not None:
         regions = regions.subset(~fragments(regions.boxes, heights, config.fragments))
-    if config.track_window or config.track_speed:
+    sampled = encoder is not None and config.appearance_every > 1
+    if config.track_window or config.track_speed or sampled:
         regions.ids = track_ids(regions.index, regions.boxes, num_frames)
     if config.track_speed:
         regions.vel = np.c_[regions.vel, track_speeds(regions.index, regions.boxes, regions.ids, config.track_speed)]
+    if encoder is not None:
+        stand = (track_samples(regions.index, regions.ids, config.appearance_every) if sampled
+                 else np.arange(len(regions.index)))
+        picked, regions.slot = np.unique(stand, return_inverse=True)
+        regions.app = encoder([regions.crops[i] for i in picked])
+    regions.crops = []
     return regions
 
 
@@ -240,13 +253,13 @@ class AttributeModel:
             frames, _, _ = to_training_size(frames, size)
             if c.predictor is not None:
                 analysed.append(frames)
-            videos.append(_features(self.extractor, self.encoder, frames, c, background))
+            videos.append(_features(self.extractor, frames, c, background))
             lengths.append(len(frames))
         heights = None
         if c.fragments:
             heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
-        videos = [_tracked(r, c, n, heights) for r, n in zip(videos, lengths)]
-        vel, app, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "app", "sil", "boxes"))
+        videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
+        vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         if len(vel) < max(50, c.gmm_components * 5):
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
@@ -271,10 +284,13 @@ class AttributeModel:
             params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration)
             train_scores += _calibrated(speed, est["speed_calib"])
         if c.use_appearance:
+            app = self._appearance(np.concatenate([r.app for r in videos]))  # the sampled sightings
+            first = np.cumsum([0] + [len(r.app) for r in videos[:-1]])
+            slot = np.concatenate([r.slot + f for r, f in zip(videos, first)])
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
-            app = self._appearance(app)
             pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
             bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k)
+            knn = knn[slot]
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
@@ -326,7 +342,7 @@ class AttributeModel:
         if self.config.fragments:
             est["row_heights"] = f.arrays["row_heights"]
         if self.config.use_appearance:
-            est["pca"], est["app_calib"] = pca_from(f.arrays, "pca"), f.params["app_calib"]
+            est["pca"], est["app_calib"] = pca_from(f.arrays, "pca", self.config.whiten), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
         if self.config.silhouette:
             est["sil_knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["sil_bank"])
@@ -369,9 +385,10 @@ class AttributeModel:
             return app
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
-    def region_scores(self, vel: np.ndarray, app: np.ndarray, cue: np.ndarray | None = None,
-                      sil: np.ndarray | None = None) -> np.ndarray:
-        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app`, the raw predictor `cue`
+    def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
+                      sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
+        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app` (of the sampled sightings:
+        `slot` is each region's row; None: a row per region), the raw predictor `cue`
         where the model has one (NaN, a frame without a prediction: that cue adds nothing), and silhouettes `sil`
         where it has that cue."""
         if self._estimators is None:
@@ -385,9 +402,12 @@ class AttributeModel:
         if "speed_calib" in s:
             total += _calibrated(self._speed(vel), s["speed_calib"])
         if "knn" in s:
+            if app is None:
+                raise PrivadError("this model has the appearance cue: region_scores needs the regions' appearance")
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
-            total += _calibrated(dist.mean(axis=1), s["app_calib"])
+            dist = dist.mean(axis=1)
+            total += _calibrated(dist if slot is None else dist[slot], s["app_calib"])
         if "sil_knn" in s:
             if sil is None:
                 raise PrivadError("this model has the silhouette cue: region_scores needs the regions' silhouettes")
@@ -402,13 +422,12 @@ class AttributeModel:
         if self._estimators is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
-        regions = _tracked(_features(self.extractor, self.encoder, frames, self.config,
-                                     self._estimators.get("background")),
-                           self.config, len(frames), self._estimators.get("row_heights"))
+        regions = _tracked(_features(self.extractor, frames, self.config, self._estimators.get("background")),
+                           self.config, len(frames), self._estimators.get("row_heights"), self.encoder)
         index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
-        scores = self.region_scores(regions.vel, regions.app, cue, regions.sil)
+        scores = self.region_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
         scores = _along_tracks(regions, scores, self.config.track_window)
         return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
                           scored_regions(index, boxes, scores, sx, sy))

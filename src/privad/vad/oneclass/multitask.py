@@ -191,7 +191,7 @@ class MultitaskModel:
         net = _network(self.config)
         net.load_state_dict(torch_state(f.arrays, "net"))
         self._net = net.to(torch_device()).eval()
-        self._pca = pca_from(f.arrays, "pca") if "pca.mean_" in f.arrays else None
+        self._pca = pca_from(f.arrays, "pca", whiten=True) if "pca.mean_" in f.arrays else None
         self._calib, self._frame_size = f.params["calib"], tuple(f.params["frame_size"])
 
     def _train(self, cons: np.ndarray, skip: np.ndarray, target) -> tuple:

@@ -1,0 +1,88 @@
+"""Appearance at a fraction of the cost: the folded inference copy of MobileNetV2, and embedding one sighting in k of
+each track (`appearance_every`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privad.vad.registry import build_model
+
+APPEARANCE = {"use_appearance": True, "whiten": False, "knn_k": 1}  # AI-VAD's way: 1-NN on normalized features
+
+
+def test_track_samples_stand_for_the_nearest_embedded_sighting():
+    """Two interleaved tracks of 10 and 3 sightings and a lone region; every 4th sighting of each track is embedded
+    (1st, 5th, 9th), the others take the nearest (the later on a tie); every=1 leaves each region alone."""
+    from privad.vad.tracks import track_samples
+
+    index = np.r_[np.arange(10), np.arange(3), 5]
+    ids = np.r_[np.zeros(10), np.ones(3), 7].astype(int)
+    order = np.random.default_rng(0).permutation(len(index))  # rows in any order
+    stand = track_samples(index[order], ids[order], 4)
+    row_of = {(int(ids[o]), int(index[o])): r for r, o in enumerate(order)}  # (track, frame) -> row
+    frame_of_stand = {key: int(index[order][stand[row]]) for key, row in row_of.items()}
+    assert [frame_of_stand[(0, t)] for t in range(10)] == [0, 0, 4, 4, 4, 4, 8, 8, 8, 8]
+    assert [frame_of_stand[(1, t)] for t in range(3)] == [0, 0, 0]
+    assert frame_of_stand[(7, 5)] == 5
+    assert all(ids[order][stand] == ids[order])  # never another track's sighting
+    assert np.array_equal(track_samples(index, ids, 1), np.arange(len(index)))
+
+
+def test_the_inference_copy_agrees_with_the_shared_network_and_leaves_it_alone():
+    import torch
+    from torch import nn
+
+    from privad.backbones.appearance import AppearanceEncoder, mobilenet_v2, mobilenet_v2_inference
+
+    shared = mobilenet_v2("cpu")
+    fast = mobilenet_v2_inference("cpu")
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in shared.modules()) > 0  # folded on a copy only
+    rng = np.random.default_rng(1)
+    crops = [rng.integers(0, 255, (int(rng.integers(20, 90)), int(rng.integers(10, 50)), 3), np.uint8)
+             for _ in range(70)]  # more than one batch
+    encoder = AppearanceEncoder(batch=32)
+    x = torch.from_numpy(rng.normal(size=(4, 3, 64, 64)).astype(np.float32))
+    with torch.inference_mode():
+        np.testing.assert_allclose(fast(x).numpy(), shared(x).numpy(), atol=1e-4)
+    got = encoder(crops)
+    assert got.shape == (70, 1280) and np.all(np.isfinite(got))
+    np.testing.assert_array_equal(encoder(crops[::-1])[::-1], got)  # a crop's code does not depend on its batch
+
+
+def test_appearance_every_k_embeds_fewer_crops_and_still_finds_the_appearance_anomaly(monkeypatch):
+    """With one sighting in 4 embedded, the planted object (walker-like motion, an unseen look) is still found, and
+    the encoder sees about a quarter of the regions (tracks' first sightings always count)."""
+    from sklearn.metrics import roc_auc_score
+
+    from privad.backbones.appearance import AppearanceEncoder
+    from privad.data.synthetic import synthetic_scene
+
+    seen: list[int] = []
+    call = AppearanceEncoder.__call__
+    monkeypatch.setattr(AppearanceEncoder, "__call__", lambda self, crops: seen.append(len(crops)) or call(self, crops))
+    train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
+    every = build_model("objects", {**APPEARANCE, "appearance_every": 4}).fit(train)
+    embedded, regions = sum(seen), every.fitted_.info["train_regions"]
+    assert regions / 6 < embedded < regions / 2
+    scores = every.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.95
+    assert len(seen) == 4  # one batch of crops per video, not one per frame
+
+
+@pytest.mark.parametrize("every", [1, 4])
+def test_appearance_every_survives_save_and_load(every, tmp_path):
+    """Also AI-VAD's unwhitened PCA (a loaded file once rebuilt every PCA as whitening: scores 70x off)."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.protect.config import AnonymizeConfig
+    from privad.vad.persistence import load_model, save_model
+
+    train = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(2)]
+    frames, _ = synthetic_scene(n_frames=120, abnormal=(60, 100), seed=7, anomaly="object")
+    model = build_model("objects", {**APPEARANCE, "appearance_every": every}).fit(train)
+    save_model(model, AnonymizeConfig(), tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    assert loaded.config.appearance_every == every
+    np.testing.assert_allclose(loaded.score(frames).frames, model.score(frames).frames, rtol=1e-5, atol=1e-6)
