@@ -20,6 +20,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
@@ -53,7 +54,8 @@ class AttributeConfig(BaseModel):
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1}
 
     gmm_components: int = Field(8, ge=1)
-    knn_k: int = Field(3, ge=1)
+    knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
+                                             "mean distance to its knn_k nearest training regions).")
     pca_dim: int = Field(64, ge=2)
     max_train_regions: int = Field(40_000, ge=100, description="Subsample for the kNN index (seeded).")
     crop_size: int = Field(64, ge=32)
@@ -62,7 +64,8 @@ class AttributeConfig(BaseModel):
         "max", description="A frame's score: its highest region score (max), or how unlikely that highest score is "
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
                            "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise).")
-    use_appearance: bool = Field(False, description="MobileNetV2 appearance kNN (lowers Ped2 AUC as it stands).")
+    use_appearance: bool = Field(False, description="Add an appearance cue: MobileNetV2 features of the region's crop "
+                                                    "by their mean distance to the knn_k nearest training crops.")
     appearance_every: int = Field(
         1, ge=1, description="Embed one sighting in this many of each object track (ByteTrack; the 1st, the "
                              "(k+1)-th, ...); the others take the nearest embedded sighting's appearance "
@@ -440,8 +443,8 @@ class AttributeModel:
 
 
 def _default(name: str, value):
-    """AttributeConfig's field `name` with another default (same description)."""
-    return Field(value, description=AttributeConfig.model_fields[name].description)
+    """AttributeConfig's field `name` with another default (same description and bounds)."""
+    return FieldInfo.merge_field_infos(AttributeConfig.model_fields[name], default=value)
 
 
 class ObjectsConfig(AttributeConfig):
@@ -449,12 +452,17 @@ class ObjectsConfig(AttributeConfig):
     of `benchmarks/select_defaults.py` chose (docs/benchmarks.md, "The objects model"): from the attribute model's
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
     merged blobs split by their two motions; then (protocol 3) each of those parts also by its cores, and then region
-    scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue. Frames are
-    analysed at most 360 px on their longer side (a fixed rule)."""
+    scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue, and
+    appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py, which
+    also fixed `appearance_every` (1). Frames are analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape", "both"] = _default("split", "both")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
+    # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
+    use_appearance: bool = _default("use_appearance", True)
+    whiten: bool = _default("whiten", False)
+    knn_k: int = _default("knn_k", 1)
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
@@ -464,7 +472,7 @@ class ObjectsConfig(AttributeConfig):
 
 
 class ObjectsModel(AttributeModel):
-    """The default one-class model: per-object motion (and, as chosen, place, shape, appearance), calibrated per cue
+    """The default one-class model: per-object motion, shape, silhouette and appearance, calibrated per cue
     on the training regions, maximum over objects per frame, smoothed in time."""
 
     name = "objects"
