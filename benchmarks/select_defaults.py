@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 16.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 17.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -159,10 +159,19 @@ CANDIDATES_15 = [
 CANDIDATES_16 = [
     ("appearance 1-NN", {"use_appearance": True, "whiten": False, "knn_k": 1, "appearance_every": 1}),
 ]
+# set 17 (2026-12-05, later), protocol 4, from `objects`' settings after set 16 (now four kinds of cue summed: motion
+# density, silhouette, appearance): how the cues are put on one scale, AI-VAD's min / 99.9th percentile (lost in
+# protocol 1, when the density was the only cue), and the frame score corrected for the region count (set 14's
+# runner-up; appearance changes the region scores' tails). One round.
+CANDIDATES_17 = [
+    ("min/99.9 calibration", {"calibration": "minmax"}),
+    ("frame score corrected for the region count", {"frame_score": "corrected"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
-                  14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16}
+                  14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
+                  17: CANDIDATES_17}
 
 _VIDEOS: list = []
 
