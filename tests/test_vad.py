@@ -45,7 +45,7 @@ def test_save_load_gives_identical_scores(fitted, ped2_data, tmp_path):
     loaded, anon = load_model(path)
     assert anon.method == "adaptive_blur"
     # equal up to float noise of multi-threaded CPU convolutions (the same model scored twice differs as much)
-    np.testing.assert_allclose(loaded.score(frames).frames, fitted.score(frames).frames, rtol=1e-6)
+    np.testing.assert_allclose(loaded.score(frames).frames, fitted.score(frames).frames, rtol=1e-5)
 
 
 def test_load_rejects_bad_files(tmp_path, fitted):
@@ -158,7 +158,7 @@ def test_objects_analyses_large_frames_at_360_px(ped2_data):
     big = build_model("objects").fit([double(f) for f in train])
     assert big.fitted_.params["frame_size"] == [240, 360]
     a, b = small.score(test), big.score(double(test))
-    np.testing.assert_allclose(b.frames, a.frames, rtol=1e-6)
+    np.testing.assert_allclose(b.frames, a.frames, rtol=1e-5)
     assert len(a.regions) == len(b.regions) > 0
     np.testing.assert_allclose(np.array(b.regions)[:, 1:5], 2 * np.array(a.regions)[:, 1:5])
     full = build_model("objects", {"max_side": None}).fit([double(f) for f in train])
@@ -305,7 +305,7 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
     speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False, "silhouette": False,
-                                            "use_appearance": False}).fit(train)
+                                    "use_appearance": False}).fit(train)
     density = build_model("objects", {"silhouette": False, "use_appearance": False}).fit(train)
     assert roc_auc_score(labels, speed.score(frames).frames) > 0.95
     # one walker-like region at three speeds: still, the training median, 5x the median
@@ -333,8 +333,8 @@ def _train_descriptors(model, videos) -> np.ndarray:
 
 @pytest.mark.parametrize("anomaly", ["fast", "object"])
 def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
-    """A fast walker, and an object that moves like a walker but looks like none, with the default settings (which
-    have AI-VAD's appearance cue)."""
+    """A fast walker, and an object that moves and is shaped like a walker but looks like none, with the default
+    settings (which have AI-VAD's appearance cue); without appearance, that object is found far less well."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -343,24 +343,14 @@ def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
     train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly=anomaly)
     scores = build_model(DEFAULT).fit(train).score(frames)
-    assert roc_auc_score(labels, scores.frames) > 0.95
+    auc = roc_auc_score(labels, scores.frames)
+    assert auc > 0.95
     # the regions that score highest are on the planted object
     top = max(scores.regions, key=lambda r: r[-1])
     assert 120 <= top[0] < 170 + 6
-
-
-def test_the_appearance_cue_is_what_finds_the_object_that_looks_like_no_walker():
-    """Without appearance the default finds the planted object far less well: it moves and is shaped like a walker."""
-    from sklearn.metrics import roc_auc_score
-
-    from privad.data.synthetic import synthetic_scene
-    from privad.vad.registry import DEFAULT
-
-    train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
-    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
-    auc = {on: roc_auc_score(labels, build_model(DEFAULT, {"use_appearance": on}).fit(train).score(frames).frames)
-           for on in (True, False)}
-    assert auc[True] > 0.95 and auc[False] < auc[True] - 0.05
+    if anomaly == "object":
+        blind = build_model(DEFAULT, {"use_appearance": False}).fit(train).score(frames)
+        assert roc_auc_score(labels, blind.frames) < auc - 0.05
 
 
 def test_evaluate_writes_a_report_per_test_video_with_its_labelled_spans(ped2_data, tmp_path):
