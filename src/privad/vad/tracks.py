@@ -52,6 +52,14 @@ def _adopt_first_sightings(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray
                 ids[before[int(np.argmax(overlap))]] = ids[first]
 
 
+def _tracks(index: np.ndarray, ids: np.ndarray) -> list[np.ndarray]:
+    """The rows of each track (`ids`), in frame order (`index`)."""
+    order = np.lexsort((index, ids))  # by track, then by frame
+    if not len(order):
+        return []
+    return np.split(order, np.flatnonzero(ids[order][1:] != ids[order][:-1]) + 1)
+
+
 def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window: int) -> np.ndarray:
     """Each region's score replaced by the mean of its track's scores within `window` frames either side."""
     scores = np.asarray(scores, float)
@@ -59,10 +67,7 @@ def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window:
         return scores.copy()
     index = np.asarray(index, int)
     out = np.empty_like(scores)
-    order = np.lexsort((index, ids))  # by track, then by frame
-    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]])
-    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
-        rows = order[a:b]
+    for rows in _tracks(index, ids):
         t, s = index[rows], scores[rows]
         total = np.r_[0.0, np.cumsum(s)]
         lo, hi = np.searchsorted(t, t - window, "left"), np.searchsorted(t, t + window, "right")
@@ -80,10 +85,7 @@ def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: 
     out = np.full(len(index), np.nan)
     centre = 0.5 * (boxes[:, :2] + boxes[:, 2:])
     height = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
-    order = np.lexsort((index, ids))  # by track, then by frame
-    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]]) if len(order) else order
-    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
-        rows = order[a:b]
+    for rows in _tracks(index, ids):
         t = index[rows]
         lo = np.searchsorted(t, t - window, "left")
         hi = np.searchsorted(t, t + window, "right") - 1
@@ -100,14 +102,10 @@ def track_samples(index: np.ndarray, ids: np.ndarray, every: int) -> np.ndarray:
     """Per region the row of the sighting that stands for it, so a costly descriptor is computed once for `every`
     sightings of a track: each track's sightings in frame order, its 1st, (every+1)-th, ... stand for themselves, the
     others take the nearest of those (the later on a tie). `every` <= 1: each region stands for itself."""
-    rows = np.arange(len(index))
-    if every <= 1 or not len(rows):
-        return rows
-    order = np.lexsort((np.asarray(index, int), ids))  # by track, then by frame
-    starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]])
-    out = np.empty(len(rows), int)
-    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
-        seg = order[a:b]
-        nearest = np.minimum((np.arange(len(seg)) + every // 2) // every * every, (len(seg) - 1) // every * every)
-        out[seg] = seg[nearest]
+    out = np.arange(len(index))
+    if every <= 1:
+        return out
+    for rows in _tracks(np.asarray(index, int), ids):
+        nearest = np.minimum((np.arange(len(rows)) + every // 2) // every * every, (len(rows) - 1) // every * every)
+        out[rows] = rows[nearest]
     return out
