@@ -1,8 +1,9 @@
-"""Appearance at a fraction of the cost: the folded inference copy of MobileNetV2, and embedding one sighting in k of
-each track (`appearance_every`)."""
+"""Appearance at a fraction of the cost: MobileNetV2 through onnxruntime (an export cached once), and embedding one
+sighting in k of each track (`appearance_every`)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -29,26 +30,34 @@ def test_track_samples_stand_for_the_nearest_embedded_sighting():
     assert np.array_equal(track_samples(index, ids, 1), np.arange(len(index)))
 
 
-def test_the_inference_copy_agrees_with_the_shared_network_and_leaves_it_alone():
+def test_the_onnx_encoder_agrees_with_the_torch_network_and_is_cached(tmp_path, monkeypatch):
+    """The encoder runs an ONNX export of the shipped network's feature layers: its codes agree with torch's to
+    float rounding, do not depend on the batch, and a second process reads the export from the cache (no torch)."""
     import torch
-    from torch import nn
 
-    from privad.backbones.appearance import AppearanceEncoder, mobilenet_v2, mobilenet_v2_inference
+    from privad.backbones import appearance
 
-    shared = mobilenet_v2("cpu")
-    fast = mobilenet_v2_inference("cpu")
-    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
-    assert sum(isinstance(m, nn.BatchNorm2d) for m in shared.modules()) > 0  # folded on a copy only
+    monkeypatch.setenv("PRIVAD_CACHE", str(tmp_path / "cache"))
+    appearance.mobilenet_session.cache_clear()
     rng = np.random.default_rng(1)
     crops = [rng.integers(0, 255, (int(rng.integers(20, 90)), int(rng.integers(10, 50)), 3), np.uint8)
              for _ in range(70)]  # more than one batch
-    encoder = AppearanceEncoder(batch=32)
-    x = torch.from_numpy(rng.normal(size=(4, 3, 64, 64)).astype(np.float32))
-    with torch.inference_mode():
-        np.testing.assert_allclose(fast(x).numpy(), shared(x).numpy(), atol=1e-4)
+    encoder = appearance.AppearanceEncoder(batch=32)
+    assert len(list((tmp_path / "cache").glob("mobilenetv2-features-*.onnx"))) == 1
     got = encoder(crops)
     assert got.shape == (70, 1280) and np.all(np.isfinite(got))
     np.testing.assert_array_equal(encoder(crops[::-1])[::-1], got)  # a crop's code does not depend on its batch
+    x = np.stack([cv2.resize(c, (64, 64), interpolation=cv2.INTER_AREA)[:, :, ::-1] for c in crops[:8]])
+    x = ((x.astype(np.float32) / 255.0 - appearance.MEAN) / appearance.STD).transpose(0, 3, 1, 2)
+    with torch.inference_mode():
+        torch_codes = appearance.mobilenet_v2("cpu")(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+    np.testing.assert_allclose(got[:8], torch_codes, atol=1e-4)
+    peak = appearance.AppearanceEncoder(pool="max")(crops[:8])
+    assert np.all(peak >= got[:8] - 1e-6) and not np.allclose(peak, got[:8])  # the max over space is not the mean
+    appearance.mobilenet_session.cache_clear()
+    monkeypatch.setattr(appearance, "_mobilenet_onnx", lambda: pytest.fail("exported again despite the cache"))
+    np.testing.assert_array_equal(appearance.AppearanceEncoder(batch=32)(crops), got)
+    appearance.mobilenet_session.cache_clear()
 
 
 def test_appearance_every_k_embeds_fewer_crops_and_still_finds_the_appearance_anomaly(monkeypatch):

@@ -92,11 +92,19 @@ def test_summary_states_device_and_providers(clip_frames, tmp_path):
     assert summary.compute == {"device": "cpu", "onnx_providers": ["CPUExecutionProvider"]}
 
 
-def test_appearance_encoder_follows_the_device(meta):
-    from privad.backbones.appearance import AppearanceEncoder
+def test_appearance_encoder_follows_the_device(monkeypatch):
+    """The encoder's onnxruntime session is built for the resolved device (its providers), as CenterFace's is."""
+    from privad.backbones import appearance
 
-    with pytest.raises(NotImplementedError, match=ON_META):
-        AppearanceEncoder()([np.zeros((30, 20, 3), np.uint8)])
+    from types import SimpleNamespace
+
+    asked = []
+    gpu = SimpleNamespace(get_providers=lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    monkeypatch.setattr(appearance, "resolve", lambda spec=None: "cuda:1")
+    monkeypatch.setattr(appearance, "mobilenet_session", lambda device: asked.append(device) or gpu)
+    assert appearance.AppearanceEncoder().providers[0] == "CUDAExecutionProvider" and asked == ["cuda:1"]
+    monkeypatch.undo()
+    assert appearance.AppearanceEncoder().providers == device.onnx_providers("cpu")
 
 
 def test_learned_anonymizer_follows_the_device(meta):

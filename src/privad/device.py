@@ -88,3 +88,16 @@ def onnx_providers(spec: str | None = None, available: list[str] | None = None) 
     index = {"device_id": int(device.partition(":")[2])}
     chosen = [(p, index) for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider") if p in available]
     return [*chosen, "CPUExecutionProvider"]
+
+
+def onnx_session(model: bytes, device: str | None = None, threads: int = 0):
+    """An onnxruntime session over a serialized model on the device's providers; `threads` 0: onnxruntime's own
+    choice. Idle worker threads sleep instead of spinning, leaving the cores to decoding and encoding."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(model, options, providers=onnx_providers(device))

@@ -9,8 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from privad.device import torch_device
+from privad.device import onnx_session, resolve
 from privad.errors import PrivadError
+from privad.io.cache import derived
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -37,47 +38,50 @@ def mobilenet_v2(device: str = "cpu"):
     return net.to(device).eval()
 
 
-@lru_cache(maxsize=2)
-def mobilenet_v2_inference(device: str = "cpu"):
-    """A copy of the shared network for inference only, about twice as fast on a CPU: each batch norm folded into the
-    convolution before it (`torch.nn.utils.fusion`) and its tensors channels-last; outputs agree to ~1e-5."""
-    import copy
+def _mobilenet_onnx() -> bytes:
+    """The shared network's feature layers (batch norms in eval mode) as ONNX, free in batch, height and width."""
+    import io
+    import warnings
 
     import torch
-    from torch import nn
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-    net = copy.deepcopy(mobilenet_v2(device))
-    for seq in [m for m in net.modules() if isinstance(m, nn.Sequential)]:
-        for i in range(len(seq) - 1):
-            if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):
-                seq[i], seq[i + 1] = fuse_conv_bn_eval(seq[i], seq[i + 1]), nn.Identity()
-    return net.to(memory_format=torch.channels_last).eval()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(mobilenet_v2("cpu").features, (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False,
+                          input_names=["image"], output_names=["features"], opset_version=17,
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "features": {0: "n", 2: "fh", 3: "fw"}})
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=2)
+def mobilenet_session(device: str = "cpu"):
+    """An onnxruntime session over MobileNetV2's feature layers, exported once from the shipped weights and cached
+    (`privad.io.cache`): later processes need no torch. ~17 % faster than torch on this CPU (batch norms folded by
+    onnxruntime); outputs agree with torch to ~1e-5."""
+    return onnx_session(derived("mobilenetv2-features", mobilenet_weights(), _mobilenet_onnx), device)
 
 
 class AppearanceEncoder:
-    """Embeds BGR crops with MobileNetV2 (global-average-pooled bottleneck features); `size` = side or (h, w)."""
+    """Embeds BGR crops with MobileNetV2 (its bottleneck features pooled over space: `pool` "avg", the network's
+    own, or "max"); `size` = side or (h, w)."""
 
     def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg"):
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
-        self.pool = pool  # "avg" (the network's own) or "max" over the spatial feature map
+        self.pool = pool
         self.batch = batch
-        self.device = torch_device()
-        self._net = mobilenet_v2_inference(str(self.device))
+        self._session = mobilenet_session(resolve())
+        self.providers = self._session.get_providers()
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
-        import torch
-
         if not crops:
             return np.zeros((0, 1280), np.float32)
         h, w = self.size
         out = []
-        with torch.inference_mode():
-            for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
-                x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1]
-                              for c in crops[i:i + self.batch]])
-                x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
-                batch = torch.from_numpy(x).to(self.device).contiguous(memory_format=torch.channels_last)
-                out.append((self._net(batch) if self.pool == "avg" else
-                            self._net.features(batch).amax(dim=(2, 3))).cpu().numpy())
+        for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
+            x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1]
+                          for c in crops[i:i + self.batch]])
+            x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
+            features = self._session.run(None, {"image": np.ascontiguousarray(x)})[0]
+            out.append(features.mean(axis=(2, 3)) if self.pool == "avg" else features.max(axis=(2, 3)))
         return np.concatenate(out).astype(np.float32)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,9 +14,9 @@ from supervision import Detections
 
 from privad.protect.config import FaceConfig
 from privad.protect.detect.base import CLASS_IDS, box_masks, make
-from privad.device import onnx_providers, resolve as resolve_device
+from privad.device import onnx_session, resolve as resolve_device
 from privad.errors import PrivadError
-from privad.io.atomic import write_bytes
+from privad.io.cache import derived
 
 
 AUTO_SIDE = 360  # frames with a short side this large are detected at half size when no scale is given
@@ -33,14 +31,6 @@ def centerface_path() -> Path:
     if not path.is_file():
         raise PrivadError(f"centerface.onnx not found at {path}")
     return path
-
-
-def cache_dir() -> Path:
-    """Where privad keeps files it derives from installed ones: $PRIVAD_CACHE, else $XDG_CACHE_HOME/privad, else
-    ~/.cache/privad."""
-    if os.environ.get("PRIVAD_CACHE"):
-        return Path(os.environ["PRIVAD_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "privad"
 
 
 def _dynamic_model(path: str) -> bytes:
@@ -61,30 +51,15 @@ def _dynamic_model(path: str) -> bytes:
 
 
 def dynamic_model(path: str) -> bytes:
-    """`_dynamic_model(path)`, cached in `cache_dir()` under the source's SHA-256 (the cache is skipped when it cannot
-    be written). A cached copy is an ONNX graph, data only."""
-    source = Path(path).read_bytes()
-    cached = cache_dir() / f"centerface-dynamic-{hashlib.sha256(source).hexdigest()[:16]}.onnx"
-    if cached.is_file():
-        return cached.read_bytes()
-    data = _dynamic_model(path)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(cached, data)
-    except OSError:
-        pass
-    return data
+    """`_dynamic_model(path)`, derived once into the cache (`privad.io.cache`). A cached copy is an ONNX graph, data
+    only."""
+    return derived("centerface-dynamic", Path(path), lambda: _dynamic_model(path))
 
 
 @lru_cache(maxsize=4)
 def _session(path: str, threads: int, device: str) -> ort.InferenceSession:
     """An onnxruntime session over a shape-dynamic copy of the model (`dynamic_model`)."""
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to IO threads
-    if threads:
-        options.intra_op_num_threads = threads
-    return ort.InferenceSession(dynamic_model(path), options, providers=onnx_providers(device))
+    return onnx_session(dynamic_model(path), device, threads)
 
 
 class FaceDetector:
