@@ -128,17 +128,40 @@ def test_failing_method_is_caught(clip_frames, faces, monkeypatch):
     assert result.incident is not None and result.image.reshape(-1, 3).std(axis=0).max() == 0
 
 
-@pytest.mark.parametrize("every", [1, 2])
-def test_stream_detects_ahead_with_the_results_of_frame_by_frame(clip_frames, faces, every):
-    """`stream` runs detection on a worker thread ahead of the frame it anonymizes: images, regions and incidents are
-    those of `process` called frame by frame, a detector's failure included (fail closed, on its own frame)."""
+class Reentrant:
+    """Wraps a detector and raises on the frames in `boom` (found by content, not by call order: calls may run at
+    once); records the threads it ran on."""
+
+    name, warmup, reentrant = "reentrant", 0, True
+
+    def __init__(self, inner, boom=()):
+        self.inner, self.boom, self.threads = inner, [f.copy() for f in boom], set()
+
+    def prime(self, frames):
+        pass
+
+    def __call__(self, frame):
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        if any(np.array_equal(frame, b) for b in self.boom):
+            raise RuntimeError("injected failure")
+        return self.inner(frame)
+
+
+@pytest.mark.parametrize("every, reentrant", [(1, False), (2, False), (1, True), (2, True)])
+def test_stream_detects_ahead_with_the_results_of_frame_by_frame(clip_frames, faces, every, reentrant):
+    """`stream` runs detection on worker threads ahead of the frame it anonymizes (two at once when the detectors
+    are reentrant, else one, in order): images, regions and incidents are those of `process` called frame by
+    frame, a detector's failure included (fail closed, on its own frame)."""
     frames = clip_frames[:12]
-    config = AnonymizeConfig(method="adaptive_max_blur", detect_every=every)
-    one = Anonymizer(config, detectors=[Flaky(faces, boom={2})])
-    expected = [one.process(f) for f in frames]
-    ahead = Anonymizer(config, detectors=[Flaky(faces, boom={2})])
-    got = [r for _, r in ahead.stream(Frame(i, f) for i, f in enumerate(frames))]
     failed = 2 * every  # the detector's third call
+    config = AnonymizeConfig(method="adaptive_max_blur", detect_every=every)
+    wrap = (lambda: Reentrant(faces, boom=[frames[failed]])) if reentrant else (lambda: Flaky(faces, boom={2}))
+    one = Anonymizer(config, detectors=[wrap()])
+    expected = [one.process(f) for f in frames]
+    ahead = Anonymizer(config, detectors=[wrap()])
+    got = [r for _, r in ahead.stream(Frame(i, f) for i, f in enumerate(frames))]
     assert len(got) == len(frames) and got[failed].incident is not None and expected[failed].incident is not None
     for e, g in zip(expected, got):
         assert (e.image == g.image).all() and (e.incident is None) == (g.incident is None)
@@ -146,6 +169,8 @@ def test_stream_detects_ahead_with_the_results_of_frame_by_frame(clip_frames, fa
             assert (e.detections.xyxy == g.detections.xyxy).all()
     assert [i.frame for i in ahead.stats.incidents] == [failed]
     assert (got[1].image != frames[1]).any(), "faces were anonymized"
+    if reentrant:
+        assert len(ahead.detectors[0].threads) == 2  # frames were detected on two threads
 
 
 def test_decode_failure_becomes_grey_frame():

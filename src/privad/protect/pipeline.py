@@ -26,7 +26,8 @@ from privad.types import Frame, Incident
 
 log = logging.getLogger("privad")
 
-DETECT_AHEAD = 2  # frames `stream` detects ahead of the one it anonymizes, on its own thread
+DETECT_AHEAD = 2  # frames `stream` detects ahead of the one it anonymizes, on worker threads
+DETECT_WORKERS = 2  # frames detected at once when every detector is reentrant (else one, in frame order)
 
 
 @dataclass
@@ -104,8 +105,9 @@ class Anonymizer:
         every frame is processed in order (decode failures included, so they fail closed).
 
         Detection runs `DETECT_AHEAD` frames ahead on a worker thread (in frame order, so stateful detectors see
-        what they would see one by one), overlapping the tracking, anonymizing and encoding of earlier frames; the
-        results are those of `process` called frame by frame."""
+        what they would see one by one), overlapping the tracking, anonymizing and encoding of earlier frames; when
+        every detector is reentrant, `DETECT_WORKERS` threads detect frames at once. The results are those of
+        `process` called frame by frame."""
         frames = iter(frames)
         ahead = list(itertools.islice(frames, self.warmup))
         self.prime([f.image for f in ahead])
@@ -114,7 +116,8 @@ class Anonymizer:
             for frame in frames:
                 yield frame, self.process(frame.image, decode_error=frame.error, shape=shape)
             return
-        with ThreadPoolExecutor(1, thread_name_prefix="privad-detect") as pool:
+        workers = DETECT_WORKERS if all(getattr(d, "reentrant", False) for d in self.detectors) else 1
+        with ThreadPoolExecutor(workers, thread_name_prefix="privad-detect") as pool:
             pending: deque[tuple[Frame, Future | None]] = deque()
             for frame in itertools.chain(frames, [None] * DETECT_AHEAD):
                 if frame is not None:

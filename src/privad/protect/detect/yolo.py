@@ -16,6 +16,7 @@ class YoloDetector:
     """YOLO-seg (e.g. LA3D's yolov8m-seg) restricted to `config.classes`; weights are never downloaded."""
 
     name = "yolo"
+    reentrant = False  # ultralytics keeps a predictor between calls
     warmup = 0
 
     def __init__(self, config: YoloConfig, device: str | None = None):
