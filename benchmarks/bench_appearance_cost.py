@@ -5,7 +5,9 @@ The rule, fixed before any run (2026-12-05): `appearance_every` is the smallest 
 training videos 1-12, scores training videos 13-16 at >= 55 fps (the issue's 50 fps at 360x240 and a 10 % margin for
 this shared machine; the median of 3 timings). No test video and no label is used. Prints JSON.
 
-    python benchmarks/bench_appearance_cost.py [--root PATH] [--every 1,2,4,8,16] [--repeats 3]
+    python benchmarks/bench_appearance_cost.py [--root PATH] [--every 1,2,4,8,16] [--repeats 3] [--crop-size 64]
+
+`--crop-size` (2026-12-05, third session): the same rule for larger encoder inputs (set 18 of select_defaults.py).
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=None)
     parser.add_argument("--every", default="1,2,4,8,16")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--crop-size", type=int, default=None, help="the encoder's input side (default: the model's)")
     args = parser.parse_args()
     train = [read_all(v.source)[0] for v in load_dataset("ucsd_ped2", args.root or data_path("ucsd_ped2")).train]
     fit_on, held_out = train[:12], train[12:]
     frames = sum(len(v) for v in held_out)
     rows = []
     for every in (int(k) for k in args.every.split(",")):
-        model = build_model("objects", {**APPEARANCE, "appearance_every": every})
+        crop = {} if args.crop_size is None else {"crop_size": args.crop_size}
+        model = build_model("objects", {**APPEARANCE, **crop, "appearance_every": every})
         start = time.perf_counter()
         model.fit(fit_on)
         fit_s = time.perf_counter() - start
@@ -52,7 +56,7 @@ def main() -> None:
                      "fps_runs": [round(f, 1) for f in fps]})
         print(rows[-1], file=sys.stderr, flush=True)
     chosen = next((r["appearance_every"] for r in rows if r["score_fps"] >= TARGET_FPS), None)
-    print(json.dumps({"target_fps": TARGET_FPS, "frames": frames, "device": resolve(), "rows": rows,
+    print(json.dumps({"target_fps": TARGET_FPS, "crop_size": args.crop_size, "frames": frames, "device": resolve(), "rows": rows,
                       "chosen": chosen}, indent=2))
 
 

@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 17.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 18.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -167,11 +167,20 @@ CANDIDATES_17 = [
     ("min/99.9 calibration", {"calibration": "minmax"}),
     ("frame score corrected for the region count", {"frame_score": "corrected"}),
 ]
+# set 18 (2026-12-05, third session), protocol 4, from `objects`' settings after set 17: larger encoder inputs for
+# the appearance cue (MobileNetV2 was trained at 224 px; at 64 px its last feature map is 2x2). Each size runs with
+# the smallest appearance_every of (1, 2, 4) that keeps scoring at >= 55 fps by the rule of
+# benchmarks/bench_appearance_cost.py (`--crop-size`, run before this set): 96 px -> 1 (58.5 fps), 128 px -> 2
+# (68.1 fps; 50.1 at 1). One round.
+CANDIDATES_18 = [
+    ("appearance crops of 96 px", {"crop_size": 96, "appearance_every": 1}),
+    ("appearance crops of 128 px, every 2nd sighting", {"crop_size": 128, "appearance_every": 2}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
-                  17: CANDIDATES_17}
+                  17: CANDIDATES_17, 18: CANDIDATES_18}
 
 _VIDEOS: list = []
 
