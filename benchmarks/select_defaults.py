@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 18.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 19.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -176,11 +176,19 @@ CANDIDATES_18 = [
     ("appearance crops of 96 px", {"crop_size": 96, "appearance_every": 1}),
     ("appearance crops of 128 px, every 2nd sighting", {"crop_size": 128, "appearance_every": 2}),
 ]
+# set 19 (the same session), protocol 4, from `objects`' settings after set 17 (set 18's choice is out: crops of
+# 128 px every 2nd sighting scored the Ped2 test videos at 42-45 fps, against the issue's >= 50; the cost rule then
+# measured held-out training videos without reading, lighter than the test). The embedding rate for 128 px by the
+# same rule measured as `privad evaluate` times it (`bench_appearance_cost.py --on test`, frames only, no label):
+# every 4th sighting (56.3 fps; 43.5 at every 2nd). One round.
+CANDIDATES_19 = [
+    ("appearance crops of 128 px, every 4th sighting", {"crop_size": 128, "appearance_every": 4}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
-                  17: CANDIDATES_17, 18: CANDIDATES_18}
+                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19}
 
 _VIDEOS: list = []
 

@@ -453,8 +453,9 @@ class ObjectsConfig(AttributeConfig):
     (validation protocol 1) the medium DIS preset, no orientation histogram, the box's shape added; then (protocol 2)
     merged blobs split by their two motions; then (protocol 3) each of those parts also by its cores, and then region
     scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue, and
-    appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py, which
-    also fixed `appearance_every` (1). Frames are analysed at most 360 px on their longer side (a fixed rule)."""
+    appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py; then
+    its crops at 128 px, embedding every 2nd sighting of a track (the rate that rule allows at that size). Frames are
+    analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape", "both"] = _default("split", "both")
     track_window: int = _default("track_window", 10)
