@@ -454,8 +454,8 @@ class ObjectsConfig(AttributeConfig):
     merged blobs split by their two motions; then (protocol 3) each of those parts also by its cores, and then region
     scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue, and
     appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py; then
-    its crops at 128 px, embedding every 2nd sighting of a track (the rate that rule allows at that size). Frames are
-    analysed at most 360 px on their longer side (a fixed rule)."""
+    its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
+    `privad evaluate` times its scoring). Frames are analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape", "both"] = _default("split", "both")
     track_window: int = _default("track_window", 10)
@@ -464,6 +464,8 @@ class ObjectsConfig(AttributeConfig):
     use_appearance: bool = _default("use_appearance", True)
     whiten: bool = _default("whiten", False)
     knn_k: int = _default("knn_k", 1)
+    crop_size: int = _default("crop_size", 128)
+    appearance_every: int = _default("appearance_every", 4)
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
