@@ -11,7 +11,7 @@ this shared machine; the median of 3 timings). No test video and no label is use
 `--on test` (the same session): the model fitted on all training videos scores Ped2's *test* videos, their frames read
 inside the timing, as `privad evaluate` reports its scoring fps (the issue's target is on that figure). Only the
 frames are read, never a label. Added after crops of 128 px every 2nd sighting (68 fps by the rule above) scored the
-test at 42-45 fps: the held-out training videos are lighter than the test videos, which have more objects.
+test at 42-45 fps: the held-out training videos, read beforehand, scored faster than the test videos do.
 """
 
 from __future__ import annotations
