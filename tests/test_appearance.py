@@ -32,7 +32,8 @@ def test_track_samples_stand_for_the_nearest_embedded_sighting():
 
 def test_the_onnx_encoder_agrees_with_the_torch_network_and_is_cached(tmp_path, monkeypatch):
     """The encoder runs an ONNX export of the shipped network's feature layers: its codes agree with torch's to
-    float rounding, do not depend on the batch, and a second process reads the export from the cache (no torch)."""
+    float rounding and do not depend on the batch; once exported, a new session reads the export from the cache
+    instead of exporting again."""
     import torch
 
     from privad.backbones import appearance

@@ -94,9 +94,9 @@ def test_summary_states_device_and_providers(clip_frames, tmp_path):
 
 def test_appearance_encoder_follows_the_device(monkeypatch):
     """The encoder's onnxruntime session is built for the resolved device (its providers), as CenterFace's is."""
-    from privad.backbones import appearance
-
     from types import SimpleNamespace
+
+    from privad.backbones import appearance
 
     asked = []
     gpu = SimpleNamespace(get_providers=lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])

@@ -84,4 +84,4 @@ class AppearanceEncoder:
             x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
             features = self._session.run(None, {"image": np.ascontiguousarray(x)})[0]
             out.append(features.mean(axis=(2, 3)) if self.pool == "avg" else features.max(axis=(2, 3)))
-        return np.concatenate(out).astype(np.float32)
+        return np.concatenate(out).astype(np.float32, copy=False)

@@ -22,7 +22,7 @@ class Detector(Protocol):
 
     name: str
     warmup: int  # frames this detector wants to see before its first answer (0: none)
-    reentrant: bool  # __call__ keeps no state between frames and may run on several threads at once
+    reentrant: bool  # __call__ keeps no state between frames and may run on several threads at once (absent: no)
 
     def __call__(self, frame: np.ndarray) -> Detections: ...
 
