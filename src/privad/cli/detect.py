@@ -16,6 +16,7 @@ from privad.cli.options import (
     Fps,
     JsonOut,
     Kind,
+    MaxTrainFrames,
     Method,
     ModelFile,
     OldAnonymize,
@@ -34,6 +35,7 @@ from privad.cli.options import (
     progress,
     renamed,
     settings,
+    train_budget,
 )
 from privad.errors import PrivadError
 
@@ -53,6 +55,7 @@ def fit(
     templates: Templates = None,
     features: Annotated[Optional[Path], typer.Option(help="Weak models: folder of NAME.npy clip features.")] = None,
     labels: Annotated[Optional[Path], typer.Option(help="Weak models: NAME,LABEL file (1 = abnormal video).")] = None,
+    max_train_frames: MaxTrainFrames = None,
     old_kind: OldKind = None,
     old_anonymize: OldAnonymize = None,
 ) -> None:
@@ -66,6 +69,8 @@ def fit(
     if kind not in MODELS:
         raise PrivadError(f"unknown model kind '{kind}'; available: {', '.join(MODELS)}")
     if is_weak(kind):
+        if max_train_frames is not None:
+            raise PrivadError(f"--max-train-frames applies to the one-class models, not '{kind}'")
         _fit_weak(kind, features, labels, set_, output)
         return
     if features or labels:
@@ -82,8 +87,9 @@ def fit(
         task = bar.add_task("fit", total=len(sources))
         m = fit_one_class(sources, kind=kind, anonymize=anonymization(method, targets, weights, templates),
                           output=output, config=key_values(set_), progress=lambda _: bar.advance(task),
-                          on_epoch=epoch_task(bar))
-    typer.echo(f"fitted {kind} on {len(sources)} videos ({m.fitted_.info.get('train_regions')} regions) "
+                          on_epoch=epoch_task(bar), **train_budget(max_train_frames))
+    typer.echo(f"fitted {kind} on {m.fitted_.info.get('train_videos', len(sources))} videos "
+               f"({m.fitted_.info.get('train_regions')} regions) "
                f"in {time.perf_counter() - start:.1f} s → {output}")
 
 
@@ -139,6 +145,7 @@ def evaluate(
     json_path: JsonOut = None,
     max_train: Annotated[Optional[int], typer.Option(help="Use only the first N training videos.")] = None,
     max_test: Annotated[Optional[int], typer.Option(help="Use only the first N test videos.")] = None,
+    max_train_frames: MaxTrainFrames = None,
     weak_split: Annotated[bool, typer.Option("--weak-split", help="Weak models on a one-class dataset: the even "
                                              "test videos train (video labels), the odd ones are evaluated.")] = False,
     executor: Annotated[Optional[str], typer.Option(help="local | ray: score each test video as one task (one-class models).")] = None,
@@ -163,8 +170,8 @@ def evaluate(
         raise PrivadError("give --dataset NAME and --root FOLDER")
     data = load_dataset(dataset, root)
     weak = is_weak(kind)
-    if weak and (max_train or max_test):
-        raise PrivadError("--max-train/--max-test apply to the one-class models")
+    if weak and (max_train or max_test or max_train_frames is not None):
+        raise PrivadError("--max-train/--max-test/--max-train-frames apply to the one-class models")
     if weak_split and not weak:
         raise PrivadError("--weak-split is for the weak models (mil, mgfn, pel)")
     if weak and (executor or work_dir):
@@ -183,7 +190,8 @@ def evaluate(
             result = run_evaluation(data, kind=kind, anonymize=anon, max_train=max_train, max_test=max_test,
                                     config=key_values(set_), progress=lambda _: bar.advance(task),
                                     on_epoch=epoch_task(bar), executor=runner if tasks else None, workdir=work_dir,
-                                    report_dir=report, fps=fps or 25.0)
+                                    report_dir=report, fps=fps or 25.0,
+                                    **train_budget(max_train_frames))
     if json_path:
         result.write(json_path)
     fmt = lambda v: "n/a" if v is None else f"{100 * v:.1f}"  # noqa: E731

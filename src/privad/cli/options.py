@@ -41,6 +41,9 @@ JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Also write the 
 Config = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML anonymization settings file.")]
 Fps = Annotated[Optional[float], typer.Option(help="Frame rate of frame-folder inputs (which have none of their own; 25 if not given).")]
 MaxFrames = Annotated[Optional[int], typer.Option(help="Only the first N frames (webcam, streams).")]
+MaxTrainFrames = Annotated[Optional[int], typer.Option(
+    help="Read at most N training frames (default 20,000): the first frames of every video, or of evenly spaced "
+         "videos when the corpus is large; 0: all.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 Executor = Annotated[str, typer.Option(help="local | ray: one task per item (ray: pip install 'privad\\[ray]').")]
 Address = Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local one).")]
@@ -188,3 +191,8 @@ def epoch_task(bar: Progress):
         bar.update(task, completed=epoch, description=f"train (loss {loss:.3f})")
 
     return on_epoch
+
+
+def train_budget(max_train_frames: Optional[int]) -> dict:
+    """--max-train-frames as the engine's keyword: not given → the engine's default; 0 → no limit."""
+    return {} if max_train_frames is None else {"max_train_frames": max_train_frames or None}

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from natsort import natsorted
 
-from privad.data.base import Dataset, Video, require, video_frame_count
+from privad.data.base import Dataset, Video, require
 from privad.errors import PrivadError
+from privad.io.sources import frame_count
 
 
 def _vol_label(path: Path) -> list[np.ndarray]:
@@ -26,13 +27,13 @@ def load_avenue(root: Path) -> Dataset:
     if not train_files or not test_files:
         raise PrivadError(f"no .avi videos in {root}/training_videos or testing_videos")
     mask_dir = require(root / "ground_truth_demo" / "testing_label_mask", "ground_truth_demo/testing_label_mask")
-    train = [Video(f.stem, video_frame_count(f), source=f) for f in train_files]
+    train = [Video(f.stem, frame_count(f), source=f) for f in train_files]
     test = []
     for f in test_files:
         mat = mask_dir / f"{int(f.stem)}_label.mat"
         require(mat, f"mask file for test video {f.name}")
         masks = _vol_label(mat)
-        n = video_frame_count(f)
+        n = frame_count(f)
         if len(masks) != n:
             raise PrivadError(f"{mat.name} has {len(masks)} masks, {f.name} has {n} frames")
         labels = np.array([m.any() for m in masks], np.int8)

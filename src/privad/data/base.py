@@ -115,14 +115,3 @@ def ranges_to_labels(ranges: list[tuple[int, int]], n: int, one_based: bool = Tr
         labels[s:e] = 1
     return labels
 
-
-def video_frame_count(path: Path) -> int:
-    """Frames in a video file (container count, else by decoding)."""
-    import av
-
-    try:
-        with av.open(str(path)) as c:
-            stream = c.streams.video[0]
-            return stream.frames or sum(1 for _ in c.decode(stream))
-    except (av.error.FFmpegError, IndexError) as exc:
-        raise PrivadError(f"cannot read video {path}: {exc}".splitlines()[0]) from exc

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 from natsort import natsorted
 
-from privad.data.base import Dataset, Video, image_files, ranges_to_labels, require, video_frame_count
+from privad.data.base import Dataset, Video, image_files, ranges_to_labels, require
 from privad.errors import PrivadError
 from privad.io.images import VIDEO_EXTS
+from privad.io.sources import frame_count
 
 
 def _entries(folder: Path) -> list[Video]:
@@ -34,7 +35,7 @@ def _entries(folder: Path) -> list[Video]:
                 raise PrivadError(f"no frames in {p}")
             out.append(Video(p.name, n, source=p))
         elif p.suffix.lower() in VIDEO_EXTS:
-            out.append(Video(p.stem, video_frame_count(p), source=p))
+            out.append(Video(p.stem, frame_count(p), source=p))
     return out
 
 

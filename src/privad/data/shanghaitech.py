@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from natsort import natsorted
 
-from privad.data.base import Dataset, Video, image_files, require, subfolders, video_frame_count
+from privad.data.base import Dataset, Video, image_files, require, subfolders
 from privad.errors import PrivadError
+from privad.io.sources import frame_count
 
 
 def _find(root: Path, name: str) -> Path:
@@ -26,7 +27,7 @@ def load_shanghaitech(root: Path) -> Dataset:
         raise PrivadError(f"no .avi videos in {root / 'training' / 'videos'}")
     frame_masks = _find(root, "test_frame_mask")
     pixel_dir = next((d for d in (root / "testing" / "test_pixel_mask", root / "test_pixel_mask") if d.is_dir()), None)
-    train = [Video(f.stem, video_frame_count(f), source=f) for f in train_files]
+    train = [Video(f.stem, frame_count(f), source=f) for f in train_files]
     test = []
     for folder in subfolders(require(root / "testing" / "frames", "testing/frames")):
         n = len(image_files(folder))

@@ -18,7 +18,7 @@ from privad.data import Dataset
 from privad.engine.executor import Executor, LocalExecutor, failures_line
 from privad.engine.fit import EpochCallback, fit_model
 from privad.engine.outputs import write_video_report
-from privad.engine.views import anonymized, read_videos
+from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, read_videos, training_plan
 from privad.engine.workdir import WorkDir, settings_key
 from privad.io.atomic import write_text
 from privad.errors import PrivadError
@@ -45,20 +45,22 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
              config: dict | None = None, max_test: int | None = None, max_train: int | None = None,
              progress: Callable[[str], None] | None = None, on_epoch: EpochCallback | None = None,
              executor: Executor | None = None, workdir: Path | None = None, report_dir: Path | None = None,
-             fps: float = 25.0) -> EvaluationResult:
+             fps: float = 25.0, max_train_frames: int | None = MAX_TRAIN_FRAMES) -> EvaluationResult:
     """Fit a one-class model of `kind` on the dataset's training split, score its test split, compute every frame
     and region metric. With an `executor` (or a `workdir`), each test video is scored as one task. `report_dir`:
     also a report page per test video (REPORT_DIR/NAME/report.html, with its labelled spans; `fps` for its time
-    axis)."""
+    axis). At most `max_train_frames` training frames are read (`training_plan`; None: all)."""
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
     if report_dir is not None and (executor is not None or workdir is not None):
         raise PrivadError("report pages are written by the in-process evaluation (no --executor/--work-dir)")
     if executor is not None or workdir is not None:
         return evaluate_tasks(dataset, executor or LocalExecutor(), kind, anonymize, config, train, test, workdir,
-                              progress, on_epoch)
+                              progress, on_epoch, max_train_frames)
+    lengths = training_plan([v.num_frames for v in train], max_train_frames)
     start = time.perf_counter()
-    m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress), on_epoch=on_epoch)
+    m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
+                  on_epoch=on_epoch)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     results = []
@@ -73,7 +75,14 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
             progress(v.name)
     score_seconds = time.perf_counter() - start
     return build_result(dataset.name, m, anonymize, test, results, fit_seconds, score_seconds,
-                        {"train_videos": len(train), "train_regions": m.fitted_.info.get("train_regions")})
+                        _train_info(train, lengths, m))
+
+
+def _train_info(train: list, lengths: list[int | None], m: AnomalyModel) -> dict:
+    """What the fit read: videos, frames (the `training_plan`'s), regions."""
+    read = [v.num_frames if n is None else n for v, n in zip(train, lengths)]
+    return {"train_videos": sum(1 for n in read if n), "train_frames": sum(read),
+            "train_regions": m.fitted_.info.get("train_regions")}
 
 
 @functools.lru_cache(maxsize=2)
@@ -106,7 +115,8 @@ def load_score(path: Path, name: str) -> tuple[VideoScore, float]:
 def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
                    anonymize: AnonymizeConfig | None = None, config: dict | None = None, train: list | None = None,
                    test: list | None = None, workdir: Path | None = None, progress: Callable[[str], None] | None = None,
-                   on_epoch: EpochCallback | None = None) -> EvaluationResult:
+                   on_epoch: EpochCallback | None = None,
+                   max_train_frames: int | None = MAX_TRAIN_FRAMES) -> EvaluationResult:
     """Fit here (or reuse the fit in `workdir`), then score each test video as a task of `executor`.
 
     WORKDIR/KEY/ keeps model.privad and scores/NAME.npz as each finishes (with the task's seconds: `score_fps` is per
@@ -114,9 +124,12 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     video is named in the error raised after the others have finished (the metrics need every video)."""
     train = dataset.train if train is None else train
     test = dataset.test if test is None else test
+    lengths = training_plan([v.num_frames for v in train], max_train_frames)
     settings = {"dataset": dataset.name, "root": str(dataset.root), "kind": kind, "config": config or {},
                 "anonymize": anonymize.model_dump(mode="json") if anonymize else None,
                 "train": [v.name for v in train], "privad": __version__}
+    if any(n is not None and n < v.num_frames for v, n in zip(train, lengths)):
+        settings["train_frames"] = lengths  # a fit that read only part of the training videos
     root = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="privad-evaluate-"))
     work = WorkDir(root / settings_key(settings), settings)
     (work.folder / "scores").mkdir(exist_ok=True)
@@ -126,7 +139,8 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
         fit_seconds = float(fit_file.read_text())
     else:
         start = time.perf_counter()
-        m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress), on_epoch=on_epoch)
+        m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
+                      on_epoch=on_epoch)
         fit_seconds = time.perf_counter() - start
         save_model(m, anonymize, model_file)
         write_text(fit_file, str(fit_seconds))
@@ -147,8 +161,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     loaded = [load_score(results[v.name], v.name) for v in test]
     score_seconds = sum(s for _, s in loaded)  # task time summed over videos: scoring fps per worker
     return build_result(dataset.name, m, anonymize, test, [r for r, _ in loaded], fit_seconds, score_seconds,
-                        {"train_videos": len(train), "train_regions": m.fitted_.info.get("train_regions"),
-                         "executor": executor.name, "resumed_videos": len(test) - len(todo)})
+                        _train_info(train, lengths, m) | {"executor": executor.name, "resumed_videos": len(test) - len(todo)})
 
 
 def build_result(dataset: str, m: AnomalyModel, anonymize: AnonymizeConfig | None, test: list, results: list,

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from privad.engine.outputs import write_scores
-from privad.engine.views import anonymized, read_videos
+from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, read_videos, training_plan
 from privad.errors import PrivadError
-from privad.io.sources import read_all
+from privad.io.sources import frame_count, read_all
 from privad.protect.config import AnonymizeConfig
 from privad.vad import AnomalyModel, build_model, save_model
 from privad.vad.registry import DEFAULT
@@ -26,12 +26,14 @@ def fit_model(kind: str, config: dict | None, X, y=None, on_epoch: EpochCallback
 
 def fit(train: list, kind: str = DEFAULT, anonymize: AnonymizeConfig | None = None,
         config: dict | None = None, output: Path | None = None, progress: Callable[[str], None] | None = None,
-        on_epoch: EpochCallback | None = None) -> AnomalyModel:
+        on_epoch: EpochCallback | None = None, max_train_frames: int | None = MAX_TRAIN_FRAMES) -> AnomalyModel:
     """Fit a one-class model on normal footage (paths of videos or frame folders); save it when `output` is given.
-    `progress(name)` is called after each video is read."""
+    At most `max_train_frames` training frames are read (`training_plan`; None: all). `progress(name)` is called after
+    each video is read."""
     if not train:
         raise PrivadError("no training videos given")
-    m = fit_model(kind, config, read_videos(train, anonymize, progress), on_epoch=on_epoch)
+    lengths = training_plan([frame_count(s) for s in train], max_train_frames) if max_train_frames else None
+    m = fit_model(kind, config, read_videos(train, anonymize, progress, lengths), on_epoch=on_epoch)
     if output is not None:
         save_model(m, anonymize, output)
     return m

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import av
 import cv2
@@ -25,6 +25,7 @@ from privad.errors import PrivadError
 from privad.types import Frame
 from privad.io.images import IMAGE_EXTS, read_image, to_bgr
 
+T = TypeVar("T")
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
 
@@ -235,10 +236,10 @@ def _open(spec: str | Path, max_frames: int | None, fps: float) -> Source:
     return VideoSource(str(path), kind="video", max_frames=max_frames)
 
 
-def read_all(spec: str | Path, fps: float = 25.0) -> tuple[list[np.ndarray], SourceInfo]:
-    """Every frame of a source, and its info. A frame that fails to decode is an error here (analysis needs
-    every frame; anonymization uses the frame-by-frame iterator and fails closed instead)."""
-    src = open_source(spec, fps=fps)
+def read_all(spec: str | Path, fps: float = 25.0, max_frames: int | None = None) -> tuple[list[np.ndarray], SourceInfo]:
+    """Every frame of a source (or its first `max_frames`), and its info. A frame that fails to decode is an error
+    here (analysis needs every frame; anonymization uses the frame-by-frame iterator and fails closed instead)."""
+    src = open_source(spec, max_frames=max_frames, fps=fps)
     try:
         frames = []
         for f in src:
@@ -252,8 +253,22 @@ def read_all(spec: str | Path, fps: float = 25.0) -> tuple[list[np.ndarray], Sou
     return frames, src.info
 
 
-def prefetch(items: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
-    """Run an iterator in a background thread (decoding releases the GIL) with a bounded buffer."""
+def frame_count(spec: str | Path) -> int:
+    """Frames in a video file (the container's count, else by decoding) or a frame folder."""
+    src = open_source(spec)
+    try:
+        if src.info.frame_count:
+            return src.info.frame_count
+        if src.info.kind != "video":
+            raise PrivadError(f"{spec}: a {src.info.kind} source has no frame count")
+        return sum(1 for _ in src)
+    finally:
+        src.close()
+
+
+def prefetch(items: Iterator[T], size: int = 8) -> Iterator[T]:
+    """Run an iterator in a background thread (decoding, optical flow: work that releases the GIL) with a bounded
+    buffer; an exception it raises is raised to the consumer."""
     buf: queue.Queue = queue.Queue(maxsize=size)
     done = object()
     stop = threading.Event()

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from privad.errors import PrivadError
+from privad.io.sources import prefetch
 from privad.protect.config import MotionConfig
 from privad.protect.detect.motion import MotionDetector
 from privad.vad.split import SPLITS, split_regions, window
@@ -142,24 +143,29 @@ class RegionExtractor:
         before it, so it takes the flow to the second (a lone frame: no motion). `background` (gray, the frames'
         size): the median source's background, in place of the clip's own median."""
         frames, detect = self._detector(frames, warmup, background)
-        dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[self.flow_preset])
-        prev = first = None
-        for i, frame in enumerate(frames):
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            if min(gray.shape) < MIN_SIDE:
-                raise PrivadError(f"frames of {gray.shape[1]}x{gray.shape[0]} are too small for optical flow "
-                                  f"(need at least {MIN_SIDE} px on each side)")
-            if prev is None:
-                prev, first = gray, (frame, gray)
+        first = None
+        for i, frame, gray, flow in prefetch(self._flows(frames)):  # flow of the next frames while this one is cut
+            if flow is None:
+                first = (frame, gray)
                 continue
-            flow = dis.calc(prev, gray, None)
-            prev = gray
             if first is not None:
                 yield self._regions(0, *first, flow, detect)
                 first = None
             yield self._regions(i, frame, gray, flow, detect)
         if first is not None:
             yield self._regions(0, *first, np.zeros((*first[1].shape, 2), np.float32), detect)
+
+    def _flows(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """(index, frame, gray, DIS flow from the frame before; None for the first frame)."""
+        dis = cv2.DISOpticalFlow_create(FLOW_PRESETS[self.flow_preset])
+        prev = None
+        for i, frame in enumerate(frames):
+            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            if min(gray.shape) < MIN_SIDE:
+                raise PrivadError(f"frames of {gray.shape[1]}x{gray.shape[0]} are too small for optical flow "
+                                  f"(need at least {MIN_SIDE} px on each side)")
+            yield i, frame, gray, None if prev is None else dis.calc(prev, gray, None)
+            prev = gray
 
     def _regions(self, i: int, frame: np.ndarray, gray: np.ndarray, flow: np.ndarray, detect) -> FrameRegions:
         found_boxes, found_masks = (detect(gray, flow) if self.source == "median" else detect(gray, flow, frame))

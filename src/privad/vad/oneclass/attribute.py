@@ -241,27 +241,35 @@ class AttributeModel:
         if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None):
             raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance, silhouette "
                               "or predictor")
-        X = list(X)
-        if not X:
-            raise PrivadError("no training videos")
-        sizes = {frames[0].shape[:2] for frames in X}
-        if len(sizes) > 1:
-            raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
-        size = analysis_size(sizes.pop(), c.max_side)
-        background = None
-        if c.background == "scene":
-            background = scene_background(X, size=size)
-        videos, lengths, analysed = [], [], []
+        # one video at a time: only the regions' descriptors stay, never the frames, unless a setting needs every
+        # training frame at once (the scene background, the predictor)
+        keep_frames = c.background == "scene" or c.predictor is not None
+        X = list(X) if keep_frames else X
+        background, size, videos, lengths, analysed = None, None, [], [], []
         for frames in X:
+            if size is None:
+                first, size = frames[0].shape[:2], analysis_size(frames[0].shape[:2], c.max_side)
+                if c.background == "scene":
+                    background = scene_background(X, size=size)
+            elif frames[0].shape[:2] != first:
+                raise PrivadError(f"training videos differ in frame size {sorted({first, frames[0].shape[:2]})}: "
+                                  "one model per camera view")
             frames, _, _ = to_training_size(frames, size)
             if c.predictor is not None:
                 analysed.append(frames)
-            videos.append(_features(self.extractor, frames, c, background))
+            regions = _features(self.extractor, frames, c, background)
+            if c.fragments:  # tracked once every video's boxes give the row heights: keep the crops, not the frames
+                regions.crops = [np.array(crop) for crop in regions.crops]
+            else:
+                regions = _tracked(regions, c, len(frames), None, self.encoder)
+            videos.append(regions)
             lengths.append(len(frames))
+        if size is None:
+            raise PrivadError("no training videos")
         heights = None
         if c.fragments:
             heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
-        videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
+            videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
         vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         if len(vel) < max(50, c.gmm_components * 5):

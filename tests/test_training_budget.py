@@ -1,0 +1,85 @@
+"""Fitting on a large corpus: the training frame budget (`training_plan`) and a fit that holds one video at a time."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+from privad.data import load_dataset
+from privad.engine.evaluate import evaluate
+from privad.engine.views import MAX_TRAIN_FRAMES, TRAIN_SEGMENT, read_videos, training_plan
+from privad.errors import PrivadError
+from privad.vad import build_model
+
+
+def test_a_corpus_under_the_budget_is_read_whole():
+    assert training_plan([100, 200, None], 1000) == [100, 200, None]
+    assert training_plan([10**6], None) == [10**6]
+
+
+def test_every_video_gives_its_first_frames_as_evenly_as_the_budget_allows():
+    plan = training_plan([100, 2000, 3000], 1000)
+    assert plan == [100, 450, 450] and sum(plan) == 1000
+
+
+def test_a_large_corpus_is_read_as_segments_of_evenly_spaced_videos():
+    counts = [830] * 330  # ShanghaiTech's training split has about this shape
+    plan = training_plan(counts, 20_000)
+    assert sum(plan) <= 20_000 and set(plan) == {0, TRAIN_SEGMENT}
+    picked = np.flatnonzero(plan)
+    assert picked[0] == 0 and picked[-1] == len(counts) - 1  # spread over the whole list, both ends included
+    gaps = np.diff(picked)
+    assert gaps.max() - gaps.min() <= 1
+    # a budget under one segment still reads something, and never more than the budget
+    assert training_plan([1000] * 10, 100) == [100] + [0] * 9
+
+
+def test_videos_of_unknown_length_are_read_whole_outside_the_budget():
+    assert training_plan([None, 50_000, 10], 20_000) == [None, 19_990, 10]
+
+
+def test_a_budget_must_be_positive():
+    with pytest.raises(PrivadError, match="at least 1"):
+        training_plan([100, 100], 0)
+
+
+def test_the_cli_help_names_the_default_budget():
+    from privad.cli.options import MaxTrainFrames
+
+    assert f"{MAX_TRAIN_FRAMES:,}" in MaxTrainFrames.__metadata__[0].help
+
+
+def test_read_videos_reads_only_the_planned_frames(ped2):
+    sources = [ped2 / "training" / "frames" / name for name in ("01", "02", "03")]
+    seen = []
+    videos = list(read_videos(sources, None, seen.append, [5, 0, None]))
+    assert [len(v) for v in videos] == [5, 150] and len(seen) == 3  # 03 has 150 frames; 02 skipped, still counted
+
+
+def test_fit_holds_one_training_video_at_a_time(ped2):
+    """The objects model reads its training videos from a generator and lets each one's frames go once its regions
+    are described: a video two behind the current one is no longer alive."""
+    data = load_dataset("ucsd_ped2", ped2)
+    alive: list[weakref.ref] = []
+
+    def videos():
+        for k, v in enumerate(data.train[:4]):
+            gc.collect()
+            if k >= 2:
+                assert alive[k - 2]() is None, f"training video {k - 2}'s frames are still held"
+            frames = v.frames()[:60]
+            alive.append(weakref.ref(frames[0]))
+            yield frames
+
+    model = build_model("objects", {}).fit(videos())
+    assert model.fitted_.info["train_videos"] == 4
+
+
+def test_evaluate_reports_the_frames_its_fit_read(ped2):
+    data = load_dataset("ucsd_ped2", ped2)
+    # 120 + 150 + 150 + 180 frames under a budget of 570: the first 150 of each (01 whole)
+    result = evaluate(data, config={"use_appearance": False}, max_train=4, max_test=1, max_train_frames=570)
+    assert result.extra["train_frames"] == 570 and result.extra["train_videos"] == 4
