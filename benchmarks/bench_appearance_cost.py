@@ -8,6 +8,7 @@ this shared machine; the median of 3 timings). No test video and no label is use
     python benchmarks/bench_appearance_cost.py [--root PATH] [--every 1,2,4,8,16] [--repeats 3] [--crop-size 64]
 
 `--crop-size` (2026-12-05, third session): the same rule for larger encoder inputs (set 18 of select_defaults.py).
+`--set KEY=VALUE` (2026-12-05, fourth session): any other setting, for candidates that change the cost (set 20).
 `--on test` (the same session): the model fitted on all training videos scores Ped2's *test* videos, their frames read
 inside the timing, as `privad evaluate` reports its scoring fps (the issue's target is on that figure). Only the
 frames are read, never a label. Added after crops of 128 px every 2nd sighting (68 fps by the rule above) scored the
@@ -22,6 +23,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 from privad.data import load_dataset
 from privad.device import resolve
@@ -39,6 +42,8 @@ def main() -> None:
     parser.add_argument("--every", default="1,2,4,8,16")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--crop-size", type=int, default=None, help="the encoder's input side (default: the model's)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="another model setting (a YAML value), e.g. pca_dim=256")
     parser.add_argument("--on", choices=["held-out", "test"], default="held-out",
                         help="score training videos 13-16 (fitted on 1-12), or the test videos read as evaluate does")
     args = parser.parse_args()
@@ -48,10 +53,11 @@ def main() -> None:
         fit_on, held_out = train, [lambda v=v: v.frames() for v in dataset.test]
     else:
         fit_on, held_out = train[:12], [lambda v=v: v for v in train[12:]]
+    extra = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.settings)}
     rows = []
     for every in (int(k) for k in args.every.split(",")):
         crop = {} if args.crop_size is None else {"crop_size": args.crop_size}
-        model = build_model("objects", {**APPEARANCE, **crop, "appearance_every": every})
+        model = build_model("objects", {**APPEARANCE, **crop, **extra, "appearance_every": every})
         start = time.perf_counter()
         model.fit(fit_on)
         fit_s = time.perf_counter() - start
@@ -64,7 +70,8 @@ def main() -> None:
                      "fps_runs": [round(f, 1) for f in fps]})
         print(rows[-1], file=sys.stderr, flush=True)
     chosen = next((r["appearance_every"] for r in rows if r["score_fps"] >= TARGET_FPS), None)
-    print(json.dumps({"target_fps": TARGET_FPS, "crop_size": args.crop_size, "on": args.on, "frames": frames,
+    print(json.dumps({"target_fps": TARGET_FPS, "crop_size": args.crop_size, "on": args.on, "settings": extra,
+                      "frames": frames,
                       "device": resolve(), "rows": rows, "chosen": chosen}, indent=2))
 
 

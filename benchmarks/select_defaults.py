@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 19.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 20.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -184,11 +184,20 @@ CANDIDATES_18 = [
 CANDIDATES_19 = [
     ("appearance crops of 128 px, every 4th sighting", {"crop_size": 128, "appearance_every": 4}),
 ]
+# set 20 (2026-12-05, fourth session), protocol 4, from `objects`' settings after set 19: how much of the appearance
+# features the 1-NN sees. The default reduces MobileNetV2's 1280 features to 64 by PCA (a choice from the whitened
+# cue of protocol 1); AI-VAD's 1-NN uses its features whole. A candidate runs only if the model with it scores the
+# Ped2 test videos at >= 55 fps by `bench_appearance_cost.py --every 4 --crop-size 128 --on test --set pca_dim=N`
+# (frames only, no label; median of 3), measured before this set. One round.
+CANDIDATES_20 = [
+    ("appearance PCA to 256 dimensions", {"pca_dim": 256}),
+    ("appearance features whole (no PCA reduction)", {"pca_dim": 1280}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
-                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19}
+                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20}
 
 _VIDEOS: list = []
 
