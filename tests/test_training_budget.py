@@ -83,3 +83,17 @@ def test_evaluate_reports_the_frames_its_fit_read(ped2):
     # 120 + 150 + 150 + 180 frames under a budget of 570: the first 150 of each (01 whole)
     result = evaluate(data, config={"use_appearance": False}, max_train=4, max_test=1, max_train_frames=570)
     assert result.extra["train_frames"] == 570 and result.extra["train_videos"] == 4
+
+
+def test_cli_fit_reads_within_the_budget(monkeypatch, capsys, ped2, tmp_path):
+    from clirun import run
+
+    frames = ped2 / "training" / "frames"
+    # 120 + 150 + 150 frames, a budget of 300: under 150 frames a video, so the first 150 of evenly spaced videos (01, 03)
+    code, out, err = run(monkeypatch, capsys, "fit", frames / "01", frames / "02", frames / "03", "-o",
+                         tmp_path / "m.privad", "--set", "use_appearance=false", "--max-train-frames", "300")
+    assert code in (0, None), err
+    assert "fitted objects on 2 videos" in out
+    code, out, err = run(monkeypatch, capsys, "fit", "--kind", "mil", "--max-train-frames", "10", "-o",
+                         tmp_path / "w.privad")
+    assert code == 2 and "--max-train-frames applies to the one-class models" in err
