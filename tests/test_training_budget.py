@@ -97,3 +97,32 @@ def test_cli_fit_reads_within_the_budget(monkeypatch, capsys, ped2, tmp_path):
     code, out, err = run(monkeypatch, capsys, "fit", "--kind", "mil", "--max-train-frames", "10", "-o",
                          tmp_path / "w.privad")
     assert code == 2 and "--max-train-frames applies to the one-class models" in err
+
+
+def test_scoring_reads_a_stream_without_holding_its_full_size_frames(ped2):
+    """A model that shrinks frames takes them as they are decoded: the scores equal those of the whole list, and a
+    full-size frame is let go once it is shrunk."""
+    import cv2
+
+    from privad.vad.scoring import to_training_size
+
+    data = load_dataset("ucsd_ped2", ped2)
+    model = build_model("objects", {"use_appearance": False}).fit(v.frames()[:90] for v in data.train[:3])
+    big = [cv2.resize(f, (720, 480)) for f in data.test[0].frames()[:60]]
+    alive: list[weakref.ref] = []
+
+    def stream():
+        for k, frame in enumerate(big):
+            gc.collect()
+            if k >= 2:
+                assert alive[k - 2]() is None, f"full-size frame {k - 2} is still held"
+            copy = frame.copy()
+            alive.append(weakref.ref(copy))
+            yield copy
+
+    streamed = model.score(stream())
+    whole = model.score(big)
+    np.testing.assert_array_equal(streamed.frames, whole.frames)
+    assert streamed.regions == whole.regions and len(whole.regions) > 0
+    shrunk, sx, sy = to_training_size(iter(big[:3]), (240, 360))
+    assert (sx, sy) == (2.0, 2.0) and [f.shape for f in shrunk] == [(240, 360, 3)] * 3

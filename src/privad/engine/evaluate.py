@@ -18,12 +18,11 @@ from privad.data import Dataset
 from privad.engine.executor import Executor, LocalExecutor, failures_line
 from privad.engine.fit import EpochCallback, fit_model
 from privad.engine.outputs import write_video_report
-from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, read_videos, training_plan
+from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, frames_of, read_videos, training_plan
 from privad.engine.workdir import WorkDir, settings_key
 from privad.io.atomic import write_text
 from privad.errors import PrivadError
 from privad.io.atomic import commit, temp_path_for
-from privad.io.sources import read_all
 from privad.metrics import (
     EvaluationResult,
     PostProcess,
@@ -65,7 +64,8 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
     start = time.perf_counter()
     results = []
     for v in test:
-        frames = anonymized(v.frames(), anonymize)
+        # a report draws the frames: keep them; otherwise the model reads them as they are decoded
+        frames = anonymized(v.frames(), anonymize) if report_dir is not None else frames_of(v.source, anonymize)
         results.append(m.score(frames, v.name))
         if report_dir is not None:
             shown = f"anonymized with {anonymize.method}, as scored" if anonymize else "raw, as scored"
@@ -94,7 +94,7 @@ def score_video(model_file: Path, source: str | Path, name: str) -> VideoScore:
     """One task: the fitted model (read once per worker process), the video anonymized as the model was fitted,
     its scores."""
     model, view = _model(Path(model_file), Path(model_file).stat().st_mtime_ns)
-    return model.score(anonymized(read_all(source)[0], view), name)
+    return model.score(frames_of(source, view), name)
 
 
 def save_score(path: Path, result: VideoScore, seconds: float) -> None:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from privad.engine.outputs import write_scores
-from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, read_videos, training_plan
+from privad.engine.views import MAX_TRAIN_FRAMES, frames_of, read_videos, training_plan
 from privad.errors import PrivadError
-from privad.io.sources import frame_count, read_all
+from privad.io.sources import frame_count
 from privad.protect.config import AnonymizeConfig
 from privad.vad import AnomalyModel, build_model, save_model
 from privad.vad.registry import DEFAULT
@@ -45,7 +45,7 @@ def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs:
     written = []
     for source in inputs:
         name = Path(str(source)).stem or "video"
-        result = model.score(anonymized(read_all(source)[0], anonymize), name)
+        result = model.score(frames_of(source, anonymize), name)
         folder = Path(outdir) / name
         folder.mkdir(parents=True, exist_ok=True)
         write_scores(folder, result)

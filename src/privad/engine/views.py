@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
 from privad.errors import PrivadError
-from privad.io.sources import read_all
+from privad.io.sources import iter_images, read_all
 from privad.protect.config import DEFAULT_METHOD, AnonymizeConfig
 from privad.protect.pipeline import Anonymizer
 
@@ -34,6 +34,14 @@ class AnonymizedView:
 def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
     """The frames as the model sees them: through the anonymizer (frame count kept) or as they are."""
     return AnonymizedView(config)(frames)
+
+
+def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterable[np.ndarray]:
+    """One video's frames as the model sees them: anonymized (a list: the anonymizer primes itself on them), or as
+    they are, decoded as the model reads them (a model that shrinks frames never holds them all at full size)."""
+    if source is None:
+        raise PrivadError("this video has clip features only, no frames to score")
+    return anonymized(read_all(source)[0], anonymize) if anonymize is not None else iter_images(source)
 
 
 def read_videos(sources: list, anonymize: AnonymizeConfig | None,

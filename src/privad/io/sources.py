@@ -241,16 +241,32 @@ def read_all(spec: str | Path, fps: float = 25.0, max_frames: int | None = None)
     here (analysis needs every frame; anonymization uses the frame-by-frame iterator and fails closed instead)."""
     src = open_source(spec, max_frames=max_frames, fps=fps)
     try:
-        frames = []
-        for f in src:
-            if f.image is None:
-                raise PrivadError(f"{spec}: frame {f.index}: {f.error}")
-            frames.append(f.image)
+        frames = list(_images(src, spec))
     finally:
         src.close()
-    if not frames:
-        raise PrivadError(f"no frames in {spec}")
     return frames, src.info
+
+
+def iter_images(spec: str | Path, fps: float = 25.0) -> Iterator[np.ndarray]:
+    """Every frame of a source, decoded as it is asked for (so they are never all held at once); the same errors as
+    `read_all`."""
+    src = open_source(spec, fps=fps)
+    try:
+        yield from _images(src, spec)
+    finally:
+        src.close()
+
+
+def _images(src: Source, spec: str | Path) -> Iterator[np.ndarray]:
+    """The source's images in order: a frame that fails to decode, or no frame at all, is an error."""
+    count = 0
+    for f in src:
+        if f.image is None:
+            raise PrivadError(f"{spec}: frame {f.index}: {f.error}")
+        count += 1
+        yield f.image
+    if not count:
+        raise PrivadError(f"no frames in {spec}")
 
 
 def frame_count(spec: str | Path) -> int:

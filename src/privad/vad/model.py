@@ -8,6 +8,7 @@ a model file never holds code (see `privad.vad.persistence`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,7 +52,8 @@ class AnomalyModel(Protocol):
 
     def fit(self, X, y=None) -> AnomalyModel: ...
 
-    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore: ...
+    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
+        """Per-frame scores and scored regions of one video; `frames` a list or any iterable, read once."""
 
 
 def require_fitted(model: AnomalyModel) -> Fitted:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from privad.postprocess import smooth
@@ -78,16 +80,20 @@ def analysis_size(size: tuple[int, int], max_side: int | None) -> tuple[int, int
     return max(1, round(h * f)), max(1, round(w * f))
 
 
-def to_training_size(frames: list[np.ndarray], size: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
+def to_training_size(frames: Iterable[np.ndarray], size: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
     """Frames resized to the training (height, width) — speeds and sizes are in training pixels — and the factors
-    (sx, sy) that map boxes back to the input's pixels."""
+    (sx, sy) that map boxes back to the input's pixels. `frames` may be any iterable: each is resized as it comes, so
+    a stream's full-size frames are never all held at once."""
     import cv2
 
     h, w = size
-    if not frames or frames[0].shape[:2] == (h, w):
-        return frames, 1.0, 1.0
-    sy, sx = frames[0].shape[0] / h, frames[0].shape[1] / w
-    return [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames], sx, sy
+    out, first = [], None
+    for f in frames:
+        first = f.shape[:2] if first is None else first
+        out.append(f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA))
+    if first is None:
+        return out, 1.0, 1.0
+    return out, first[1] / w, first[0] / h
 
 
 ROW_REACH = 0.1  # regions centred within this share of the frame's height of a row describe that row

@@ -428,7 +428,7 @@ class AttributeModel:
             total += np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
         return total
 
-    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
         f = require_fitted(self)
         if self._estimators is None:
             self.check_fitted()

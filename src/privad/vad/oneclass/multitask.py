@@ -277,7 +277,7 @@ class MultitaskModel:
         used = [i for i, t in enumerate(TASKS) if t != "distillation" or self._pca is not None]
         return ((failures - mean) / std)[:, used].sum(axis=1)
 
-    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
         f = require_fitted(self)
         if self._net is None:
             self.check_fitted()

@@ -264,8 +264,9 @@ class PredictorModel:
         gray = gray_stack(frames, tuple(self._params["frame_size"]))
         return self._with_head(self._cell_z(cells(self._errors(gray), self.config.cell)), len(frames))
 
-    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
         f = require_fitted(self)
+        frames = list(frames)
         z = self.cell_scores(frames)
         c, size = self.config, tuple(self._params["frame_size"])
         found = [(t, b, s) for t in range(c.context, len(z)) for b, s in _components(z[t], c.cell, size)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -325,8 +325,9 @@ class WeakModel:
         f = self.config.features
         return VideoScore(name, frame_scores(self.clip_scores(features), num_frames, f.clip_len, f.stride))
 
-    def score(self, frames: list[np.ndarray], name: str = "video") -> VideoScore:
+    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
         """Extract clip features as at training time, then score them (per frame; no regions)."""
+        frames = list(frames)
         if self._extractor is None:
             from privad.vad.weak.clips import ClipFeatures
 
