@@ -24,8 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
+from privad.cli.options import key_values
 from privad.data import load_dataset
 from privad.device import resolve
 from privad.io.sample_data import data_path
@@ -43,7 +42,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--crop-size", type=int, default=None, help="the encoder's input side (default: the model's)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                        help="another model setting (a YAML value), e.g. pca_dim=256")
+                        help="another model setting (as `privad --set`), e.g. pca_dim=256")
     parser.add_argument("--on", choices=["held-out", "test"], default="held-out",
                         help="score training videos 13-16 (fitted on 1-12), or the test videos read as evaluate does")
     args = parser.parse_args()
@@ -53,7 +52,7 @@ def main() -> None:
         fit_on, held_out = train, [lambda v=v: v.frames() for v in dataset.test]
     else:
         fit_on, held_out = train[:12], [lambda v=v: v for v in train[12:]]
-    extra = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.settings)}
+    extra = key_values(args.settings)
     rows = []
     for every in (int(k) for k in args.every.split(",")):
         crop = {} if args.crop_size is None else {"crop_size": args.crop_size}

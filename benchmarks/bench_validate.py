@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from privad.device import resolve
+from privad.cli.options import key_values
 from privad.data import load_dataset
 from privad.engine.validate import validate
 from privad.io.sample_data import data_path
@@ -29,7 +30,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=4)
     args = parser.parse_args()
     dataset = load_dataset(args.dataset, args.root or data_path("ucsd_ped2"))
-    config = {k: json.loads(v) for k, _, v in (o.partition("=") for o in args.options)}
+    config = key_values(args.options)
     start = time.perf_counter()
     result = validate([v.source for v in dataset.train], args.kind, config, folds=args.folds,
                       progress=lambda f, n: print(f"fold {f}/{n}", file=sys.stderr, flush=True))

@@ -75,13 +75,12 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
             progress(v.name)
     score_seconds = time.perf_counter() - start
     return build_result(dataset.name, m, anonymize, test, results, fit_seconds, score_seconds,
-                        _train_info(train, lengths, m))
+                        _train_info(lengths, m))
 
 
-def _train_info(train: list, lengths: list[int | None], m: AnomalyModel) -> dict:
+def _train_info(lengths: list[int], m: AnomalyModel) -> dict:
     """What the fit read: videos, frames (the `training_plan`'s), regions."""
-    read = [v.num_frames if n is None else n for v, n in zip(train, lengths)]
-    return {"train_videos": sum(1 for n in read if n), "train_frames": sum(read),
+    return {"train_videos": sum(1 for n in lengths if n), "train_frames": sum(lengths),
             "train_regions": m.fitted_.info.get("train_regions")}
 
 
@@ -128,7 +127,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     settings = {"dataset": dataset.name, "root": str(dataset.root), "kind": kind, "config": config or {},
                 "anonymize": anonymize.model_dump(mode="json") if anonymize else None,
                 "train": [v.name for v in train], "privad": __version__}
-    if any(n is not None and n < v.num_frames for v, n in zip(train, lengths)):
+    if any(n < v.num_frames for v, n in zip(train, lengths)):
         settings["train_frames"] = lengths  # a fit that read only part of the training videos
     root = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="privad-evaluate-"))
     work = WorkDir(root / settings_key(settings), settings)
@@ -161,7 +160,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     loaded = [load_score(results[v.name], v.name) for v in test]
     score_seconds = sum(s for _, s in loaded)  # task time summed over videos: scoring fps per worker
     return build_result(dataset.name, m, anonymize, test, [r for r, _ in loaded], fit_seconds, score_seconds,
-                        _train_info(train, lengths, m) | {"executor": executor.name, "resumed_videos": len(test) - len(todo)})
+                        _train_info(lengths, m) | {"executor": executor.name, "resumed_videos": len(test) - len(todo)})
 
 
 def build_result(dataset: str, m: AnomalyModel, anonymize: AnonymizeConfig | None, test: list, results: list,

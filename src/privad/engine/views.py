@@ -46,9 +46,9 @@ def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterable[np.ndarray]
 
 def read_videos(sources: list, anonymize: AnonymizeConfig | None,
                 progress: Callable[[str], None] | None = None,
-                lengths: list[int | None] | None = None) -> Iterator[list[np.ndarray]]:
+                lengths: list[int] | None = None) -> Iterator[list[np.ndarray]]:
     """Each source's frames as the model sees them, one video at a time; `lengths` (a `training_plan`): only the
-    first N frames of each (0: skipped, None: all)."""
+    first N frames of each (0: skipped); None: every frame of every video."""
     for s, n in zip(sources, lengths or [None] * len(sources)):
         if n != 0:
             yield anonymized(read_all(s, max_frames=n)[0], anonymize)
@@ -65,27 +65,23 @@ MAX_TRAIN_FRAMES = 20_000
 TRAIN_SEGMENT = 150
 
 
-def training_plan(counts: list[int | None], budget: int | None = MAX_TRAIN_FRAMES,
-                  segment: int = TRAIN_SEGMENT) -> list[int | None]:
-    """How many frames to read from the start of each training video (`counts`: their lengths, None if unknown) so
-    that a fit reads at most `budget` frames (None: no limit). Every video's first L frames, L as large as the
-    budget allows; when that is under `segment`, the first `segment` frames of as many evenly spaced videos as fit.
-    0: the video is skipped; None: read whole (a video of unknown length, which the budget cannot count)."""
-    known = [n for n in counts if n is not None]
-    if budget is None or sum(known) <= budget:
+def training_plan(counts: list[int], budget: int | None = MAX_TRAIN_FRAMES, segment: int = TRAIN_SEGMENT) -> list[int]:
+    """How many frames to read from the start of each training video (`counts`: their lengths) so that a fit reads
+    at most `budget` frames (None: no limit). Every video's first L frames, L as large as the budget allows; when
+    that is under `segment`, the first `segment` frames of as many evenly spaced videos as fit (0: skipped)."""
+    if budget is None or sum(counts) <= budget:
         return list(counts)
     if budget < 1:
         raise PrivadError(f"the training frame budget must be at least 1, got {budget}")
-    lo, hi = 0, max(known)  # the largest L with sum(min(n, L)) <= budget
+    lo, hi = 0, max(counts)  # the largest L with sum(min(n, L)) <= budget
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if sum(min(n, mid) for n in known) <= budget else (lo, mid - 1)
+        lo, hi = (mid, hi) if sum(min(n, mid) for n in counts) <= budget else (lo, mid - 1)
     if lo >= min(segment, budget):
-        return [None if n is None else min(n, lo) for n in counts]
+        return [min(n, lo) for n in counts]
     piece = min(segment, budget)
-    ids = [i for i, n in enumerate(counts) if n is not None]
-    for m in range(len(ids), 0, -1):
-        picked = {ids[k] for k in np.round(np.linspace(0, len(ids) - 1, m)).astype(int)}
+    for m in range(len(counts), 0, -1):
+        picked = set(np.round(np.linspace(0, len(counts) - 1, m)).astype(int).tolist())
         if sum(min(counts[i], piece) for i in picked) <= budget:
             break
-    return [None if n is None else (min(n, piece) if i in picked else 0) for i, n in enumerate(counts)]
+    return [min(n, piece) if i in picked else 0 for i, n in enumerate(counts)]
