@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 20.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 21.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -193,11 +193,22 @@ CANDIDATES_20 = [
     ("appearance PCA to 256 dimensions", {"pca_dim": 256}),
     ("appearance features whole (no PCA reduction)", {"pca_dim": 1280}),
 ]
+# set 21 (2026-12-05, fifth session), protocol 4, from `objects`' settings after set 19: a backward step. The greedy
+# selection never reconsiders what it took, and the silhouette cue (set 15) and the track average (sets 4-5, 8) were
+# taken before appearance joined. On the normal training videos alone (benchmarks/bench_score_levels.py, 4-fold, no
+# label), a normal video's median frame score rises with its crowding (Spearman 0.71 against regions per frame) and
+# the silhouette is the largest part of a frame's top region in 14 of 16 videos, largest in the crowded ones (merged
+# blobs have shapes no single walker has). Each is tried removed; one round, the same 0.5 gain.
+CANDIDATES_21 = [
+    ("silhouette cue removed", {"silhouette": False}),
+    ("track average removed", {"track_window": 0}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
-                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20}
+                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
+                  21: CANDIDATES_21}
 
 _VIDEOS: list = []
 

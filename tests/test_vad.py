@@ -12,6 +12,7 @@ from privad.metrics import EvaluationResult
 from privad.vad import build_model, load_model, save_model
 from privad.engine.evaluate import evaluate
 from privad.engine.views import anonymized
+from privad.vad.scoring import top_regions
 
 FAST = {"use_appearance": False}
 
@@ -334,7 +335,8 @@ def _train_descriptors(model, videos) -> np.ndarray:
 @pytest.mark.parametrize("anomaly", ["fast", "object"])
 def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
     """A fast walker, and an object that moves and is shaped like a walker but looks like none, with the default
-    settings (which have AI-VAD's appearance cue); without appearance, that object is found far less well."""
+    settings (which have AI-VAD's appearance cue); without appearance, that object is found far less well.
+    `explain` names the cue that found each."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -342,12 +344,25 @@ def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
 
     train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly=anomaly)
-    scores = build_model(DEFAULT).fit(train).score(frames)
+    model = build_model(DEFAULT).fit(train)
+    scores, cues = model.explain(frames)
+    again = model.score(frames)
+    np.testing.assert_array_equal(scores.frames, again.frames)
+    assert scores.regions == again.regions
     auc = roc_auc_score(labels, scores.frames)
     assert auc > 0.95
     # the regions that score highest are on the planted object
-    top = max(scores.regions, key=lambda r: r[-1])
-    assert 120 <= top[0] < 170 + 6
+    top = int(np.argmax([r[-1] for r in scores.regions]))
+    assert 120 <= scores.regions[top][0] < 170 + 6
+    # explain: the cues add up to each region's score, and at the top regions of the frames showing the object the
+    # largest part is the cue that sets it apart (its speed, or its look)
+    assert set(cues) == {"motion", "appearance", "silhouette"}
+    index, total = np.array([r[0] for r in scores.regions]), np.array([r[-1] for r in scores.regions])
+    np.testing.assert_allclose(sum(cues.values()), total, atol=1e-9)
+    first = top_regions(index, total)
+    shown = np.asarray(labels, bool)[index[first]]
+    part = {name: np.median(value[first][shown]) for name, value in cues.items()}
+    assert max(part, key=part.get) == ("motion" if anomaly == "fast" else "appearance")
     if anomaly == "object":
         blind = build_model(DEFAULT, {"use_appearance": False}).fit(train).score(frames)
         assert roc_auc_score(labels, blind.frames) < auc - 0.05

@@ -64,6 +64,13 @@ def frame_surprise(region_scores: np.ndarray, frame_index: np.ndarray, num_frame
     return smooth([out], sigma)[0]
 
 
+def top_regions(frame_index: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The row of each frame's highest-scoring region, frames in order (frames without a region have none)."""
+    frame_index = np.asarray(frame_index, int)
+    order = np.lexsort((-np.asarray(scores, float), frame_index))  # by frame, the highest score first
+    return order[np.r_[True, frame_index[order][1:] != frame_index[order][:-1]]] if len(order) else order
+
+
 def scored_regions(index: np.ndarray, boxes: np.ndarray, scores: np.ndarray, sx: float = 1.0,
                    sy: float = 1.0) -> list[tuple]:
     """(frame, x1, y1, x2, y2, score) tuples, boxes scaled back to the input's pixels."""

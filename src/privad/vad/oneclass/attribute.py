@@ -215,6 +215,14 @@ def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.
     return along_tracks(regions.index, regions.ids, scores, window) if window else np.asarray(scores, float)
 
 
+def _summed(cues: dict[str, np.ndarray], count: int) -> np.ndarray:
+    """The cues of `count` regions added up, in `cue_scores`' order."""
+    total = np.zeros(count)
+    for part in cues.values():
+        total += part
+    return total
+
+
 class AttributeModel:
     """Fit on normal videos (lists of BGR frames), score new ones."""
 
@@ -396,39 +404,54 @@ class AttributeModel:
             return app
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
-    def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
-                      sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
-        """Summed calibrated cues of regions: motion descriptors `vel`, appearance `app` (of the sampled sightings:
-        `slot` is each region's row; None: a row per region), the raw predictor `cue`
-        where the model has one (NaN, a frame without a prediction: that cue adds nothing), and silhouettes `sil`
-        where it has that cue."""
+    def cue_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
+                   sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Each calibrated cue of regions, by name (motion, speed, appearance, silhouette, predictor; the ones the
+        model has): motion descriptors `vel`, appearance `app` (of the sampled sightings: `slot` is each region's
+        row; None: a row per region), the raw predictor `cue` (NaN, a frame without a prediction: that cue adds
+        nothing) and silhouettes `sil`."""
         if self._estimators is None:
             self.check_fitted()
         s = self._estimators
-        total = np.zeros(len(vel))
+        cues: dict[str, np.ndarray] = {}
         if len(vel) == 0:
-            return total
+            return cues
         if "gmm" in s:
-            total += _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"])
+            cues["motion"] = _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"])
         if "speed_calib" in s:
-            total += _calibrated(self._speed(vel), s["speed_calib"])
+            cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"])
         if "knn" in s:
             if app is None:
                 raise PrivadError("this model has the appearance cue: region_scores needs the regions' appearance")
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
             dist = dist.mean(axis=1)
-            total += _calibrated(dist if slot is None else dist[slot], s["app_calib"])
+            cues["appearance"] = _calibrated(dist if slot is None else dist[slot], s["app_calib"])
         if "sil_knn" in s:
             if sil is None:
                 raise PrivadError("this model has the silhouette cue: region_scores needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
-            total += _calibrated(dist.mean(axis=1), s["sil_calib"])
+            cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"])
         if "predictor" in s:
-            total += np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
-        return total
+            cues["predictor"] = np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
+        return cues
+
+    def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
+                      sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
+        """Summed calibrated cues of regions (the arguments are `cue_scores`')."""
+        return _summed(self.cue_scores(vel, app, cue, sil, slot), len(vel))
+
+    def explain(self, frames: Iterable[np.ndarray], name: str = "video") -> tuple[VideoScore, dict[str, np.ndarray]]:
+        """`score`, and each cue's part of every scored region's score (in `VideoScore.regions`' order, averaged
+        along tracks as the total is): which cue made a frame score high."""
+        score, regions, cues = self._score(frames, name)
+        return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
 
     def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
+        return self._score(frames, name)[0]
+
+    def _score(self, frames: Iterable[np.ndarray], name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
+        """The video's score, its regions and their calibrated cues (before the track average)."""
         f = require_fitted(self)
         if self._estimators is None:
             self.check_fitted()
@@ -438,10 +461,10 @@ class AttributeModel:
         index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
         cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
-        scores = self.region_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
-        scores = _along_tracks(regions, scores, self.config.track_window)
-        return VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
-                          scored_regions(index, boxes, scores, sx, sy))
+        cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
+        scores = _along_tracks(regions, _summed(cues, len(index)), self.config.track_window)
+        return (VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
+                           scored_regions(index, boxes, scores, sx, sy)), regions, cues)
 
     def _frames(self, scores: np.ndarray, index: np.ndarray, num_frames: int, floor: float, est: dict) -> np.ndarray:
         """Frame scores from region scores, by `frame_score` (fit and score alike)."""
