@@ -127,7 +127,11 @@ def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
     assert code in (0, None), err
     lines = (tmp_path / "scores" / "02" / "scores.csv").read_text().splitlines()
     assert lines[0] == "frame,score" and len(lines) == 181
-    assert (tmp_path / "scores" / "02" / "regions.csv").read_text().startswith("frame,x1,y1,x2,y2,score")
+    regions = (tmp_path / "scores" / "02" / "regions.csv").read_text().splitlines()
+    assert regions[0] == "frame,x1,y1,x2,y2,score,motion,appearance,silhouette"
+    rows = np.array([line.split(",") for line in regions[1:]], float)
+    assert len(rows) > 100
+    np.testing.assert_allclose(rows[:, 6:].sum(1), rows[:, 5], atol=1e-5)  # the cues' parts add up to the score
     code, _, err = run(monkeypatch, capsys, "score", frames / "01", "--model", tmp_path / "none.privad", "-o",
                        tmp_path / "x")
     assert code == 2 and "model file not found" in err

@@ -41,14 +41,17 @@ def fit(train: list, kind: str = DEFAULT, anonymize: AnonymizeConfig | None = No
 
 def score_to_dir(model: AnomalyModel, anonymize: AnonymizeConfig | None, inputs: list, outdir: Path,
                  progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Score videos; per video write OUTDIR/NAME/scores.csv (frame, score) and regions.csv."""
+    """Score videos; per video write OUTDIR/NAME/scores.csv (frame, score) and regions.csv (with each cue's part of
+    a region's score, for the models that can tell them apart: `explain`)."""
     written = []
+    explain = getattr(model, "explain", None)
     for source in inputs:
         name = Path(str(source)).stem or "video"
-        result = model.score(frames_of(source, anonymize), name)
+        frames = frames_of(source, anonymize)
+        result, parts = explain(frames, name) if explain else (model.score(frames, name), None)
         folder = Path(outdir) / name
         folder.mkdir(parents=True, exist_ok=True)
-        write_scores(folder, result)
+        write_scores(folder, result, parts)
         written.append(folder)
         if progress:
             progress(name)

@@ -1,9 +1,12 @@
-"""Run outputs: scores.csv (frame, score), regions.csv (frame, x1, y1, x2, y2, score), event clips."""
+"""Run outputs: scores.csv (frame, score), regions.csv (frame, x1, y1, x2, y2, score[, each cue's part]), event
+clips."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+import numpy as np
 
 from privad.types import Event, VideoScore
 
@@ -15,12 +18,15 @@ def write_csv(path: Path, header: list[str], rows) -> None:
         w.writerows(rows)
 
 
-def write_scores(folder: Path, result: VideoScore) -> None:
-    """FOLDER/scores.csv (frame, score) and FOLDER/regions.csv (frame, x1, y1, x2, y2, score)."""
+def write_scores(folder: Path, result: VideoScore, parts: dict[str, np.ndarray] | None = None) -> None:
+    """FOLDER/scores.csv (frame, score) and FOLDER/regions.csv (frame, x1, y1, x2, y2, score), with a column for
+    each cue's part of the region's score when `parts` has them (`AttributeModel.explain`; they add up to it)."""
+    parts = parts or {}
     write_csv(folder / "scores.csv", ["frame", "score"], ((i, f"{s:.6f}") for i, s in enumerate(result.frames)))
-    write_csv(folder / "regions.csv", ["frame", "x1", "y1", "x2", "y2", "score"],
-              ((f, round(a, 1), round(b, 1), round(c, 1), round(d, 1), f"{s:.6f}")
-               for f, a, b, c, d, s in result.regions))
+    write_csv(folder / "regions.csv", ["frame", "x1", "y1", "x2", "y2", "score", *parts],
+              ((f, round(a, 1), round(b, 1), round(c, 1), round(d, 1), f"{s:.6f}",
+                *(f"{part[k]:.6f}" for part in parts.values()))
+               for k, (f, a, b, c, d, s) in enumerate(result.regions)))
 
 
 def clip_span(event: Event, fps: float, seconds: float = 6.0) -> tuple[int, int]:
