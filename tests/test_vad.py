@@ -96,6 +96,8 @@ def test_video_without_regions_scores(fitted, ped2_data):
     still = [ped2_data.test[0].frames()[0]] * 20
     result = fitted.score(still)
     assert result.frames.shape == (20,) and np.isfinite(result.frames).all()
+    _, parts = fitted.explain(still)  # every cue the model has, with no region
+    assert set(parts) == {"motion", "appearance"} and all(len(v) == 0 for v in parts.values())
 
 
 def test_anonymized_frames_keep_count(ped2_data):

@@ -215,6 +215,11 @@ def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.
     return along_tracks(regions.index, regions.ids, scores, window) if window else np.asarray(scores, float)
 
 
+# the estimator that each cue of `AttributeModel.cue_scores` needs, and the cue's name, in the order they are added
+_CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance"), ("sil_knn", "silhouette"),
+              ("predictor", "predictor"))
+
+
 def _summed(cues: dict[str, np.ndarray], count: int) -> np.ndarray:
     """The cues of `count` regions added up, in `cue_scores`' order."""
     total = np.zeros(count)
@@ -414,22 +419,22 @@ class AttributeModel:
             self.check_fitted()
         s = self._estimators
         cues: dict[str, np.ndarray] = {}
-        if len(vel) == 0:
-            return cues
+        if len(vel) == 0:  # no region: each of the model's cues, empty
+            return {name: np.zeros(0) for key, name in _CUE_NAMES if key in s}
         if "gmm" in s:
             cues["motion"] = _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"])
         if "speed_calib" in s:
             cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"])
         if "knn" in s:
             if app is None:
-                raise PrivadError("this model has the appearance cue: region_scores needs the regions' appearance")
+                raise PrivadError("this model has the appearance cue: scoring needs the regions' appearance")
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
             dist = dist.mean(axis=1)
             cues["appearance"] = _calibrated(dist if slot is None else dist[slot], s["app_calib"])
         if "sil_knn" in s:
             if sil is None:
-                raise PrivadError("this model has the silhouette cue: region_scores needs the regions' silhouettes")
+                raise PrivadError("this model has the silhouette cue: scoring needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
             cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"])
         if "predictor" in s:
