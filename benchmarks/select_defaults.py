@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 21.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 22.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -203,12 +203,23 @@ CANDIDATES_21 = [
     ("silhouette cue removed", {"silhouette": False}),
     ("track average removed", {"track_window": 0}),
 ]
+# set 22 (the same session, after set 21), protocol 4, from `objects`' settings: the backward step continued, to the
+# steps protocols 1 and 2 took on a speed-only model (DESIGN.md's regions, no appearance, no silhouette, no tracks).
+# Each is tried undone on the current one: the box's shape in the motion features (the motion cue's part of a frame's
+# top region also rises with crowding in bench_score_levels.py, and the silhouette now describes shape), the flow
+# orientation histogram back, the fast DIS preset, and blobs split by motion only. One round, the same 0.5 gain.
+CANDIDATES_22 = [
+    ("box shape removed from the motion features", {"shape": False}),
+    ("flow orientation histogram back", {"orientation": True}),
+    ("fast DIS preset", {"flow_preset": "fast"}),
+    ("blobs split by motion only", {"split": "flow"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
                   17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
-                  21: CANDIDATES_21}
+                  21: CANDIDATES_21, 22: CANDIDATES_22}
 
 _VIDEOS: list = []
 
