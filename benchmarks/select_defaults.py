@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 22.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 23.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -214,12 +214,19 @@ CANDIDATES_22 = [
     ("fast DIS preset", {"flow_preset": "fast"}),
     ("blobs split by motion only", {"split": "flow"}),
 ]
+# set 23 (the same session, after set 22), protocol 4, from `objects`' settings: how long the frame scores are
+# smoothed. The Gaussian's sigma has been AI-VAD's 3 frames (its Ped2 and Avenue value) and was never selected; AI-VAD
+# uses 7 on ShanghaiTech, and one default must serve every dataset. Sigma 5 and 7; one round, the same 0.5 gain.
+CANDIDATES_23 = [
+    ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
+    ("frame scores smoothed with sigma 7", {"smoothing_sigma": 7.0}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
                   17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
-                  21: CANDIDATES_21, 22: CANDIDATES_22}
+                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23}
 
 _VIDEOS: list = []
 
