@@ -159,3 +159,23 @@ def test_centerface_shape_free_copy_is_cached_and_scores_alike(tmp_path, monkeyp
     b = FaceDetector(scale=1.0).raw(clip_frames[30])
     assert len(a[0]) > 0
     np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_components_keep_large_blobs_with_their_boxes_and_masks():
+    """Connected components on a constructed image: a 3-px speck is dropped, an L shape and a touching-corner pair
+    (8-connected: one component) are kept with exclusive-max boxes and masks that are exactly their pixels."""
+    from privad.protect.detect.motion import components
+
+    fg = np.zeros((20, 30), np.uint8)
+    fg[2:10, 3:5] = 1
+    fg[8:10, 3:9] = 1  # an L: 16 + 8 px
+    fg[12:14, 12:14] = 1
+    fg[14:16, 14:16] = 1  # two squares touching at a corner
+    fg[18, 27:30] = 1  # 3 px
+    boxes, masks = components(fg, min_area=5)
+    assert boxes.tolist() == [[3, 2, 9, 10], [12, 12, 16, 16]]
+    assert masks.shape == (2, 20, 30) and masks.dtype == bool
+    assert masks[0].sum() == 24 and masks[1].sum() == 8
+    assert not (masks.any(0) & (fg == 0)).any() and not masks[:, 18, 27:].any()
+    empty_boxes, empty_masks = components(np.zeros((5, 6), np.uint8), min_area=1)
+    assert empty_boxes.shape == (0, 4) and empty_masks.shape == (0, 5, 6)

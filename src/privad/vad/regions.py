@@ -11,7 +11,7 @@ import numpy as np
 from privad.errors import PrivadError
 from privad.io.sources import prefetch
 from privad.protect.config import MotionConfig
-from privad.protect.detect.motion import MotionDetector
+from privad.protect.detect.motion import MotionDetector, components
 from privad.vad.split import SPLITS, split_regions, window
 
 ORIENTATION_BINS = 8
@@ -93,11 +93,8 @@ class _MedianForeground:
         fg = (cv2.absdiff(gray, self.background) > self.diff) | (np.hypot(flow[..., 0], flow[..., 1]) > self.speed)
         fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, self._open)
         fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-        keep = [c for c in range(1, n) if stats[c, cv2.CC_STAT_AREA] >= self.min_area]
-        boxes = np.array([[stats[c, 0], stats[c, 1], stats[c, 0] + stats[c, 2], stats[c, 1] + stats[c, 3]]
-                          for c in keep], np.float32).reshape(-1, 4)
-        return boxes, np.stack([labels == c for c in keep]) if keep else np.zeros((0, *gray.shape), bool)
+        boxes, masks = components(fg, self.min_area)
+        return boxes.astype(np.float32), masks
 
 
 class RegionExtractor:

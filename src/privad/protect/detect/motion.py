@@ -54,11 +54,18 @@ class MotionDetector:
     def __call__(self, frame: np.ndarray) -> Detections:
         fg = self.foreground(frame)
         h, w = fg.shape
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-        min_area = max(1.0, self.config.min_area * h * w)
-        keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
-        masks = np.stack([labels == i for i in keep]) if keep else np.zeros((0, h, w), bool)
-        x, y = stats[keep, cv2.CC_STAT_LEFT], stats[keep, cv2.CC_STAT_TOP]
-        bw, bh = stats[keep, cv2.CC_STAT_WIDTH], stats[keep, cv2.CC_STAT_HEIGHT]
-        boxes = np.stack([x, y, x + bw, y + bh], axis=1) if keep else np.zeros((0, 4))
-        return make(boxes, masks, np.ones(len(keep), np.float32), CLASS_IDS["motion"])
+        boxes, masks = components(fg, max(1.0, self.config.min_area * h * w))
+        return make(boxes, masks, np.ones(len(boxes), np.float32), CLASS_IDS["motion"])
+
+
+def components(fg: np.ndarray, min_area: float) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-connected components of a binary image with at least `min_area` pixels: boxes (N, 4: x1, y1, x2, y2,
+    exclusive max; int) and frame-size masks (N, H, W), each written only inside its box, where all of it lies."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+    x, y = stats[keep, cv2.CC_STAT_LEFT], stats[keep, cv2.CC_STAT_TOP]
+    boxes = np.stack([x, y, x + stats[keep, cv2.CC_STAT_WIDTH], y + stats[keep, cv2.CC_STAT_HEIGHT]], axis=1)
+    masks = np.zeros((len(keep), *fg.shape), bool)
+    for j, (i, (x1, y1, x2, y2)) in enumerate(zip(keep, boxes)):
+        masks[j, y1:y2, x1:x2] = labels[y1:y2, x1:x2] == i
+    return boxes, masks
