@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 23.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 24.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -221,12 +221,20 @@ CANDIDATES_23 = [
     ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
     ("frame scores smoothed with sigma 7", {"smoothing_sigma": 7.0}),
 ]
+# set 24 (the same session, after set 23), protocol 4, from `objects`' settings: a frame score that takes off the
+# rise that normal frames show with crowding (frame_score: crowd, the least-squares slope of the training frames'
+# peaks against log(1 + regions); privad.vad.scoring.crowd_slope). Motivated by bench_score_levels.py (training
+# videos only): normal medians rise with regions per frame (Spearman 0.71), and the Sidak correction (set 17) did not
+# flatten them, since crowded frames' top regions are more unusual than more draws explain. One round, the same gain.
+CANDIDATES_24 = [
+    ("frame score less the training frames' rise with crowding", {"frame_score": "crowd"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
                   17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
-                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23}
+                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23, 24: CANDIDATES_24}
 
 _VIDEOS: list = []
 

@@ -1,5 +1,6 @@
-"""Frame scores corrected for the number of regions (`frame_score: corrected`): the tail model against a known
-distribution, the Sidak correction on constructed frames, and the `objects` model with it on the synthetic scene."""
+"""Frame scores corrected for the number of regions (`frame_score: corrected`, `crowd`): the tail model against a
+known distribution, the Sidak correction and the crowd slope on constructed frames, and the `objects` model with each
+on the synthetic scene."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from privad.data.synthetic import synthetic_scene
 from privad.vad import build_model, load_model, save_model
-from privad.vad.scoring import TAIL, frame_surprise, log_survival, tail_model
+from privad.vad.scoring import TAIL, crowd_slope, frame_maxima, frame_surprise, log_survival, tail_model
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +43,36 @@ def test_a_crowded_frame_needs_a_higher_top_score_than_a_sparse_one(normal_tail)
     assert same[0] < same[1] < same[2]
 
 
-def test_objects_with_corrected_frame_scores_finds_the_planted_anomaly_and_round_trips(tmp_path):
+def test_the_crowd_slope_is_the_rise_of_the_peaks_with_the_log_count_and_comes_off_the_frame_scores():
+    counts = np.array([0, 1, 3, 7, 15, 1, 3, 7])
+    peaks = 0.5 + 2.0 * np.log1p(counts) + np.array([9.0, 0.1, -0.1, 0.1, -0.1, -0.1, 0.1, -0.1])  # frame 0: no region
+    assert crowd_slope(peaks, counts) == pytest.approx(2.0, abs=0.1)
+    assert crowd_slope(peaks, np.full(8, 4)) == 0.0  # counts that do not vary say nothing
+    # two frames with the same top score: 1 region and 7 regions; with the slope the crowded one scores lower
+    index = np.r_[0, np.ones(7, int)]
+    scores = np.r_[3.0, 3.0, np.full(6, -1.0)]
+    plain = frame_maxima(scores, index, 3, floor=-2.0, sigma=0)
+    crowd = frame_maxima(scores, index, 3, floor=-2.0, sigma=0, slope=2.0)
+    np.testing.assert_allclose(plain, [3.0, 3.0, -2.0])
+    np.testing.assert_allclose(crowd, [3.0 - 2.0 * np.log(2), 3.0 - 2.0 * np.log(8), -2.0])
+
+
+@pytest.mark.parametrize("rule", ["corrected", "crowd"])
+def test_objects_with_corrected_frame_scores_finds_the_planted_anomaly_and_round_trips(tmp_path, rule):
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
-    model = build_model("objects", {"frame_score": "corrected"}).fit(train)
+    model = build_model("objects", {"frame_score": rule}).fit(train)
     scores = model.score(frames)
     assert roc_auc_score(labels, scores.frames) > 0.9
-    assert np.all(np.asarray(scores.frames) >= 0)
+    if rule == "corrected":
+        assert np.all(np.asarray(scores.frames) >= 0)
+    else:
+        assert np.isfinite(model.fitted_.params["crowd_slope"])
+        plain = build_model("objects").fit(train).score(frames)
+        assert [r[:5] for r in plain.regions] == [r[:5] for r in scores.regions]  # the same regions, other frames
+        assert not np.allclose(plain.frames, scores.frames)
     path = tmp_path / "m.privad"
     save_model(model, None, path)
     loaded, _ = load_model(path)
-    assert loaded.config.frame_score == "corrected"
+    assert loaded.config.frame_score == rule
     np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)  # float rounding

@@ -9,16 +9,37 @@ import numpy as np
 from privad.postprocess import smooth
 
 
-def frame_maxima(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, floor: float,
-                 sigma: float) -> np.ndarray:
-    """Per frame the maximum of its regions' scores (`floor` when it has none), Gaussian-smoothed over time.
-
-    A frame without objects counts as normal as the most normal training region (`floor`).
-    """
+def frame_peaks(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, floor: float) -> np.ndarray:
+    """Per frame the maximum of its regions' scores; a frame without objects counts as normal as the most normal
+    training region (`floor`)."""
     out = np.full(num_frames, -np.inf)
     if len(region_scores):
         np.maximum.at(out, np.asarray(frame_index, int), np.asarray(region_scores, float))
-    out = np.where(np.isfinite(out), out, floor)
+    return np.where(np.isfinite(out), out, floor)
+
+
+def region_counts(frame_index: np.ndarray, num_frames: int) -> np.ndarray:
+    """How many regions each frame has."""
+    return np.bincount(np.asarray(frame_index, int), minlength=num_frames)[:num_frames]
+
+
+def crowd_slope(peaks: np.ndarray, counts: np.ndarray) -> float:
+    """How much a normal frame's peak rises per unit of log(1 + its regions): the least-squares slope over the
+    frames that have a region (0 when their counts do not vary)."""
+    x, y = np.log1p(counts[counts > 0]), peaks[counts > 0]
+    if len(x) < 2 or np.ptp(x) == 0:
+        return 0.0
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def frame_maxima(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, floor: float,
+                 sigma: float, slope: float | None = None) -> np.ndarray:
+    """Per frame the maximum of its regions' scores (`frame_peaks`), Gaussian-smoothed over time. With a `slope`
+    (`crowd_slope` of the training frames), less slope * log(1 + the frame's regions): the level a normal frame
+    that crowded reaches anyway."""
+    out = frame_peaks(region_scores, frame_index, num_frames, floor)
+    if slope is not None:
+        out = out - slope * np.log1p(region_counts(frame_index, num_frames))
     return smooth([out], sigma)[0]
 
 
@@ -53,7 +74,7 @@ def frame_surprise(region_scores: np.ndarray, frame_index: np.ndarray, num_frame
 
     With p the survival of the frame's top region, P = 1 - (1 - p)^n."""
     frame_index = np.asarray(frame_index, int)
-    count = np.bincount(frame_index, minlength=num_frames)[:num_frames]
+    count = region_counts(frame_index, num_frames)
     best = np.zeros(num_frames)  # per frame the lowest log survival of its regions (0: none)
     if len(region_scores):
         np.minimum.at(best, frame_index, log_survival(region_scores, model))

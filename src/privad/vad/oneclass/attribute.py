@@ -32,8 +32,8 @@ from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
-from privad.vad.scoring import (analysis_size, fragments, frame_maxima, frame_surprise, row_heights, scored_regions,
-                                tail_model, to_training_size)
+from privad.vad.scoring import (analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks, frame_surprise,
+                                region_counts, row_heights, scored_regions, tail_model, to_training_size)
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
 
@@ -60,10 +60,12 @@ class AttributeConfig(BaseModel):
     max_train_regions: int = Field(40_000, ge=100, description="Subsample for the kNN index (seeded).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
-    frame_score: Literal["max", "corrected"] = Field(
-        "max", description="A frame's score: its highest region score (max), or how unlikely that highest score is "
+    frame_score: Literal["max", "corrected", "crowd"] = Field(
+        "max", description="A frame's score: its highest region score (max); how unlikely that highest score is "
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
-                           "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise).")
+                           "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise); "
+                           "or the highest score less the rise with log(1 + regions) that the training frames show "
+                           "(crowd: a least-squares slope; privad.vad.scoring.crowd_slope).")
     use_appearance: bool = Field(False, description="Add an appearance cue: MobileNetV2 features of the region's crop "
                                                     "by their mean distance to the knn_k nearest training crops.")
     appearance_every: int = Field(
@@ -344,6 +346,10 @@ class AttributeModel:
         if c.frame_score == "corrected":
             arrays["tail"] = est["tail"] = tail_model(train_scores)
         floor = float(train_scores.min())
+        if c.frame_score == "crowd":
+            peaks = [(frame_peaks(train_scores[of[v]], frame_of[of[v], 1], n, floor),
+                      region_counts(frame_of[of[v], 1], n)) for v, n in enumerate(lengths)]
+            params["crowd_slope"] = est["crowd_slope"] = crowd_slope(*map(np.concatenate, zip(*peaks)))
         calib = calibration([self._frames(train_scores[of[v]], frame_of[of[v], 1], n, floor, est)
                              for v, n in enumerate(lengths)], floor)
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
@@ -361,6 +367,8 @@ class AttributeModel:
             est["speed_calib"] = f.params["speed_calib"]
         if self.config.frame_score == "corrected":
             est["tail"] = f.arrays["tail"]
+        if self.config.frame_score == "crowd":
+            est["crowd_slope"] = f.params["crowd_slope"]
         if self.config.background == "scene":
             est["background"] = f.arrays["background"]
         if self.config.fragments:
@@ -475,7 +483,7 @@ class AttributeModel:
         """Frame scores from region scores, by `frame_score` (fit and score alike)."""
         if self.config.frame_score == "corrected":
             return frame_surprise(scores, index, num_frames, est["tail"], self.config.smoothing_sigma)
-        return frame_maxima(scores, index, num_frames, floor, self.config.smoothing_sigma)
+        return frame_maxima(scores, index, num_frames, floor, self.config.smoothing_sigma, est.get("crowd_slope"))
 
 
 def _default(name: str, value):
