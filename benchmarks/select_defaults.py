@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 24.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 25.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -229,12 +229,25 @@ CANDIDATES_23 = [
 CANDIDATES_24 = [
     ("frame score less the training frames' rise with crowding", {"frame_score": "crowd"}),
 ]
+# set 25 (2026-12-05, sixth session), protocol 4, from `objects`' settings: the candidates whose last run was under an
+# earlier protocol, tried again under protocol 4 (its `fast` and `brisk` objects move at 4x and 2x the walkers' own
+# displacement; protocol 3's moved at about 2x and 1x): the one-sided speed cue in px/frame and in box heights (set 7,
+# protocol 3; DESIGN.md's fast-is-abnormal floor), the box's place (set 6), regions at the frame's edge skipped (set
+# 6) and AI-VAD's two Gaussian components (set 2, protocol 2). One round, the same 0.5 gain.
+CANDIDATES_25 = [
+    ("one-sided speed, px/frame", {"speed_cue": "pixels"}),
+    ("one-sided speed, per box height", {"speed_cue": "heights"}),
+    ("place", {"position": True}),
+    ("skip regions at the frame's edge", {"border": "skip"}),
+    ("2 GMM components (AI-VAD)", {"gmm_components": 2}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
                   17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
-                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23, 24: CANDIDATES_24}
+                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23, 24: CANDIDATES_24,
+                  25: CANDIDATES_25}
 
 _VIDEOS: list = []
 
