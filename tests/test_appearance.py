@@ -96,3 +96,43 @@ def test_appearance_every_survives_save_and_load(every, tmp_path):
     loaded, _ = load_model(tmp_path / "m.privad")
     assert loaded.config.appearance_every == every
     np.testing.assert_allclose(loaded.score(frames).frames, model.score(frames).frames, rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_over_a_grid_keeps_each_cells_mean_apart():
+    """A 4x4 map whose top half is 1 and bottom half 3 in channel 0 (channel 1: its left half 2): the whole map
+    averages to 2, a 2x1 grid gives 1 over 3, a 2x2 grid each quarter's own values, row by row; a grid finer than
+    the map is an error. An upside-down map differs from the upright one under 2x1 and not under 1x1."""
+    from privad.backbones.appearance import pooled
+    from privad.errors import PrivadError
+
+    fmap = np.zeros((1, 2, 4, 4), np.float32)
+    fmap[0, 0, :2], fmap[0, 0, 2:], fmap[0, 1, :, :2] = 1, 3, 2
+    np.testing.assert_array_equal(pooled(fmap), [[2, 1]])
+    np.testing.assert_array_equal(pooled(fmap, grid=(2, 1)), [[1, 1, 3, 1]])  # top cell's channels, then bottom's
+    np.testing.assert_array_equal(pooled(fmap, grid=(2, 2)), [[1, 2, 1, 0, 3, 2, 3, 0]])
+    np.testing.assert_array_equal(pooled(fmap, "max", (1, 2)), [[3, 2, 3, 0]])
+    flipped = fmap[:, :, ::-1]
+    np.testing.assert_array_equal(pooled(flipped), pooled(fmap))
+    assert not np.array_equal(pooled(flipped, grid=(2, 1)), pooled(fmap, grid=(2, 1)))
+    with pytest.raises(PrivadError, match="feature map"):
+        pooled(fmap, grid=(5, 1))
+
+
+def test_appearance_grid_survives_save_and_load_and_finds_the_appearance_anomaly(tmp_path):
+    """A model with appearance pooled over 2x1 cells: codes twice as long, the planted object found, and a saved
+    file scores as the model did."""
+    from sklearn.metrics import roc_auc_score
+
+    from privad.data.synthetic import synthetic_scene
+    from privad.vad.persistence import load_model, save_model
+
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(2)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(80, 130), seed=7, anomaly="object")
+    model = build_model("objects", {**APPEARANCE, "appearance_grid": [2, 1]}).fit(train)
+    assert model.encoder([frames[0][:40, :20]]).shape == (1, 2560)
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.95
+    save_model(model, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    assert loaded.config.appearance_grid == (2, 1)
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)

@@ -62,20 +62,34 @@ def mobilenet_session(device: str = "cpu"):
     return onnx_session(derived("mobilenetv2-features", mobilenet_weights(), _mobilenet_onnx), device)
 
 
+def pooled(features: np.ndarray, pool: str = "avg", grid: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Feature maps (N, C, H, W) pooled over each cell of a `grid` (rows, columns) of near-equal bands, by the mean
+    ("avg") or the maximum ("max"): (N, C * rows * columns), cell by cell in row order. (1, 1): over the whole map."""
+    rows, cols = grid
+    if rows > features.shape[2] or cols > features.shape[3]:
+        raise PrivadError(f"a {rows}x{cols} pooling grid needs a feature map at least that large, "
+                          f"not {features.shape[2]}x{features.shape[3]}: use larger crops")
+    reduce = np.mean if pool == "avg" else np.max
+    return np.concatenate([reduce(cell, axis=(2, 3)) for band in np.array_split(features, rows, axis=2)
+                           for cell in np.array_split(band, cols, axis=3)], axis=1)
+
+
 class AppearanceEncoder:
     """Embeds BGR crops with MobileNetV2 (its bottleneck features pooled over space: `pool` "avg", the network's
-    own, or "max"); `size` = side or (h, w)."""
+    own, or "max", over each cell of a `grid` of rows and columns, so (2, 1) tells a crop's top from its bottom);
+    `size` = side or (h, w)."""
 
-    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg"):
+    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg",
+                 grid: tuple[int, int] = (1, 1)):
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
-        self.pool = pool
+        self.pool, self.grid = pool, tuple(grid)
         self.batch = batch
         self._session = mobilenet_session(resolve())
         self.providers = self._session.get_providers()
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         if not crops:
-            return np.zeros((0, 1280), np.float32)
+            return np.zeros((0, 1280 * self.grid[0] * self.grid[1]), np.float32)
         h, w = self.size
         out = []
         for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
@@ -83,5 +97,5 @@ class AppearanceEncoder:
                           for c in crops[i:i + self.batch]])
             x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
             features = self._session.run(None, {"image": np.ascontiguousarray(x)})[0]
-            out.append(features.mean(axis=(2, 3)) if self.pool == "avg" else features.max(axis=(2, 3)))
+            out.append(pooled(features, self.pool, self.grid))
         return np.concatenate(out).astype(np.float32, copy=False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +72,10 @@ class AttributeConfig(BaseModel):
         1, ge=1, description="Embed one sighting in this many of each object track (ByteTrack; the 1st, the "
                              "(k+1)-th, ...); the others take the nearest embedded sighting's appearance "
                              "(privad.vad.tracks.track_samples), for a k-th of the cost; 1: every region.")
+    appearance_grid: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = Field(
+        (1, 1), description="The appearance features pooled over each cell of this grid (rows, columns) of the crop's "
+                            "last feature map, not over the whole map: (2, 1) keeps a crop's top apart from its "
+                            "bottom (an upside-down or wheeled object); (1, 1): the network's own pooling.")
     use_velocity: bool = Field(True, description="The Gaussian-mixture density of the motion features.")
     silhouette: bool = Field(
         False, description="Add a shape cue: the region's silhouette (its mask in its box on a 16x8 grid, "
@@ -246,7 +250,7 @@ class AttributeModel:
     @property
     def encoder(self) -> AppearanceEncoder | None:
         if self.config.use_appearance and self._encoder is None:
-            self._encoder = AppearanceEncoder(size=self.config.crop_size)
+            self._encoder = AppearanceEncoder(size=self.config.crop_size, grid=self.config.appearance_grid)
         return self._encoder if self.config.use_appearance else None
 
     def fit(self, X: Iterable[list[np.ndarray]], y=None) -> AttributeModel:
