@@ -6,7 +6,7 @@ import pytest
 
 from privad.errors import PrivadError
 from privad.vad.regions import RegionExtractor
-from privad.vad.split import split_by_flow, split_by_shape, split_regions
+from privad.vad.split import split_by_columns, split_by_flow, split_by_shape, split_regions
 
 
 def two_boxes() -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +81,29 @@ def test_both_splits_by_motion_then_by_shape():
     for b, m in zip(boxes, masks):  # each box is its mask's extent, in frame pixels
         ys, xs = np.nonzero(m)
         assert tuple(b) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+
+
+def test_all_also_cuts_side_by_side_walkers_at_their_column_valley():
+    """Two 40-px-tall walkers side by side, one motion, joined by a 10-px-tall band (too broad a join for two
+    cores): `both` keeps one blob, `all` cuts it at the band, each walker whole. A walker whose legs part (the upper
+    body, half its height, spans the gap) and a car (no valley) stay whole."""
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 10:24] = mask[10:50, 32:46] = True
+    mask[18:28, 24:32] = True
+    flow = np.zeros((60, 60, 2), np.float32)
+    flow[mask] = (1.0, 0.0)
+    box = np.array([[10, 10, 46, 50]], np.float32)
+    assert len(split_regions(box, mask[None], flow, "both", 40)[1]) == 1
+    boxes, _ = split_regions(box, mask[None], flow, "all", 40)
+    left, right = sorted(boxes.tolist())
+    assert left[0] == 10 and 24 <= left[2] <= 32 and 24 <= right[0] <= 32 and right[2] == 46
+    assert left[1] == right[1] == 10 and left[3] == right[3] == 50
+    walker = np.zeros((50, 30), bool)
+    walker[5:27, 9:21] = True
+    walker[27:45, 6:11] = walker[27:45, 19:24] = True  # legs apart under the body
+    car = np.zeros((30, 60), bool)
+    car[12:25, 5:55] = car[5:12, 15:40] = True
+    assert len(split_by_columns(walker, 40)) == 1 and len(split_by_columns(car, 40)) == 1
 
 
 def test_unknown_split_is_an_error():

@@ -8,6 +8,10 @@ them), which dilutes each object's motion and shape. Two fixed rules split a blo
 - `shape`: two bodies. Cores of the blob (its distance transform above half its maximum) become seeds; each pixel
   goes to the nearest seed, so blobs joined by a narrow neck come apart.
 - `both`: by motion first, then each part by shape (walkers side by side move alike but have a core each).
+- `all`: as `both`, then each part at its column valleys: read left to right, the blob's height (its pixels per
+  column) falls to at most a third of the lower of the tallest columns on either side (walkers side by side that
+  touch by an arm, or overlap too broadly for two cores; a walker's stride leaves the upper body, about half its
+  height, between its legs, and a car's profile has no valley).
 Each part is kept if it has at least `min_area` pixels; a blob that yields fewer than two parts stays whole.
 """
 
@@ -16,7 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-SPLITS = ("none", "flow", "shape", "both")
+SPLITS = ("none", "flow", "shape", "both", "all")
+VALLEY = 1 / 3  # `all`: a column at most this share of the lower flanking peak is a gap between objects
 
 _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 
@@ -78,6 +83,22 @@ def split_by_shape(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
     return parts if len(parts) >= 2 else [mask]
 
 
+def split_by_columns(mask: np.ndarray, min_area: int, valley: float = VALLEY) -> list[np.ndarray]:
+    """Parts of `mask` side by side, cut at its column valleys (see the module docstring); [mask] when it has none."""
+    if mask.sum() < 2 * min_area:
+        return [mask]
+    profile = np.convolve(mask.sum(axis=0).astype(np.float64), np.ones(3) / 3, mode="same")
+    flank = np.minimum(np.maximum.accumulate(profile), np.maximum.accumulate(profile[::-1])[::-1])
+    deep = (flank > 0) & (profile <= valley * flank)
+    edges = np.flatnonzero(np.diff(np.r_[0, deep.astype(np.int8), 0]))  # starts and ends of runs of deep columns
+    cuts = [start + int(np.argmin(profile[start:end])) for start, end in zip(edges[::2], edges[1::2])]
+    if not cuts:
+        return [mask]
+    labels = np.broadcast_to(np.searchsorted(cuts, np.arange(mask.shape[1])), mask.shape)
+    parts = _parts(mask, labels, len(cuts) + 1, min_area)
+    return parts if len(parts) >= 2 else [mask]
+
+
 def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: str,
                   min_area: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Boxes (N, 4, exclusive max) and masks of the regions after splitting each blob by `rule`.
@@ -92,8 +113,10 @@ def split_regions(boxes: np.ndarray, masks: np.ndarray, flow: np.ndarray, rule: 
         sy, sx = window(box, mask.shape, margin=2)
         local = mask[sy, sx]
         parts = split_by_flow(local, flow[sy, sx], min_area) if rule != "shape" else [local]
-        if rule != "flow":  # shape, or both: each part by its cores
+        if rule != "flow":  # shape, both or all: each part by its cores
             parts = [q for part in parts for q in split_by_shape(part, min_area)]
+        if rule == "all":
+            parts = [q for part in parts for q in split_by_columns(part, min_area)]
         if len(parts) == 1:
             out_boxes.append(box)
             out_masks.append(mask)

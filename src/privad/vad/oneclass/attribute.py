@@ -97,9 +97,10 @@ class AttributeConfig(BaseModel):
                             "training videos, saved with the model (scene: no per-clip state, so a clip's level "
                             "does not move with who stands in it).")
     flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
-    split: Literal["none", "flow", "shape", "both"] = Field(
+    split: Literal["none", "flow", "shape", "both", "all"] = Field(
         "none", description="Split merged blobs into objects: by two motions (flow), by their cores (shape), or "
-                            "by motion and then each part by its cores (both); privad.vad.split.")
+                            "by motion and then each part by its cores (both), and then at its column valleys "
+                            "(all); privad.vad.split.")
     position: bool = Field(False, description="Add the box's height and vertical centre (shares of the frame) to "
                                               "the velocity features: speeds by place in a fixed camera's view.")
     shape: bool = Field(False, description="Add the box's aspect (log width / height) and the share of it the "
@@ -505,7 +506,7 @@ class ObjectsConfig(AttributeConfig):
     its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
     `privad evaluate` times its scoring). Frames are analysed at most 360 px on their longer side (a fixed rule)."""
 
-    split: Literal["none", "flow", "shape", "both"] = _default("split", "both")
+    split: Literal["none", "flow", "shape", "both", "all"] = _default("split", "both")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
