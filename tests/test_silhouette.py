@@ -45,3 +45,22 @@ def test_silhouette_finds_an_object_of_another_shape_and_round_trips(tmp_path):
     save_model(model, None, tmp_path / "m.privad")
     loaded, _ = load_model(tmp_path / "m.privad")
     np.testing.assert_allclose(loaded.score(frames).frames, scores.frames)
+
+
+def test_a_trimmed_bank_drops_its_farthest_regions_first():
+    """95 training regions in a tight cluster and 5 strays: trimming 5 % of the bank drops exactly the strays, so a
+    region like a stray is far from every bank entry; without trimming it has a stray beside it. The strays keep a
+    training distance (to the cluster), and an untrimmed bank gives the same distances as before."""
+    from privad.vad.oneclass.attribute import _bank
+
+    rng = np.random.default_rng(0)
+    features = np.r_[rng.normal(0, 0.1, (95, 4)), rng.normal(0, 0.1, (5, 4)) + [[5, 0, 0, 0], [0, 5, 0, 0],
+                     [0, 0, 5, 0], [0, 0, 0, 5], [-5, 0, 0, 0]]].astype(np.float32)
+    idx = rng.permutation(100)
+    bank, nn, train = _bank(features, idx, 1, trim=0.05)
+    assert len(bank) == 95 and np.abs(bank).max() < 1
+    query = features[95:] + 0.01
+    assert nn.kneighbors(query, n_neighbors=1)[0].min() > 4
+    full_bank, full_nn, full_train = _bank(features, idx, 1)
+    assert len(full_bank) == 100 and full_nn.kneighbors(query, n_neighbors=1)[0].max() < 0.1
+    assert train[95:].min() > 4 and np.allclose(train[:95], full_train[:95])

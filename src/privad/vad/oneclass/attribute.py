@@ -58,6 +58,10 @@ class AttributeConfig(BaseModel):
                                              "mean distance to its knn_k nearest training regions).")
     pca_dim: int = Field(64, ge=2)
     max_train_regions: int = Field(40_000, ge=100, description="Subsample for the kNN index (seeded).")
+    bank_trim: float = Field(
+        0.0, ge=0, lt=1, description="Drop this share of the appearance and silhouette kNN banks first: the training "
+                                     "regions farthest from the rest of the bank (fragments, merged groups), so "
+                                     "that they do not vouch for odd regions (privad.vad.oneclass.attribute._bank).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
     frame_score: Literal["max", "corrected", "crowd"] = Field(
@@ -206,12 +210,20 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, he
     return regions
 
 
-def _bank(features: np.ndarray, idx: np.ndarray, k: int) -> tuple[np.ndarray, NearestNeighbors, np.ndarray]:
+def _bank(features: np.ndarray, idx: np.ndarray, k: int,
+          trim: float = 0.0) -> tuple[np.ndarray, NearestNeighbors, np.ndarray]:
     """A kNN memory of the training regions `idx` (a seeded subsample) and every training region's mean distance to
-    its `k` nearest there, leaving itself out where it is in the bank."""
-    bank = np.ascontiguousarray(features[idx], np.float32)
+    its `k` nearest there, leaving itself out where it is in the bank. `trim`: first drop from the bank this share of
+    its regions, those farthest from the rest of it (fragments and merged groups), so that they no longer stand
+    beside odd regions as their normal neighbours."""
+    features = np.asarray(features, np.float32)
+    if trim:
+        own, _ = NearestNeighbors(n_neighbors=k + 1).fit(features[idx]).kneighbors(features[idx])
+        order = np.argsort(own[:, 1:].mean(axis=1), kind="stable")
+        idx = idx[np.sort(order[: len(idx) - int(trim * len(idx))])]
+    bank = np.ascontiguousarray(features[idx])
     nn = NearestNeighbors(n_neighbors=k + 1).fit(bank)
-    dist, _ = nn.kneighbors(np.asarray(features, np.float32))
+    dist, _ = nn.kneighbors(features)
     in_bank = np.zeros(len(features), bool)
     in_bank[idx] = True
     return bank, nn, np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
@@ -320,7 +332,7 @@ class AttributeModel:
             slot = np.concatenate([r.slot + f for r, f in zip(videos, first)])
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
-            bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k)
+            bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k, c.bank_trim)
             knn = knn[slot]
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
@@ -328,7 +340,7 @@ class AttributeModel:
             train_scores += _calibrated(knn, est["app_calib"])
         if c.silhouette:
             idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
-            bank, nn, knn = _bank(sil, idx, c.knn_k)
+            bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim)
             arrays["sil_bank"] = bank
             params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration)
             est["sil_knn"] = nn
