@@ -382,3 +382,18 @@ def test_evaluate_writes_a_report_per_test_video_with_its_labelled_spans(ped2_da
         assert ("ground-truth abnormal frames" in page) == bool(np.any(v.labels))
     with pytest.raises(PrivadError, match="in-process"):
         evaluate(ped2_data, config=FAST, max_train=2, max_test=1, report_dir=tmp_path, workdir=tmp_path / "w")
+
+
+def test_fit_score_gives_what_fit_then_score_give(ped2_data):
+    """The default fitted on two Ped2 training clips and scoring them as it fits (their regions found once) gives
+    the frame scores and regions that fitting and then scoring each clip gives, and the same fitted model."""
+    clips = [v.frames()[:60] for v in ped2_data.train[:2]]
+    model = build_model("objects")
+    together = model.fit_score(clips, ["a", "b"])
+    apart = build_model("objects").fit(clips)
+    assert model.fitted_.threshold == apart.fitted_.threshold
+    for got, clip, name in zip(together, clips, ["a", "b"]):
+        want = apart.score(clip, name)
+        assert got.name == name and len(got.frames) == len(clip) and got.regions
+        np.testing.assert_array_equal(got.frames, want.frames)
+        assert got.regions == want.regions

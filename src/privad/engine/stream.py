@@ -10,7 +10,8 @@ Without a model, the first frames calibrate one (the default one-class model, on
 least `MIN_SEGMENT` frames are preferred, but once the stream has gone on for twice the calibration time (frame
 drops leave only short runs) every run of two or more frames counts, so calibration finishes on time. The buffer
 never holds more than `calibrate_frames` frames (the oldest runs go first). With `score_calibration`, the
-calibration frames are then scored too (a file: every frame gets a score); live, they are not.
+calibration frames are scored too, as the model is fitted on them and at the size it saw them (a file: every frame
+gets a score); live, they are not.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import cv2
 import numpy as np
 
 from privad.errors import PrivadError
-from privad.types import Event
+from privad.types import Event, VideoScore
 from privad.vad import AnomalyModel, build_model
 from privad.vad.registry import DEFAULT
 from privad.vad.events import OnlineEvents
@@ -138,8 +139,13 @@ class StreamScorer:
         if not usable or (sum(map(len, usable)) < self.calibrate_need
                           and not (self._late() and index % MIN_SEGMENT == 0)):
             return
+        videos = [[self._small(f) for _, f in s] for s in usable]
+        model, scored = build_model(DEFAULT, self.model_config), []
         try:
-            model = build_model(DEFAULT, self.model_config).fit([[self._small(f) for _, f in s] for s in usable])
+            if self.score_calibration:  # scored as the model is fitted on them: their regions are found once
+                scored = model.fit_score(videos)
+            else:
+                model.fit(videos)
         except PrivadError:
             if sum(map(len, usable)) < self.calibrate_need:  # late, and still too little: keep collecting
                 return
@@ -148,16 +154,17 @@ class StreamScorer:
         self.model, self.threshold = model, model.fitted_.threshold
         self.events = OnlineEvents(self.threshold, self.fps)
         self.calibration_span = (usable[0][0][0], usable[-1][-1][0])
-        if self.score_calibration:
-            for segment in usable:
-                self._run, self._context = list(segment), []
-                self._flush(out)
+        for segment, result in zip(usable, scored):
+            self._run, self._context = list(segment), []
+            self._flush(out, result)
+        if scored:
             self._last = index
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
         return shrink(frame, self.calibrate_width)
 
-    def _flush(self, out: Scored) -> None:
+    def _flush(self, out: Scored, result: VideoScore | None = None) -> None:
+        """Score the pending run (with the context before it) into `out`; `result`: its score, already known."""
         run, self._run = self._run, []
         if not run or self.model is None:
             return
@@ -166,7 +173,7 @@ class StreamScorer:
             return
         k = len(self._context)
         frames = [f for _, f in run]
-        result = self.model.score(self._context + frames)
+        result = self.model.score(self._context + frames) if result is None else result
         for p, *rest in result.regions:
             if p >= k:
                 out.regions.setdefault(run[p - k][0], []).append((run[p - k][0], *rest))

@@ -269,6 +269,22 @@ class AttributeModel:
     def fit(self, X: Iterable[list[np.ndarray]], y=None) -> AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
         (threshold)."""
+        self._fit(X)
+        return self
+
+    def fit_score(self, X: list[list[np.ndarray]], names: list[str] | None = None) -> list[VideoScore]:
+        """Fit on the normal videos X and score each of them: what `fit(X)` and then `score` of each would give, with
+        each video's regions found once, not twice (`privad run` scores the frames it calibrated on)."""
+        names = names or [f"video{i}" for i in range(len(X))]
+        if self.config.predictor is not None:  # its cue needs the frames again
+            self.fit(X)
+            return [self.score(frames, name) for frames, name in zip(X, names)]
+        videos, lengths, (sx, sy) = self._fit(X)
+        return [self._scored(regions, None, n, sx, sy, name)[0] for regions, n, name in zip(videos, lengths, names)]
+
+    def _fit(self, X: Iterable[list[np.ndarray]]) -> tuple[list[VideoRegions], list[int], tuple[float, float]]:
+        """`fit`; returns each training video's regions, its length, and the scale from the analysed frames back to
+        the input's pixels."""
         c = self.config
         if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None):
             raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance, silhouette "
@@ -286,7 +302,7 @@ class AttributeModel:
             elif frames[0].shape[:2] != first:
                 raise PrivadError(f"training videos differ in frame size {sorted({first, frames[0].shape[:2]})}: "
                                   "one model per camera view")
-            frames, _, _ = to_training_size(frames, size)
+            frames, sx, sy = to_training_size(frames, size)
             if c.predictor is not None:
                 analysed.append(frames)
             regions = _features(self.extractor, frames, c, background)
@@ -372,7 +388,7 @@ class AttributeModel:
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
                               params=params, arrays=arrays)
         self._estimators = est
-        return self
+        return videos, lengths, (sx, sy)
 
     def check_fitted(self) -> None:
         """Rebuild the estimators from the fitted arrays (a loaded file missing some is a KeyError)."""
@@ -482,18 +498,23 @@ class AttributeModel:
 
     def _score(self, frames: Iterable[np.ndarray], name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
         """The video's score, its regions and their calibrated cues (before the track average)."""
-        f = require_fitted(self)
+        require_fitted(self)
         if self._estimators is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
         regions = _tracked(_features(self.extractor, frames, self.config, self._estimators.get("background")),
                            self.config, len(frames), self._estimators.get("row_heights"), self.encoder)
-        index, boxes = regions.index, regions.boxes
         predictor = self._estimators.get("predictor")
-        cue = self._cue(predictor, frames, index, boxes) if predictor is not None else None
+        cue = self._cue(predictor, frames, regions.index, regions.boxes) if predictor is not None else None
+        return self._scored(regions, cue, len(frames), sx, sy, name)
+
+    def _scored(self, regions: VideoRegions, cue: np.ndarray | None, num_frames: int, sx: float, sy: float,
+                name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
+        """`_score` of a video's regions (and raw predictor `cue`), found at a scale `sx`, `sy` from its pixels."""
+        index, boxes = regions.index, regions.boxes
         cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
         scores = _along_tracks(regions, _summed(cues, len(index)), self.config.track_window)
-        return (VideoScore(name, self._frames(scores, index, len(frames), f.floor, self._estimators),
+        return (VideoScore(name, self._frames(scores, index, num_frames, self.fitted_.floor, self._estimators),
                            scored_regions(index, boxes, scores, sx, sy)), regions, cues)
 
     def _frames(self, scores: np.ndarray, index: np.ndarray, num_frames: int, floor: float, est: dict) -> np.ndarray:
