@@ -57,8 +57,8 @@ class MultitaskConfig(BaseModel):
     teacher_dim: int = Field(32, ge=2)
     max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
     regions: Literal["mog2", "median"] = "median"
-    split: Literal["none", "flow", "shape", "both"] = Field(
-        "both", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
+    split: Literal["none", "flow", "shape", "both", "all"] = Field(
+        "all", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
                             "model splits them.")
     warmup: int = Field(30, ge=0)
     smoothing_sigma: float = Field(3.0, ge=0)
