@@ -537,7 +537,8 @@ class ObjectsConfig(AttributeConfig):
     scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue, and
     appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py; then
     its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
-    `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys. Frames are analysed at most 360 px on their longer side (a fixed rule)."""
+    `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys. Frames are
+    analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Literal["none", "flow", "shape", "both", "all"] = _default("split", "all")
     track_window: int = _default("track_window", 10)
