@@ -384,12 +384,19 @@ def test_evaluate_writes_a_report_per_test_video_with_its_labelled_spans(ped2_da
         evaluate(ped2_data, config=FAST, max_train=2, max_test=1, report_dir=tmp_path, workdir=tmp_path / "w")
 
 
-def test_fit_score_gives_what_fit_then_score_give(ped2_data):
-    """The default fitted on two Ped2 training clips and scoring them as it fits (their regions found once) gives
-    the frame scores and regions that fitting and then scoring each clip gives, and the same fitted model."""
+def test_fit_score_gives_what_fit_then_score_give(ped2_data, monkeypatch):
+    """The default fitted on two Ped2 training clips and scoring them as it fits gives the frame scores and regions
+    that fitting and then scoring each clip gives, and the same fitted model, with each clip's regions found once."""
+    from privad.vad.oneclass import attribute
+
     clips = [v.frames()[:60] for v in ped2_data.train[:2]]
     model = build_model("objects")
+    found = attribute._features
+    calls: list[int] = []
+    monkeypatch.setattr(attribute, "_features", lambda *a, **k: calls.append(1) or found(*a, **k))
     together = model.fit_score(clips, ["a", "b"])
+    assert len(calls) == 2  # once per clip, not once to fit and once to score
+    monkeypatch.setattr(attribute, "_features", found)
     apart = build_model("objects").fit(clips)
     assert model.fitted_.threshold == apart.fitted_.threshold
     for got, clip, name in zip(together, clips, ["a", "b"]):

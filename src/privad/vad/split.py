@@ -1,7 +1,7 @@
 """Splitting merged foreground blobs into object regions.
 
 Background subtraction joins objects that touch or overlap in the view (a cyclist among walkers becomes one blob with
-them), which dilutes each object's motion and shape. Two fixed rules split a blob:
+them), which dilutes each object's motion and shape. Fixed rules split a blob:
 - `flow`: two motions. The blob's flow vectors are clustered in two (k-means); the blob is split when the two centres
   differ by at least `max(1.5 px/frame, 0.75 x the faster centre's speed)`, so limbs of one walker stay together but a
   fast object beside slow ones comes apart.
