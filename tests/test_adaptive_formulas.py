@@ -7,7 +7,8 @@ import pytest
 from supervision import Detections
 
 from privad.protect.methods.adaptive import adaptive_max_pixelization, area_factor, blur_kernel, full_blur_sigma, pixel_block
-from privad.protect.methods.filters import gaussian, odd
+from privad.protect.methods.filters import odd
+from privad.protect.methods.gauss import gaussian
 from privad.protect.config import MethodParams
 
 P = MethodParams()

@@ -13,7 +13,8 @@ import math
 import numpy as np
 from supervision import Detections
 
-from privad.protect.methods.filters import flatten, gaussian, odd, pixelate
+from privad.protect.methods.filters import flatten, odd, pixelate
+from privad.protect.methods.gauss import gaussian
 from privad.protect.config import MethodParams
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from supervision import Detections
 
 from privad.protect.config import MethodParams
+from privad.protect.methods.gauss import gaussian
 
 
 def odd(k: int) -> int:
@@ -62,15 +63,6 @@ def pixelization(frame: np.ndarray, dets: Detections, p: MethodParams) -> np.nda
     if len(dets) == 0:
         return frame
     return _replace(frame, pixelate(frame, p.pixel_factor, p.pixel_factor), dets)
-
-
-def gaussian(image: np.ndarray, kx: int, ky: int, sigma_x: float, sigma_y: float | None = None) -> np.ndarray:
-    """Gaussian blur as two 1-D passes (cv2.GaussianBlur's kernels and border; much faster for large kernels).
-
-    A sigma <= 0 is derived from the kernel size as OpenCV does: 0.3 * ((k - 1) / 2 - 1) + 0.8.
-    """
-    sigma_y = sigma_x if sigma_y is None else sigma_y
-    return cv2.sepFilter2D(image, -1, cv2.getGaussianKernel(kx, sigma_x), cv2.getGaussianKernel(ky, sigma_y))
 
 
 def pixelate(image: np.ndarray, block_x: int, block_y: int) -> np.ndarray:
