@@ -146,3 +146,36 @@ def test_report_labels_are_readable_and_ground_truth_is_drawn(tmp_path):
     write_report(tmp_path / "r.html", "t", scores, 0.5, 10, [event], {60: jpeg}, {}, labels=labels)
     page = (tmp_path / "r.html").read_text()
     assert "ground-truth abnormal frames" in page and "of the training videos" in page and "green span" not in page
+
+
+def test_a_scoring_failure_mid_stream_stops_the_anonymizer_and_leaves_nothing(demo_run, tmp_path, monkeypatch):
+    """Anonymizing runs ahead on a thread of its own: a failure on the scoring side stops it, and the run's folder
+    goes."""
+    import threading
+
+    from privad.engine import stream
+
+    run, _ = demo_run
+    pushed = []
+    real = stream.StreamScorer.push
+
+    def failing(self, index, frame):
+        pushed.append(index)
+        if index == 150:
+            raise RuntimeError("scorer broke")
+        return real(self, index, frame)
+
+    monkeypatch.setattr(stream.StreamScorer, "push", failing)
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="scorer broke"):
+        run_job(run.parent / "synthetic_scene.mp4", tmp_path / "out", calibrate_seconds=4.0)
+    assert pushed == list(range(151)) and not (tmp_path / "out").exists()
+    assert threading.active_count() <= before  # the anonymizing and decoding threads ended
+
+
+def test_frames_ahead_stay_within_their_bytes():
+    from privad.engine.run import AHEAD_BYTES, frames_ahead
+
+    assert frames_ahead(240, 360) == 64 and frames_ahead(2160, 3840) == 8
+    n = frames_ahead(1080, 1920)
+    assert 8 < n < 64 and 2 * 3 * 1080 * 1920 * n <= AHEAD_BYTES

@@ -2,7 +2,8 @@
 
 The video goes through the protect stream once (the same `Anonymizer.stream` as `privad anonymize`: timestamps kept,
 a frame that fails to decode or to anonymize is written fully obfuscated) and through the stream scorer that
-`privad serve` uses, chunk by chunk, so memory stays bounded for long videos.
+`privad serve` uses, chunk by chunk, so memory stays bounded for long videos. Anonymizing and writing run on a
+thread of their own, up to `frames_ahead` frames ahead of the scorer, so they go on while a chunk is scored.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from privad.io.atomic import missing_parents, remove_empty, write_text
 from privad.errors import PrivadError
 from privad.io.corpus import video_name
 from privad.io.sinks import open_sink
-from privad.io.sources import decoded_ahead, open_source
+from privad.io.sources import decoded_ahead, open_source, prefetch
 from privad.protect.pipeline import Anonymizer
 from privad.report.html import write_report
 from privad.types import VideoScore
@@ -35,6 +36,15 @@ from privad.vad import load_model
 # what a run writes into its folder (a folder holding any of them holds an earlier run)
 OUTPUTS = ("anonymized.mp4", "scores.csv", "regions.csv", "events.csv", "events.json", "summary.json", "report.html",
            "events")
+
+
+# frames anonymized ahead of the scorer: up to this many bytes of them (the anonymized and the scored frame each)
+AHEAD_BYTES = 256 << 20
+
+
+def frames_ahead(height: int, width: int) -> int:
+    """How many anonymized frames may wait for the scorer: 8 to 64, within AHEAD_BYTES."""
+    return int(np.clip(AHEAD_BYTES // (2 * 3 * height * width), 8, 64))
 
 
 @dataclass
@@ -126,11 +136,15 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         with decoded_ahead(source) as frames, open_sink(outdir / "anonymized.mp4", info) as sink:
-            for frame, result in anonymizer.stream(frames, (info.height, info.width)):
-                sink.write(result.image, pts=frame.pts)
-                pending[frame.index] = result.image
-                seen = result.image if view is not None or frame.image is None else frame.image
-                take(scorer.push(frame.index, seen))
+            def anonymized():  # on a thread of its own (prefetch): anonymizing runs on while a chunk is scored
+                for frame, result in anonymizer.stream(frames, (info.height, info.width)):
+                    sink.write(result.image, pts=frame.pts)
+                    yield frame.index, result.image, (result.image if view is not None or frame.image is None
+                                                      else frame.image)
+
+            for index, image, seen in prefetch(anonymized(), frames_ahead(info.height, info.width)):
+                pending[index] = image
+                take(scorer.push(index, seen))
             if anonymizer.stats.frames_in == 0:
                 raise PrivadError(f"no frames could be read from {input}")
             if scorer.calibrating:
