@@ -16,6 +16,7 @@ gets a score); live, they are not.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -80,6 +81,11 @@ class StreamScorer:
         self._context: list[np.ndarray] = []
         self._last: int | None = None
         self._start: int | None = None  # the first frame calibration saw
+        self._built: Future | None = None
+        if model is None:  # the model's modules are imported while the first frames arrive, not after them
+            pool = ThreadPoolExecutor(1, thread_name_prefix="privad-model")
+            self._built = pool.submit(build_model, DEFAULT, model_config)
+            pool.shutdown(wait=False)  # the thread ends once the model is built
 
     @property
     def calibrating(self) -> bool:
@@ -140,7 +146,8 @@ class StreamScorer:
                           and not (self._late() and index % MIN_SEGMENT == 0)):
             return
         videos = [[self._small(f) for _, f in s] for s in usable]
-        model, scored = build_model(DEFAULT, self.model_config), []
+        built, self._built = self._built, None
+        model, scored = built.result() if built is not None else build_model(DEFAULT, self.model_config), []
         try:
             if self.score_calibration:  # scored as the model is fitted on them: their regions are found once
                 scored = model.fit_score(videos)
