@@ -7,7 +7,7 @@ fills the pixels between by linear interpolation. The grid's spacing per axis is
 error is provably at most a quarter level: linear interpolation over a step of s pixels errs by at most
 s^2 / 8 * max|second difference of the blur|, and that is at most 127.5 * sum|second difference of the kernel| for
 8-bit images (the kernel's second differences sum to zero). Two axes add at most half a level, so after rounding every
-pixel is within one level of the exact blur; where the spacing would be 1 on both axes the exact two-pass filter runs.
+pixel is within one level of the exact blur; where the spacing would be 1 on either axis the exact two-pass filter runs.
 """
 
 from __future__ import annotations
@@ -86,18 +86,16 @@ def interpolation(at: np.ndarray, n: int) -> np.ndarray:
 
 
 def sampled(image: np.ndarray, kx: np.ndarray, ky: np.ndarray, sx: int, sy: int) -> np.ndarray:
-    """The exact blur (taps kx, ky) at a grid of rows and columns spaced sx, sy, linearly interpolated between them
-    (a spacing of 1: every row or column, nothing to fill); float32, not rounded."""
+    """The exact blur (taps kx, ky) at a grid of rows and columns spaced sx, sy, linearly interpolated between them;
+    float32, not rounded."""
     h, w = image.shape[:2]
     at_y, at_x = sample_grid(h, sy), sample_grid(w, sx)
     x = image.reshape(h, -1).astype(np.float32)
     coarse = rows_operator(ky, h, at_y) @ x  # (grid rows, w * channels)
     coarse = coarse.reshape(len(at_y), w, -1).transpose(1, 0, 2).reshape(w, -1)
     coarse = rows_operator(kx, w, at_x) @ coarse  # (grid columns, grid rows * channels)
-    if sx > 1:
-        coarse = interpolation(at_x, w) @ coarse
-    coarse = np.ascontiguousarray(coarse.reshape(w, len(at_y), -1).transpose(1, 0, 2)).reshape(len(at_y), -1)
-    out = interpolation(at_y, h) @ coarse if sy > 1 else coarse
+    filled = (interpolation(at_x, w) @ coarse).reshape(w, len(at_y), -1).transpose(1, 0, 2)
+    out = interpolation(at_y, h) @ np.ascontiguousarray(filled).reshape(len(at_y), -1)
     return out.reshape(image.shape)
 
 
@@ -105,14 +103,14 @@ def gaussian(image: np.ndarray, kx: int, ky: int, sigma_x: float, sigma_y: float
     """Gaussian blur with cv2.GaussianBlur's kernels and border (BORDER_REFLECT_101).
 
     A sigma <= 0 is derived from the kernel size as OpenCV does. Narrow kernels run as two 1-D passes
-    (cv2.sepFilter2D); on 8-bit images, a kernel wide on either axis takes the sampled path above, within one level
-    of the two passes.
+    (cv2.sepFilter2D); on 8-bit images, kernels wide on both axes take the sampled path above, within one level of
+    the two passes.
     """
     sigma_y = sigma_x if sigma_y is None else sigma_y
     gx, gy = cv2.getGaussianKernel(kx, sigma_x), cv2.getGaussianKernel(ky, sigma_y)
     if image.dtype == np.uint8 and min(image.shape[:2]) > 1:
         sx, sy = grid_step(gx[:, 0]), grid_step(gy[:, 0])
-        if max(sx, sy) > 1:
+        if sx > 1 and sy > 1:  # a spacing of 1 on either axis saves too little for the products' overhead
             with one_blas_thread():
                 blurred = sampled(image, gx[:, 0], gy[:, 0], sx, sy)
             return np.clip(np.rint(blurred), 0, 255).astype(np.uint8)
