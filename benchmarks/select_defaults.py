@@ -12,7 +12,7 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 28.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -266,13 +266,20 @@ CANDIDATES_28 = [
     ("kNN banks trimmed by 5 %", {"bank_trim": 0.05}),
     ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
 ]
+# set 29 (2026-12-05, seventh session), protocol 4, from `objects`' settings: how a region's calibrated cues make its
+# score. They have been added up (AI-VAD); new option `combine: max` takes the largest instead, so that one cue far
+# out (an upside-down walker's silhouette or look: protocol 4's weakest kind, flipped, 63.2) is not diluted by the
+# other cues' spread, which the sum of four cues carries for every normal region. One round, the same 0.5 gain.
+CANDIDATES_29 = [
+    ("cues combined by their largest", {"combine": "max"}),
+]
 CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
                   6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
                   11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
                   14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
                   17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
                   21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23, 24: CANDIDATES_24,
-                  25: CANDIDATES_25, 26: CANDIDATES_26, 27: CANDIDATES_27, 28: CANDIDATES_28}
+                  25: CANDIDATES_25, 26: CANDIDATES_26, 27: CANDIDATES_27, 28: CANDIDATES_28, 29: CANDIDATES_29}
 
 _VIDEOS: list = []
 

@@ -404,3 +404,21 @@ def test_fit_score_gives_what_fit_then_score_give(ped2_data, monkeypatch):
         assert got.name == name and len(got.frames) == len(clip) and got.regions
         np.testing.assert_array_equal(got.frames, want.frames)
         assert got.regions == want.regions
+
+
+def test_cues_combined_by_their_largest():
+    """`combine: max`: a region's score is its largest calibrated cue (without the track average, cue by cue), fit and
+    score alike, and the planted object is still found."""
+    from sklearn.metrics import roc_auc_score
+
+    from privad.data.synthetic import synthetic_scene
+    from privad.vad.registry import DEFAULT
+
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7, anomaly="object")
+    model = build_model(DEFAULT, {"combine": "max", "track_window": 0}).fit(train)
+    scores, cues = model.explain(frames)
+    total = np.array([r[-1] for r in scores.regions])
+    np.testing.assert_allclose(np.max(list(cues.values()), axis=0), total, atol=1e-9)
+    assert (np.sum(list(cues.values()), axis=0) > total + 1e-6).any()  # not the sum
+    assert roc_auc_score(labels, scores.frames) > 0.9

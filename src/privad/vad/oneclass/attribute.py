@@ -64,6 +64,9 @@ class AttributeConfig(BaseModel):
                                      "that they do not vouch for odd regions (privad.vad.oneclass.attribute._bank).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
+    combine: Literal["sum", "max"] = Field(
+        "sum", description="How a region's calibrated cues make its score: added up (AI-VAD), or the largest of them "
+                           "(one cue far out is not diluted by the others' spread).")
     frame_score: Literal["max", "corrected", "crowd"] = Field(
         "max", description="A frame's score: its highest region score (max); how unlikely that highest score is "
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
@@ -239,8 +242,10 @@ _CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance")
               ("predictor", "predictor"))
 
 
-def _summed(cues: dict[str, np.ndarray], count: int) -> np.ndarray:
-    """The cues of `count` regions added up, in `cue_scores`' order."""
+def _combined(cues: dict[str, np.ndarray], count: int, how: str = "sum") -> np.ndarray:
+    """The cues of `count` regions added up (in `cue_scores`' order) or, `how` "max", their largest."""
+    if how == "max":
+        return np.max(list(cues.values()), axis=0) if cues else np.zeros(count)
     total = np.zeros(count)
     for part in cues.values():
         total += part
@@ -329,7 +334,7 @@ class AttributeModel:
             arrays["background"] = est["background"] = background
         if heights is not None:
             arrays["row_heights"] = est["row_heights"] = heights
-        train_scores = np.zeros(len(vel))
+        train_cues: dict[str, np.ndarray] = {}  # in `cue_scores`' order
         if c.use_velocity:
             motion = self._velocity(vel)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
@@ -337,11 +342,11 @@ class AttributeModel:
             arrays |= gmm_arrays(gmm, "gmm")
             params["vel_calib"] = est["vel_calib"] = _calibration(nll, c.calibration)
             est["gmm"] = gmm
-            train_scores += _calibrated(nll, est["vel_calib"])
+            train_cues["motion"] = _calibrated(nll, est["vel_calib"])
         if c.speed_cue != "none":
             speed = self._speed(vel)
             params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration)
-            train_scores += _calibrated(speed, est["speed_calib"])
+            train_cues["speed"] = _calibrated(speed, est["speed_calib"])
         if c.use_appearance:
             app = self._appearance(np.concatenate([r.app for r in videos]))  # the sampled sightings
             first = np.cumsum([0] + [len(r.app) for r in videos[:-1]])
@@ -353,14 +358,14 @@ class AttributeModel:
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
             est |= {"pca": pca, "knn": nn}
-            train_scores += _calibrated(knn, est["app_calib"])
+            train_cues["appearance"] = _calibrated(knn, est["app_calib"])
         if c.silhouette:
             idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
             bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim)
             arrays["sil_bank"] = bank
             params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration)
             est["sil_knn"] = nn
-            train_scores += _calibrated(knn, est["sil_calib"])
+            train_cues["silhouette"] = _calibrated(knn, est["sil_calib"])
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
         if c.predictor is not None:
             predictor = PredictorModel(c.predictor).fit(analysed)
@@ -373,7 +378,8 @@ class AttributeModel:
             params["predictor"] = {"threshold": pf.threshold, "floor": pf.floor, "params": pf.params}
             params["pred_calib"] = est["pred_calib"] = _calibration(raw[np.isfinite(raw)], c.calibration)
             est["predictor"] = predictor
-            train_scores += np.nan_to_num(_calibrated(raw, est["pred_calib"]), nan=0.0)  # as region_scores
+            train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"]), nan=0.0)  # as cue_scores
+        train_scores = _combined(train_cues, len(vel), c.combine)
         for v, regions in enumerate(videos):
             train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
         if c.frame_score == "corrected":
@@ -484,12 +490,13 @@ class AttributeModel:
 
     def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
                       sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
-        """Summed calibrated cues of regions (the arguments are `cue_scores`')."""
-        return _summed(self.cue_scores(vel, app, cue, sil, slot), len(vel))
+        """Combined calibrated cues of regions (`combine`; the arguments are `cue_scores`')."""
+        return _combined(self.cue_scores(vel, app, cue, sil, slot), len(vel), self.config.combine)
 
     def explain(self, frames: Iterable[np.ndarray], name: str = "video") -> tuple[VideoScore, dict[str, np.ndarray]]:
         """`score`, and each cue's part of every scored region's score (in `VideoScore.regions`' order, averaged
-        along tracks as the total is): which cue made a frame score high."""
+        along tracks as the total is; with `combine` max, the score is the largest cue before that average): which
+        cue made a frame score high."""
         score, regions, cues = self._score(frames, name)
         return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
 
@@ -513,7 +520,7 @@ class AttributeModel:
         """`_score` of a video's regions (and raw predictor `cue`), found at a scale `sx`, `sy` from its pixels."""
         index, boxes = regions.index, regions.boxes
         cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
-        scores = _along_tracks(regions, _summed(cues, len(index)), self.config.track_window)
+        scores = _along_tracks(regions, _combined(cues, len(index), self.config.combine), self.config.track_window)
         return (VideoScore(name, self._frames(scores, index, num_frames, self.fitted_.floor, self._estimators),
                            scored_regions(index, boxes, scores, sx, sy)), regions, cues)
 
