@@ -273,13 +273,8 @@ CANDIDATES_28 = [
 CANDIDATES_29 = [
     ("cues combined by their largest", {"combine": "max"}),
 ]
-CANDIDATE_SETS = {1: CANDIDATES_1, 2: CANDIDATES_2, 3: CANDIDATES_3, 4: CANDIDATES_4, 5: CANDIDATES_5,
-                  6: CANDIDATES_6, 7: CANDIDATES_7, 8: CANDIDATES_8, 9: CANDIDATES_9, 10: CANDIDATES_10,
-                  11: CANDIDATES_11, 12: CANDIDATES_12, 13: CANDIDATES_13,
-                  14: CANDIDATES_14, 15: CANDIDATES_15, 16: CANDIDATES_16,
-                  17: CANDIDATES_17, 18: CANDIDATES_18, 19: CANDIDATES_19, 20: CANDIDATES_20,
-                  21: CANDIDATES_21, 22: CANDIDATES_22, 23: CANDIDATES_23, 24: CANDIDATES_24,
-                  25: CANDIDATES_25, 26: CANDIDATES_26, 27: CANDIDATES_27, 28: CANDIDATES_28, 29: CANDIDATES_29}
+CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
+                  if name.startswith("CANDIDATES_")}  # set N: CANDIDATES_N
 
 _VIDEOS: list = []
 

@@ -17,10 +17,13 @@ Each part is kept if it has at least `min_area` pixels; a blob that yields fewer
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import cv2
 import numpy as np
 
-SPLITS = ("none", "flow", "shape", "both", "all")
+Split = Literal["none", "flow", "shape", "both", "all"]  # the rules above; settings name them with this type
+SPLITS: tuple[str, ...] = get_args(Split)
 VALLEY = 1 / 3  # `all`: a column at most this share of the lower flanking peak is a gap between objects
 
 _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))

@@ -35,8 +35,9 @@ def _blas():
 @contextmanager
 def one_blas_thread():
     """BLAS on the calling thread only, for the sampled path's small products. The blur runs beside the pipeline's
-    other stages, which keep the cores busy; BLAS's own threads would only wait for work there (measured on `privad
-    run`: ~50 % more CPU time). The limit is process-wide, so it is taken under a lock and undone on leaving."""
+    other stages, which keep the cores busy; BLAS's own threads would only wait for work there (one pair of `privad
+    run`s on a loaded machine: 29.4 user CPU-s with them, 19.7 without). The limit is process-wide, so it is taken
+    under a lock and undone on leaving."""
     with _BLAS_LOCK, _blas().limit(limits=1):
         yield
 

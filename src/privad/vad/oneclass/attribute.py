@@ -34,6 +34,7 @@ from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, regio
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks, frame_surprise,
                                 region_counts, row_heights, scored_regions, tail_model, to_training_size)
+from privad.vad.split import Split
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
 
@@ -104,7 +105,7 @@ class AttributeConfig(BaseModel):
                             "training videos, saved with the model (scene: no per-clip state, so a clip's level "
                             "does not move with who stands in it).")
     flow_preset: Literal["fast", "medium"] = Field("fast", description="DIS optical-flow preset.")
-    split: Literal["none", "flow", "shape", "both", "all"] = Field(
+    split: Split = Field(
         "none", description="Split merged blobs into objects: by two motions (flow), by their cores (shape), or "
                             "by motion and then each part by its cores (both), and then at its column valleys "
                             "(all); privad.vad.split.")
@@ -547,7 +548,7 @@ class ObjectsConfig(AttributeConfig):
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys. Frames are
     analysed at most 360 px on their longer side (a fixed rule)."""
 
-    split: Literal["none", "flow", "shape", "both", "all"] = _default("split", "all")
+    split: Split = _default("split", "all")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)

@@ -34,6 +34,7 @@ from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.tubes import Tubes, extract_tubes
 from privad.vad.regions import RegionExtractor
 from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
+from privad.vad.split import Split
 
 log = logging.getLogger(__name__)
 TASKS = ("arrow", "irregular", "reconstruction", "distillation")
@@ -57,7 +58,7 @@ class MultitaskConfig(BaseModel):
     teacher_dim: int = Field(32, ge=2)
     max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
     regions: Literal["mog2", "median"] = "median"
-    split: Literal["none", "flow", "shape", "both", "all"] = Field(
+    split: Split = Field(
         "all", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
                             "model splits them.")
     warmup: int = Field(30, ge=0)
