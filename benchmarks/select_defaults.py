@@ -12,7 +12,8 @@ Runs: protocol 1 (2026-12-02, morning) `--kind attribute` with CANDIDATES_1; pro
 the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5), so earlier choices can be undone;
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
-(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29.
+(2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
+every second held-out video crowded by normal walkers) CANDIDATES_30.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -272,6 +273,18 @@ CANDIDATES_28 = [
 # other cues' spread, which the sum of four cues carries for every normal region. One round, the same 0.5 gain.
 CANDIDATES_29 = [
     ("cues combined by their largest", {"combine": "max"}),
+]
+# set 30 (2026-12-05, eighth session), protocol 5 (every second held-out video's crowding doubled by pasted normal
+# walkers), from `objects`' settings: the changes that bear on how a frame's level follows its crowding, and the two
+# cues that score merged blobs high. Frame scores corrected for the region count (sets 14, 17) or for the training
+# frames' rise with crowding (set 24); the silhouette and appearance cues each removed; the split before `all`. One
+# round, the same 0.5 gain.
+CANDIDATES_30 = [
+    ("frame score corrected for crowding", {"frame_score": "crowd"}),
+    ("frame score corrected for the region count", {"frame_score": "corrected"}),
+    ("silhouette cue removed", {"silhouette": False}),
+    ("appearance cue removed", {"use_appearance": False}),
+    ("split by motion, then cores", {"split": "both"}),
 ]
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
                   if name.startswith("CANDIDATES_")}  # set N: CANDIDATES_N

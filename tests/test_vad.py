@@ -234,6 +234,32 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
         validate([frames, frames], protocol=1)
 
 
+def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
+    """Traffic: by default as many walkers as the scene's median frame has regions, upright, at the scene's stride,
+    in view from the first frame and never labelled; a validation under protocol 5 still finds pasted anomalies."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.engine.validate import WALKER, Donor, Scene, paste, traffic, validate
+
+    frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(60)]
+    boxes = [np.zeros((n, 4), np.float32) for n in (2, 3, 3, 3, 5)]  # a median frame has 3 regions
+    scene = Scene(boxes, np.full(50, 100.0, np.float32), np.full(50, 40.0, np.float32), 0.02, stride=0.03)
+    pool = [Donor(np.full((20, 8, 3), v, np.uint8), np.ones((20, 8), bool)) for v in (0, 60, 120)]
+    crowded = traffic(frames, pool, np.random.default_rng(1), scene)
+    assert all(np.array_equal(a, b) for a, b in
+               zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=3)))
+    assert not all(np.array_equal(a, b) for a, b in
+                   zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=2)))
+    walked, labels = paste(frames, pool[0], WALKER, np.random.default_rng(0), scene, protocol=5)
+    shown = [np.argwhere(f[..., 0] == 0) for f in walked]
+    assert labels[0] == 1 and len(shown[0]) == 40 * 16  # in view at once, upright, as tall as the row's objects
+    whole = [i for i, px in enumerate(shown) if len(px) == 40 * 16]
+    step = abs(shown[whole[-1]][:, 1].min() - shown[whole[0]][:, 1].min()) / (whole[-1] - whole[0])
+    assert step == pytest.approx(0.03 * 40, abs=0.1)  # the scene's stride
+    videos = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(4)]
+    result = validate(videos, config={"use_appearance": False}, folds=2, protocol=5)
+    assert result["protocol"] == 5 and result["videos"] == 16 and 0.5 < result["micro_auc"] <= 1.0
+
+
 def test_scene_stride_is_the_displacement_of_its_objects():
     """A block 20 px tall moving 1 px a frame: stride 1 / 20 = 0.05 box heights a frame, whatever its flow says."""
     from privad.engine.validate import scene

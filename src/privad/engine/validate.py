@@ -22,7 +22,12 @@ ignored perspective, so pasted objects were easier than real ones (validation ~9
 (2026-12-05) measures the pace as the walkers' displacement: the flow inside a walker's region averages moving limbs
 with a body whose plain texture the flow does not follow, and came to 0.37-0.66 of the displacement on every one of
 Ped2's 16 training videos, so protocol 3's `brisk` objects moved at about the walkers' own speed and `fast` ones at
-about twice it, while its `turned` and `flipped` ones crept at half of it.
+about twice it, while its `turned` and `flipped` ones crept at half of it; 5 (2026-12-05, eighth session) adds normal
+traffic: every second held-out video of a fold gets as many more walkers as it has moving regions in a median frame
+(its crowding doubled; donors, upright, at the scene's stride, from its first frame), labelled 0, in its copies of
+every kind. Two reasons: held-out videos should differ in crowding
+as much as a scene's videos can (under protocol 4 micro sat 2.6 under macro, on Ped2's test 7.6), and pasted objects
+are rigid patches that a model could find by their pasting alone, which pasted walkers, being normal, do not reward.
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from privad.vad.registry import DEFAULT
 from privad.vad.tracks import track_ids, track_speeds
 
 KINDS = ("fast", "brisk", "turned", "flipped")
-CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0}  # protocol 2: frames to cross a width
-PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0}  # protocol 3: times the scene's walking pace
-PROTOCOL = 4
-PROTOCOLS = (2, 3, 4)
+CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}  # protocol 2: frames
+# to cross a width
+PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}  # protocol 3: times the scene's pace
+WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
+PROTOCOL = 5
+PROTOCOLS = (2, 3, 4, 5)
 STRIDE_WINDOW = 5  # protocol 4: a region's displacement is measured over its track within this many frames either side
 _ELLIPSE3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 _ELLIPSE5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -144,8 +151,9 @@ def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarr
 def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Generator,
           scene: Scene | None = None, protocol: int = PROTOCOL) -> tuple[list[np.ndarray], np.ndarray]:
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
-    without a scene), at the protocol's speed and (protocol 3) the row's height; labels 1 where it is visible."""
-    if kind not in KINDS:
+    without a scene), at the protocol's speed and (protocol 3) the row's height; labels 1 where it is visible. A
+    `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves the frame."""
+    if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     _check_protocol(protocol)
     patch, mask = donor.patch, donor.mask
@@ -172,8 +180,11 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     # pixels per frame: protocols 3-4 in paces of the object's upright height, protocol 2 in frame widths
     speed = (max(PACE[kind] * scene.speed(protocol) * donor.patch.shape[0] * scale, 0.25) if relative
              else w / CROSSING[kind])
-    span = min(len(frames) // 2, int(np.ceil((w + pw) / speed)))
-    start = int(rng.integers(0, max(1, len(frames) - span)))
+    if kind == WALKER:
+        span, start = len(frames), 0
+    else:
+        span = min(len(frames) // 2, int(np.ceil((w + pw) / speed)))
+        start = int(rng.integers(0, max(1, len(frames) - span)))
     row = row if relative else pick_row()
     y = int(np.clip(row - ph / 2, 0, h - ph)) if row is not None else int(rng.integers(0, h - ph + 1))
     direction = rng.choice([-1, 1])
@@ -190,6 +201,18 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
         region[m] = patch[:, x0 - int(x):x1 - int(x)][m]
         labels[t] = int(m.any())
     return out, labels
+
+
+def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generator, scene: Scene,
+            walkers: int | None = None) -> list[np.ndarray]:
+    """A copy of `frames` with `walkers` donors from `pool` added as normal traffic (protocol 5; default: as many as
+    the scene has regions in a median frame): each upright, at the scene's stride, along one of its rows at the
+    row's height, from the first frame."""
+    if walkers is None:
+        walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
+    for _ in range(walkers):
+        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, 5)
+    return frames
 
 
 def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
@@ -213,8 +236,11 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
         held = [int(i) for i in order[f::folds]]
         fitted = fit_model(kind, config, [anonymized(videos[i], anonymize) for i in range(len(videos))
                                           if i not in held])
+        # protocol 5: every second held-out video crowded by normal traffic, the same in its copies of every kind
+        base = {i: traffic(videos[i], pool, rng, scenes[i]) if protocol >= 5 and j % 2 else videos[i]
+                for j, i in enumerate(held)}
         for i, k in ((i, k) for i in held for k in KINDS):
-            pasted, lab = paste(videos[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
+            pasted, lab = paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
             s = fitted.score(anonymized(pasted, anonymize)).frames
             scores.append(s)
             labels.append(lab)
