@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 
 from privad.postprocess import smooth
+
+FrameScore = Literal["max", "corrected", "crowd"]  # how a frame's score comes from its regions': frame_maxima
+# (max, crowd: with crowd_slope) or frame_surprise (corrected)
 
 
 def frame_peaks(region_scores: np.ndarray, frame_index: np.ndarray, num_frames: int, floor: float) -> np.ndarray:

@@ -32,8 +32,9 @@ from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
-from privad.vad.scoring import (analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks, frame_surprise,
-                                region_counts, row_heights, scored_regions, tail_model, to_training_size)
+from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
+                                frame_surprise, region_counts, row_heights, scored_regions, tail_model,
+                                to_training_size)
 from privad.vad.split import Split
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
@@ -68,7 +69,7 @@ class AttributeConfig(BaseModel):
     combine: Literal["sum", "max"] = Field(
         "sum", description="How a region's calibrated cues make its score: added up (AI-VAD), or the largest of them "
                            "(one cue far out is not diluted by the others' spread).")
-    frame_score: Literal["max", "corrected", "crowd"] = Field(
+    frame_score: FrameScore = Field(
         "max", description="A frame's score: its highest region score (max); how unlikely that highest score is "
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
                            "tail probability under the training regions' scores; privad.vad.scoring.frame_surprise); "
@@ -545,10 +546,12 @@ class ObjectsConfig(AttributeConfig):
     scores averaged along object tracks over 10 frames either side; then (protocol 4) the silhouette cue, and
     appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py; then
     its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
-    `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys. Frames are
+    `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
+    5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has. Frames are
     analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Split = _default("split", "all")
+    frame_score: FrameScore = _default("frame_score", "corrected")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
