@@ -13,7 +13,7 @@ the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5)
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
 (2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
-every second held-out video crowded by normal walkers) CANDIDATES_30.
+every second held-out video crowded by normal walkers) CANDIDATES_30 and 31.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -285,6 +285,15 @@ CANDIDATES_30 = [
     ("silhouette cue removed", {"silhouette": False}),
     ("appearance cue removed", {"use_appearance": False}),
     ("split by motion, then cores", {"split": "both"}),
+]
+# set 31 (2026-12-05, eighth session), protocol 5, from `objects`' settings after set 30 (frame score corrected):
+# the options built for the odd regions that crowding makes (merged groups, pieces of walkers, walkers cut by the
+# frame's edge) and not taken under protocols 3-4: the kNN banks trimmed by 20 %, fragments under half the row's
+# height skipped, regions at the frame's edge skipped. One round, the same 0.5 gain.
+CANDIDATES_31 = [
+    ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
+    ("fragments under half the row's height skipped", {"fragments": 0.5}),
+    ("skip regions at the frame's edge", {"border": "skip"}),
 ]
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
                   if name.startswith("CANDIDATES_")}  # set N: CANDIDATES_N
