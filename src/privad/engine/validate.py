@@ -25,9 +25,9 @@ Ped2's 16 training videos, so protocol 3's `brisk` objects moved at about the wa
 about twice it, while its `turned` and `flipped` ones crept at half of it; 5 (2026-12-05, eighth session) adds normal
 traffic: every second held-out video of a fold gets as many more walkers as it has moving regions in a median frame
 (its crowding doubled; donors, upright, at the scene's stride, from its first frame), labelled 0, in its copies of
-every kind. Two reasons: held-out videos should differ in crowding
-as much as a scene's videos can (under protocol 4 micro sat 2.6 under macro, on Ped2's test 7.6), and pasted objects
-are rigid patches that a model could find by their pasting alone, which pasted walkers, being normal, do not reward.
+every kind. Two reasons: held-out videos should differ in crowding as much as a scene's videos can (under protocol 4
+micro sat 2.6 under macro, on Ped2's test 7.6), and pasted objects are rigid patches that a model could find by their
+pasting alone, which pasted walkers, being normal, do not reward.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from privad.vad.registry import DEFAULT
 from privad.vad.tracks import track_ids, track_speeds
 
 KINDS = ("fast", "brisk", "turned", "flipped")
-CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}  # protocol 2: frames
-# to cross a width
-PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}  # protocol 3: times the scene's pace
+# protocol 2: frames to cross a width; protocols 3-5: times the scene's pace
+CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
+PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
 PROTOCOL = 5
 PROTOCOLS = (2, 3, 4, 5)
