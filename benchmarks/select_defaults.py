@@ -13,7 +13,7 @@ the brisk and flipped objects) `--kind objects` with CANDIDATES_2 (and sets 3-5)
 protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--kind objects` with CANDIDATES_6 and
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
 (2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
-every second held-out video crowded by normal walkers) CANDIDATES_30 and 31.
+every second held-out video crowded by normal walkers) CANDIDATES_30 to 32.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -294,6 +294,15 @@ CANDIDATES_31 = [
     ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
     ("fragments under half the row's height skipped", {"fragments": 0.5}),
     ("skip regions at the frame's edge", {"border": "skip"}),
+]
+# set 32 (2026-12-05, eighth session), protocol 5, from the same start as set 31: the near misses of protocol 4 that
+# bear on how the cues of a crowded frame add up over regions and time: cues combined by their largest (set 29),
+# scores along tracks over 5 frames either side (sets 6-9), frame scores smoothed with sigma 5 (set 23). One round,
+# the same 0.5 gain.
+CANDIDATES_32 = [
+    ("cues combined by their largest", {"combine": "max"}),
+    ("scores along tracks (5 frames)", {"track_window": 5}),
+    ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
 ]
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
                   if name.startswith("CANDIDATES_")}  # set N: CANDIDATES_N
