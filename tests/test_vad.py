@@ -236,7 +236,8 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
 
 def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     """Traffic: by default as many walkers as the scene's median frame has regions, upright, at the scene's stride,
-    in view from the first frame and never labelled; a validation under protocol 5 still finds pasted anomalies."""
+    in view from the first frame (`traffic` returns frames only: walkers add no label); a validation under protocol
+    5 still finds pasted anomalies."""
     from privad.data.synthetic import synthetic_scene
     from privad.engine.validate import WALKER, Donor, Scene, paste, traffic, validate
 
