@@ -246,12 +246,7 @@ _CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance")
 
 def _combined(cues: dict[str, np.ndarray], count: int, how: str = "sum") -> np.ndarray:
     """The cues of `count` regions added up (in `cue_scores`' order) or, `how` "max", their largest."""
-    if how == "max":
-        return np.max(list(cues.values()), axis=0) if cues else np.zeros(count)
-    total = np.zeros(count)
-    for part in cues.values():
-        total += part
-    return total
+    return (np.max if how == "max" else np.sum)(list(cues.values()), axis=0) if cues else np.zeros(count)
 
 
 class AttributeModel:
