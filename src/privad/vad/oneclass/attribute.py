@@ -36,6 +36,7 @@ from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragment
                                 frame_surprise, region_counts, row_heights, scored_regions, tail_model,
                                 to_training_size)
 from privad.vad.split import Split
+from privad.vad.synthetic import crowded
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
 
@@ -53,7 +54,7 @@ class AttributeConfig(BaseModel):
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
-                                     "fragments": 0.0, "silhouette": False, "appearance_every": 1}
+                                     "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -132,6 +133,11 @@ class AttributeConfig(BaseModel):
         0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
                                      "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
                                      "limb, an edge piece): neither fitted nor scored; 0: all regions count.")
+    crowd: float = Field(
+        0.0, ge=0, description="Also fit on a crowded copy of each training video: this many times as many more "
+                               "walkers as it has moving regions in a median frame, cut from its own regions and "
+                               "pasted upright at its walking pace along its rows (privad.vad.synthetic.traffic), so "
+                               "that objects meeting and merging in a crowd are seen in training; 0: off.")
     max_side: int | None = Field(
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
@@ -295,16 +301,10 @@ class AttributeModel:
         # training frame at once (the scene background, the predictor)
         keep_frames = c.background == "scene" or c.predictor is not None
         X = list(X) if keep_frames else X
-        background, size, videos, lengths, analysed = None, None, [], [], []
-        for frames in X:
-            if size is None:
-                first, size = frames[0].shape[:2], analysis_size(frames[0].shape[:2], c.max_side)
-                if c.background == "scene":
-                    background = scene_background(X, size=size)
-            elif frames[0].shape[:2] != first:
-                raise PrivadError(f"training videos differ in frame size {sorted({first, frames[0].shape[:2]})}: "
-                                  "one model per camera view")
-            frames, sx, sy = to_training_size(frames, size)
+        background, size, videos, lengths, analysed, own = None, None, [], [], [], []
+        rng = np.random.default_rng(c.seed)
+
+        def add(frames: list[np.ndarray]) -> VideoRegions:
             if c.predictor is not None:
                 analysed.append(frames)
             regions = _features(self.extractor, frames, c, background)
@@ -314,6 +314,23 @@ class AttributeModel:
                 regions = _tracked(regions, c, len(frames), None, self.encoder)
             videos.append(regions)
             lengths.append(len(frames))
+            return regions
+
+        for frames in X:
+            if size is None:
+                first, size = frames[0].shape[:2], analysis_size(frames[0].shape[:2], c.max_side)
+                if c.background == "scene":
+                    background = scene_background(X, size=size)
+            elif frames[0].shape[:2] != first:
+                raise PrivadError(f"training videos differ in frame size {sorted({first, frames[0].shape[:2]})}: "
+                                  "one model per camera view")
+            frames, sx, sy = to_training_size(frames, size)
+            own.append(len(videos))
+            regions = add(frames)
+            if c.crowd:
+                copy = crowded(frames, regions.index, regions.boxes, regions.vel[:, ORIENTATION_BINS], c.crowd, rng)
+                if copy is not None:
+                    add(copy)
         if size is None:
             raise PrivadError("no training videos")
         heights = None
@@ -391,7 +408,7 @@ class AttributeModel:
         self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
                               params=params, arrays=arrays)
         self._estimators = est
-        return videos, lengths, (sx, sy)
+        return [videos[i] for i in own], [lengths[i] for i in own], (sx, sy)
 
     def check_fitted(self) -> None:
         """Rebuild the estimators from the fitted arrays (a loaded file missing some is a KeyError)."""
