@@ -2,6 +2,7 @@
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -449,3 +450,79 @@ def test_cues_combined_by_their_largest():
     np.testing.assert_allclose(np.max(list(cues.values()), axis=0), total, atol=1e-9)
     assert (np.sum(list(cues.values()), axis=0) > total + 1e-6).any()  # not the sum
     assert roc_auc_score(labels, scores.frames) > 0.9
+
+
+def test_crowd_fits_a_crowded_copy_of_each_training_video():
+    """`crowded`: the video's own walkers pasted again, as many more as a median frame has regions, every frame kept;
+    nothing to cut from a still video. `crowd` fits the copies beside the videos, and still reports and scores the
+    videos it was given."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.vad.regions import ORIENTATION_BINS, RegionExtractor
+    from privad.vad.synthetic import crowded, scene_of
+
+    frames = synthetic_scene(n_frames=60, abnormal=(0, 0), walkers=4, seed=3)[0]
+
+    def regions(video):
+        found = list(RegionExtractor(source="median")(video))
+        index = np.concatenate([np.full(len(f.boxes), f.index) for f in found])
+        return (index, np.concatenate([f.boxes for f in found]),
+                np.concatenate([f.velocity[:, ORIENTATION_BINS] for f in found]))
+
+    def median_count(video):
+        index, boxes, speeds = regions(video)
+        return np.median([len(b) for b in scene_of(index, boxes, speeds, len(video)).boxes])
+
+    copy = crowded(frames, *regions(frames), 1.0, np.random.default_rng(0))
+    assert len(copy) == len(frames) and not np.array_equal(copy[0], frames[0])
+    assert median_count(frames) == 4 and median_count(copy) >= 6  # walkers that cross others merge with them
+    assert crowded(frames, *regions(frames), 0.0, np.random.default_rng(0)) is None
+    still = [frames[0]] * 20
+    assert crowded(still, *regions(still), 1.0, np.random.default_rng(0)) is None
+
+    videos = [synthetic_scene(n_frames=60, abnormal=(0, 0), seed=s)[0] for s in range(2)]
+    plain = build_model("objects", {**FAST, "crowd": 0.0}).fit(videos)
+    model = build_model("objects", {**FAST, "crowd": 1.0})
+    scores = model.fit_score(videos)
+    assert model.fitted_.info["train_videos"] == 2 and len(scores) == 2
+    assert all(len(s.frames) == 60 and np.isfinite(s.frames).all() for s in scores)
+    assert model.fitted_.info["train_regions"] > 1.5 * plain.fitted_.info["train_regions"]
+
+
+def test_protocol_6_pastes_objects_as_they_walked():
+    """A walker whose width swings 8 / 12 px as it walks right, with a bright front: its donor keeps its sightings
+    along its track and the way it went; pasted under protocol 6 its size swings again and its front leads the way
+    it goes, whichever way that is; protocol 5 pastes its first sighting only, as one rigid patch."""
+    from privad.vad.synthetic import WALKER, donors, paste, scene
+
+    rng = np.random.default_rng(0)
+    ground = cv2.cvtColor(cv2.GaussianBlur(rng.integers(90, 170, (120, 200), dtype=np.uint8), (0, 0), 3),
+                          cv2.COLOR_GRAY2BGR)
+
+    def walker(t):
+        f = ground.copy()
+        x, wd = 20 + t, 8 if t % 8 < 4 else 12
+        f[40:70, x:x + wd] = 40
+        f[40:70, x + wd - 3:x + wd] = 250  # its front: it walks right
+        return f
+
+    frames = [walker(t) for t in range(60)]
+    sc = scene(frames)
+    donor = donors([frames], [sc], per_video=1, seed=0, protocol=6)[0]
+    assert donor.heading == 1 and len(donor.steps) > 2
+    blank = [np.full((120, 200, 3), 180, np.uint8) for _ in range(40)]
+
+    def inside(out):  # (dark, bright) columns of the frames where the object is wholly in view
+        cols = [((f[:, :, 0] < 80).any(axis=0), (f[:, :, 0] > 220).any(axis=0)) for f in out]
+        return [(np.flatnonzero(d), np.flatnonzero(b), int((f[:, :, 0] < 80).sum())) for (d, b), f in zip(cols, out)
+                if d.any() and b.any() and not (d | b)[[0, -1]].any()]
+
+    ways = set()
+    for seed in range(8):
+        seen = inside(paste(blank, donor, WALKER, np.random.default_rng(seed), sc, protocol=6)[0])
+        assert len(seen) > 5 and len({n for _, _, n in seen}) > 1  # its size swings as it walks
+        way = np.sign(seen[-1][0].mean() - seen[0][0].mean())
+        assert all(np.sign(b.mean() - d.mean()) == way for d, b, _ in seen)  # the front leads
+        ways.add(way)
+        rigid = inside(paste(blank, donor, WALKER, np.random.default_rng(seed), sc, protocol=5)[0])
+        assert len({n for _, _, n in rigid}) == 1  # one patch, moved
+    assert ways == {-1.0, 1.0}

@@ -27,8 +27,9 @@ KINDS = ("fast", "brisk", "turned", "flipped")
 CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
 PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
-PROTOCOL = 5
-PROTOCOLS = (2, 3, 4, 5)
+PROTOCOL = 6
+PROTOCOLS = (2, 3, 4, 5, 6)
+STEPS = 24  # protocol 6: a donor's sightings along its track, at most (about two strides of a walker)
 STRIDE_WINDOW = 5  # protocol 4: a region's displacement is measured over its track within this many frames either side
 _ELLIPSE3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 _ELLIPSE5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -40,6 +41,10 @@ class Donor:
 
     patch: np.ndarray
     mask: np.ndarray
+    # protocol 6: the object's sightings along its track, in order, each (patch, mask) scaled to the first's height,
+    # and the way it walked (+1: rightwards); pasted in turn, so its limbs move as they did
+    steps: list[tuple[np.ndarray, np.ndarray]] | None = None
+    heading: int = 1
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Scene:
     heights: np.ndarray
     pace: float
     stride: float = 0.0
+    tracks: list[np.ndarray] | None = None  # the track id of each box, frame by frame (as `boxes`)
 
     def speed(self, protocol: int) -> float:
         """The scene's walking speed in box heights per frame, as `protocol` measures it."""
@@ -81,10 +87,11 @@ def scene_of(index: np.ndarray, boxes: np.ndarray, speeds: np.ndarray, num_frame
     per_frame = np.split(boxes, np.searchsorted(index, np.arange(1, num_frames)))
     heights = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
     pace = float(np.median(speeds / heights)) if len(heights) else 0.0
-    shift = (track_speeds(index, boxes, track_ids(index, boxes, num_frames), STRIDE_WINDOW) / 10 if len(boxes)
-             else boxes)
+    ids = track_ids(index, boxes, num_frames) if len(boxes) else np.zeros(0, int)
+    shift = track_speeds(index, boxes, ids, STRIDE_WINDOW) / 10 if len(boxes) else boxes
     stride = float(np.nanmedian(shift)) if np.isfinite(shift).any() else 0.0
-    return Scene(per_frame, 0.5 * (boxes[:, 1] + boxes[:, 3]), heights, pace, stride)
+    return Scene(per_frame, 0.5 * (boxes[:, 1] + boxes[:, 3]), heights, pace, stride,
+                 np.split(ids, np.searchsorted(index, np.arange(1, num_frames))))
 
 
 def _solid(mask: np.ndarray) -> np.ndarray:
@@ -95,11 +102,38 @@ def _solid(mask: np.ndarray) -> np.ndarray:
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if n > 1 else mask
 
 
+def _cut(frame: np.ndarray, box: np.ndarray, background: np.ndarray, protocol: int) -> tuple[np.ndarray, np.ndarray]:
+    """An object's pixels in `box`: where the frame differs from the video's median `background` (protocol 3: made
+    solid); its whole box when nothing differs."""
+    x1, y1, x2, y2 = (int(v) for v in box)
+    patch = frame[y1:y2, x1:x2]
+    mask = np.abs(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) - background[y1:y2, x1:x2]) > 25
+    if protocol >= 3 and mask.any():
+        mask = _solid(mask)
+    return patch.copy(), mask if mask.any() else np.ones(mask.shape, bool)
+
+
+def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, background: np.ndarray,
+           first: tuple[np.ndarray, np.ndarray]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """Protocol 6: the sightings of the track of box `pick` of frame `index` in the next `STEPS` frames (until it is
+    lost), each scaled to the first's height, and the way it walked."""
+    track = sc.tracks[index][pick]
+    steps, centres = [first], [0.5 * (sc.boxes[index][pick][0] + sc.boxes[index][pick][2])]
+    for t in range(index + 1, min(len(frames), index + STEPS)):
+        seen = np.flatnonzero(sc.tracks[t] == track)
+        if not len(seen):
+            break
+        patch, mask = _cut(frames[t], sc.boxes[t][seen[0]], background, 6)
+        steps.append(_resize(patch, mask, first[0].shape[0] / patch.shape[0]))
+        centres.append(0.5 * (sc.boxes[t][seen[0]][0] + sc.boxes[t][seen[0]][2]))
+    return steps, 1 if centres[-1] >= centres[0] else -1
+
+
 def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int = 3, seed: int = 0,
            protocol: int = PROTOCOL) -> list[Donor]:
     """Objects cut from moving regions of a few frames of each video (`scenes`: the `scene` of each). Protocol 2: the
     frame's largest region, its pixels as thresholded; protocol 3: the region nearest the video's median area (one
-    object, not a group), its mask made solid."""
+    object, not a group), its mask made solid; protocol 6: also its next sightings along its track."""
     rng = np.random.default_rng(seed)
     out = []
     for frames, sc in zip(videos, scenes):
@@ -110,13 +144,10 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
         found = [i for i, b in enumerate(per_frame) if len(b)]
         for index in (found[i] for i in rng.permutation(len(found))[:per_video]) if found else []:
             pick = int(np.argmin(np.abs(areas[index] - typical)) if protocol >= 3 else np.argmax(areas[index]))
-            x1, y1, x2, y2 = (int(v) for v in per_frame[index][pick])
-            patch = frames[index][y1:y2, x1:x2]
-            # the object's pixels: where the frame differs from the video's median background
-            mask = np.abs(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) - background[y1:y2, x1:x2]) > 25
-            if protocol >= 3 and mask.any():
-                mask = _solid(mask)
-            out.append(Donor(patch.copy(), mask if mask.any() else np.ones(mask.shape, bool)))
+            donor = Donor(*_cut(frames[index], per_frame[index][pick], background, protocol))
+            if protocol >= 6 and sc.tracks is not None:
+                donor.steps, donor.heading = _steps(frames, sc, index, pick, background, (donor.patch, donor.mask))
+            out.append(donor)
     if not out:
         raise PrivadError("no moving objects found in the training videos to paste as synthetic anomalies")
     return out
@@ -142,11 +173,10 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     check_protocol(protocol)
-    patch, mask = donor.patch, donor.mask
-    if kind == "turned":
-        patch, mask = np.rot90(patch).copy(), np.rot90(mask).copy()
-    elif kind == "flipped":
-        patch, mask = patch[::-1].copy(), mask[::-1].copy()
+    turn = {"turned": np.rot90, "flipped": lambda a: a[::-1]}.get(kind, lambda a: a)
+    steps = donor.steps if protocol >= 6 and donor.steps else [(donor.patch, donor.mask)]
+    steps = [(turn(p).copy(), turn(m).copy()) for p, m in steps] if kind in ("turned", "flipped") else steps
+    patch, mask = steps[0]
     h, w = frames[0].shape[:2]
     relative = protocol >= 3 and scene is not None and scene.speed(protocol) > 0
 
@@ -161,8 +191,8 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     if ph * scale >= h or pw * scale >= w:  # too large for the frame: half of it
         scale = 0.5 * min(h / ph, w / pw)
     if scale != 1.0:
-        patch, mask = _resize(patch, mask, scale)
-        ph, pw = patch.shape[:2]
+        steps = [_resize(p, m, scale) for p, m in steps]
+        ph, pw = steps[0][0].shape[:2]
     # pixels per frame: protocols 3-4 in paces of the object's upright height, protocol 2 in frame widths
     speed = (max(PACE[kind] * scene.speed(protocol) * donor.patch.shape[0] * scale, 0.25) if relative
              else w / CROSSING[kind])
@@ -174,30 +204,41 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     row = row if relative else pick_row()
     y = int(np.clip(row - ph / 2, 0, h - ph)) if row is not None else int(rng.integers(0, h - ph + 1))
     direction = rng.choice([-1, 1])
+    if len(steps) > 1 and direction != donor.heading:  # protocol 6: it faces the way it goes
+        steps = [(p[:, ::-1], m[:, ::-1]) for p, m in steps]
     # protocol 2 enters at an edge; protocol 3 starts anywhere along the row (a slow object would not get far in)
     x_start = float(rng.uniform(0, max(0, w - pw))) if relative else (-pw if direction > 0 else w)
     out, labels = [f.copy() for f in frames], np.zeros(len(frames), np.int8)
     for t in range(start, start + span):
-        x = x_start + direction * speed * (t - start)
-        x0, x1 = max(0, int(x)), min(w, int(x) + pw)
+        patch, mask = steps[_bounce(t - start, len(steps))]
+        sh, sw = patch.shape[:2]  # a step of protocol 6 may be narrower or wider than the first: centred on it
+        x = x_start + direction * speed * (t - start) + (pw - sw) / 2
+        top = y if sh == ph else int(np.clip(y + (ph - sh) / 2, 0, max(0, h - sh)))
+        x0, x1 = max(0, int(x)), min(w, int(x) + sw)
         if x1 <= x0:
             continue
-        region = out[t][y:y + ph, x0:x1]
-        m = mask[:, x0 - int(x):x1 - int(x)]
-        region[m] = patch[:, x0 - int(x):x1 - int(x)][m]
+        region = out[t][top:top + sh, x0:x1]
+        m = mask[:region.shape[0], x0 - int(x):x1 - int(x)]
+        region[m] = patch[:region.shape[0], x0 - int(x):x1 - int(x)][m]
         labels[t] = int(m.any())
     return out, labels
 
 
+def _bounce(t: int, n: int) -> int:
+    """The step shown at frame `t` of `n` steps played forth and back (0, 1, .., n-1, n-2, .., 1, 0, 1, ..)."""
+    period = 2 * (n - 1)
+    return 0 if n == 1 else min(t % period, period - t % period)
+
+
 def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generator, scene: Scene,
-            walkers: int | None = None) -> list[np.ndarray]:
+            walkers: int | None = None, protocol: int = PROTOCOL) -> list[np.ndarray]:
     """A copy of `frames` with `walkers` donors from `pool` added as normal traffic (protocol 5; default: as many as
     the scene has regions in a median frame): each upright, at the scene's stride, along one of its rows at the
     row's height, from the first frame."""
     if walkers is None:
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
     for _ in range(walkers):
-        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, 5)
+        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, max(protocol, 5))
     return frames
 
 

@@ -405,7 +405,7 @@ class AttributeModel:
             params["crowd_slope"] = est["crowd_slope"] = crowd_slope(*map(np.concatenate, zip(*peaks)))
         calib = calibration([self._frames(train_scores[of[v]], frame_of[of[v], 1], n, floor, est)
                              for v, n in enumerate(lengths)], floor)
-        self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(lengths)},
+        self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(own)},
                               params=params, arrays=arrays)
         self._estimators = est
         return [videos[i] for i in own], [lengths[i] for i in own], (sx, sy)
