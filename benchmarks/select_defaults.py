@@ -316,7 +316,8 @@ CANDIDATES_33 = [
 ]
 # set 34 (2026-12-06, ninth session), protocol 6 (objects pasted as they walked, not as rigid patches; written
 # after set 33's crowd 1 lost 5.7, brisk objects 16.9), from `objects`' settings: set 33's two candidates again, their
-# walkers now as articulated as the held-out videos' pasted ones. One round, the same 0.5 gain.
+# walkers now as articulated as the held-out videos' pasted ones. One round, the same 0.5 gain. (A first run at
+# b117325 was stopped after its start, 72.0: its tracks ran on through merges with neighbours, fixed before rerunning.)
 CANDIDATES_34 = [
     ("a crowded copy of each training video (crowd 1)", {"crowd": 1.0}),
     ("a crowded copy of each training video (crowd 0.5)", {"crowd": 0.5}),

@@ -489,26 +489,29 @@ def test_crowd_fits_a_crowded_copy_of_each_training_video():
 
 
 def test_protocol_6_pastes_objects_as_they_walked():
-    """A walker whose width swings 8 / 12 px as it walks right, with a bright front: its donor keeps its sightings
-    along its track and the way it went; pasted under protocol 6 its size swings again and its front leads the way
+    """A walker whose width swings 9 / 12 px as it walks right, with a bright front: its donor keeps its sightings
+    along its track (until its box grows by over half) and the way it went; pasted under protocol 6 its size swings again and its front leads the way
     it goes, whichever way that is; protocol 5 pastes its first sighting only, as one rigid patch."""
-    from privad.vad.synthetic import WALKER, donors, paste, scene
+    from privad.vad.synthetic import WALKER, Scene, donors, paste
 
     rng = np.random.default_rng(0)
     ground = cv2.cvtColor(cv2.GaussianBlur(rng.integers(90, 170, (120, 200), dtype=np.uint8), (0, 0), 3),
                           cv2.COLOR_GRAY2BGR)
-
-    def walker(t):
+    frames, boxes = [], []
+    for t in range(60):
         f = ground.copy()
-        x, wd = 20 + t, 8 if t % 8 < 4 else 12
+        x, wd = 20 + t, 9 if t % 8 < 4 else 12
         f[40:70, x:x + wd] = 40
         f[40:70, x + wd - 3:x + wd] = 250  # its front: it walks right
-        return f
-
-    frames = [walker(t) for t in range(60)]
-    sc = scene(frames)
+        frames.append(f)
+        boxes.append(np.array([[x, 40, x + wd, 70]], np.float32))
+    sc = Scene(boxes, np.full(60, 55.0), np.full(60, 30.0), 0.02, stride=0.033, tracks=[np.zeros(1, int)] * 60)
     donor = donors([frames], [sc], per_video=1, seed=0, protocol=6)[0]
-    assert donor.heading == 1 and len(donor.steps) > 2
+    assert donor.heading == 1 and len(donor.steps) == 24  # STEPS: the track is never lost
+    assert {p.shape[1] for p, _ in donor.steps} == {9, 12}
+    for t in range(5, 60, 10):  # a merged blob, twice as wide, every 10th frame: no track runs 24 frames past one
+        sc.boxes[t] = np.array([[20 + t, 40, 44 + t, 70]], np.float32)
+    assert len(donors([frames], [sc], per_video=1, seed=0, protocol=6)[0].steps) < 24
     blank = [np.full((120, 200, 3), 180, np.uint8) for _ in range(40)]
 
     def inside(out):  # (dark, bright) columns of the frames where the object is wholly in view

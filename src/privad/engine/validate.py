@@ -28,8 +28,9 @@ traffic: every second held-out video of a fold gets as many more walkers as it h
 every kind. Two reasons: held-out videos should differ in crowding as much as a scene's videos can (under protocol 4
 micro sat 2.6 under macro, on Ped2's test 7.6), and pasted objects are rigid patches that a model could find by their
 pasting alone, which pasted walkers, being normal, do not reward; 6 (2026-12-06, ninth session) pastes every object,
-anomaly or walker, as it walked, not as one rigid patch: its sightings along its track over up to 24 frames, each
-scaled to the first's height, played forth and back, facing the way it goes. Reason: fitting a model on training
+anomaly or walker, as it walked, not as one rigid patch: its sightings along its track over up to 24 frames (until
+its box grows or shrinks by over half: merged with a neighbour, or cut), each scaled to the first's height, played
+forth and back, facing the way it goes. Reason: fitting a model on training
 videos crowded with rigid walkers (set 33) made pasted brisk objects 17 points harder to find (92.6 to 75.7), so how
 rigid a pasted object moves is itself a cue a model can learn, and protocols 2-5 partly measured it.
 """

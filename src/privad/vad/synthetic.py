@@ -30,6 +30,7 @@ WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, f
 PROTOCOL = 6
 PROTOCOLS = (2, 3, 4, 5, 6)
 STEPS = 24  # protocol 6: a donor's sightings along its track, at most (about two strides of a walker)
+AREA_SPAN = 1.5  # protocol 6: a sighting whose box is over 1.5x larger or smaller than the first's ends the track
 STRIDE_WINDOW = 5  # protocol 4: a region's displacement is measured over its track within this many frames either side
 _ELLIPSE3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 _ELLIPSE5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -113,15 +114,21 @@ def _cut(frame: np.ndarray, box: np.ndarray, background: np.ndarray, protocol: i
     return patch.copy(), mask if mask.any() else np.ones(mask.shape, bool)
 
 
+def _area(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], 1) * max(box[3] - box[1], 1))
+
+
 def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, background: np.ndarray,
            first: tuple[np.ndarray, np.ndarray]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-    """Protocol 6: the sightings of the track of box `pick` of frame `index` in the next `STEPS` frames (until it is
-    lost), each scaled to the first's height, and the way it walked."""
+    """Protocol 6: the sightings of the track of box `pick` of frame `index` in the next `STEPS` frames, each scaled
+    to the first's height, and the way it walked; until the track is lost or its box's area leaves `AREA_SPAN` of the
+    first's (it merged with a neighbour, or lost a part)."""
     track = sc.tracks[index][pick]
+    area = _area(sc.boxes[index][pick])
     steps, centres = [first], [0.5 * (sc.boxes[index][pick][0] + sc.boxes[index][pick][2])]
     for t in range(index + 1, min(len(frames), index + STEPS)):
         seen = np.flatnonzero(sc.tracks[t] == track)
-        if not len(seen):
+        if not len(seen) or not 1 / AREA_SPAN <= _area(sc.boxes[t][seen[0]]) / area <= AREA_SPAN:
             break
         patch, mask = _cut(frames[t], sc.boxes[t][seen[0]], background, 6)
         steps.append(_resize(patch, mask, first[0].shape[0] / patch.shape[0]))
