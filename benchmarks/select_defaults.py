@@ -14,7 +14,7 @@ protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--ki
 (next day) CANDIDATES_7 and 8, (third session) CANDIDATES_9, (2026-12-03) CANDIDATES_10 to 12, (2026-12-05) CANDIDATES_13; protocol 4
 (2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
 every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (2026-12-06) 33; protocol 6
-(2026-12-06; objects pasted as they walked) CANDIDATES_34.
+(2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -321,6 +321,17 @@ CANDIDATES_33 = [
 CANDIDATES_34 = [
     ("a crowded copy of each training video (crowd 1)", {"crowd": 1.0}),
     ("a crowded copy of each training video (crowd 0.5)", {"crowd": 0.5}),
+]
+# set 35 (2026-12-06, ninth session), protocol 6, from `objects`' settings: by a rule fixed before the run, every
+# candidate of protocol 5 (sets 30-32) that came within 1.0 of its start and was not taken. One round, the same 0.5
+# gain.
+CANDIDATES_35 = [
+    ("frame score corrected for crowding", {"frame_score": "crowd"}),
+    ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
+    ("scores along tracks (5 frames)", {"track_window": 5}),
+    ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
+    ("split by motion, then cores", {"split": "both"}),
+    ("skip regions at the frame's edge", {"border": "skip"}),
 ]
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
                   if name.startswith("CANDIDATES_")}  # set N: CANDIDATES_N
