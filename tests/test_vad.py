@@ -186,7 +186,8 @@ def test_mixed_training_sizes_refused(ped2_data):
 def test_validation_on_training_videos_only_sees_pasted_anomalies():
     """The label-free validation protocol: pasted fast and turned objects in held-out normal videos, k-fold."""
     from privad.data.synthetic import synthetic_scene
-    from privad.engine.validate import Donor, paste, validate
+    from privad.engine.validate import validate
+    from privad.vad.synthetic import Donor, paste
 
     videos = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(4)]
     rng = np.random.default_rng(0)
@@ -205,7 +206,8 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
     """Protocol 3: the object is scaled to the height the scene's objects have at its row, and moves PACE x the
     scene's pace (per px of its height) per frame; protocol 4 likewise at the scene's stride; protocol 2 keeps the
     donor's size and crosses in fixed frames."""
-    from privad.engine.validate import PACE, Donor, Scene, paste, validate
+    from privad.engine.validate import validate
+    from privad.vad.synthetic import PACE, Donor, Scene, paste
 
     frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(120)]
     # every object of this scene is 40 px tall, centred on row 100, and moves 0.02 heights a frame
@@ -240,7 +242,8 @@ def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     in view from the first frame (`traffic` returns frames only: walkers add no label); a validation under protocol
     5 still finds pasted anomalies."""
     from privad.data.synthetic import synthetic_scene
-    from privad.engine.validate import WALKER, Donor, Scene, paste, traffic, validate
+    from privad.engine.validate import validate
+    from privad.vad.synthetic import WALKER, Donor, Scene, paste, traffic
 
     frames = [np.full((240, 360, 3), 200, np.uint8) for _ in range(60)]
     boxes = [np.zeros((n, 4), np.float32) for n in (2, 3, 3, 3, 5)]  # a median frame has 3 regions
@@ -264,7 +267,7 @@ def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
 
 def test_scene_stride_is_the_displacement_of_its_objects():
     """A block 20 px tall moving 1 px a frame: stride 1 / 20 = 0.05 box heights a frame, whatever its flow says."""
-    from privad.engine.validate import scene
+    from privad.vad.synthetic import scene
 
     frames = []
     for t in range(40):

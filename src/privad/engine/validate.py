@@ -30,9 +30,10 @@ micro sat 2.6 under macro, on Ped2's test 7.6), and pasted objects are rigid pat
 pasting alone, which pasted walkers, being normal, do not reward; 6 (2026-12-06, ninth session) pastes every object,
 anomaly or walker, as it walked, not as one rigid patch: its sightings along its track over up to 24 frames (until
 its box grows or shrinks by over half: merged with a neighbour, or cut), each scaled to the first's height, played
-forth and back, facing the way it goes. Reason: fitting a model on training
-videos crowded with rigid walkers (set 33) made pasted brisk objects 17 points harder to find (92.6 to 75.7), so how
-rigid a pasted object moves is itself a cue a model can learn, and protocols 2-5 partly measured it.
+forth and back, facing the way it goes. Reason: fitting a model on training videos crowded with rigid walkers (set
+33) made pasted brisk objects 17 points harder to find (92.6 to 75.7), so how rigid a pasted object moves is itself a
+cue a model can learn, and protocols 2-5 partly measured it. The objects and their pasting are in
+`privad.vad.synthetic`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ from privad.errors import PrivadError
 from privad.metrics import frame_auc
 from privad.protect.config import AnonymizeConfig
 from privad.vad.registry import DEFAULT
-from privad.vad.synthetic import (  # noqa: F401 (the synthesis primitives, re-exported here where they began)
-    KINDS, PACE, PROTOCOL, PROTOCOLS, WALKER, Donor, Scene, check_protocol, donors, paste, scene, traffic)
+from privad.vad.synthetic import KINDS, PROTOCOL, check_protocol, donors, paste, scene, traffic
 
 
 def validate(train: list, kind: str = DEFAULT, config: dict | None = None,

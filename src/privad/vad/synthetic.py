@@ -23,7 +23,7 @@ from privad.vad.regions import ORIENTATION_BINS, RegionExtractor
 from privad.vad.tracks import track_ids, track_speeds
 
 KINDS = ("fast", "brisk", "turned", "flipped")
-# protocol 2: frames to cross a width; protocols 3-5: times the scene's pace
+# protocol 2: frames to cross a width; protocols 3-6: times the scene's pace
 CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
 PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
