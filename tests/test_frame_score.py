@@ -43,6 +43,21 @@ def test_a_crowded_frame_needs_a_higher_top_score_than_a_sparse_one(normal_tail)
     assert same[0] < same[1] < same[2]
 
 
+def test_a_region_far_beyond_every_training_score_scores_finite_and_in_order(normal_tail):
+    """Log survivals under ~-745 underflow exp(); such frames took an infinite score, which smoothing spread to the
+    frames around them. They now score -log(n) - log p (1 - (1 - p)^n = n p for tiny p): finite and in order of
+    the region's score, continuous with the exact form, and a frame's count still counts."""
+    far = np.array([100.0, 400.0, 800.0])  # log survival ~ -290, ~ -1,200 and ~ -2,400 on a standard normal's tail
+    assert log_survival(far, normal_tail)[1] < -745
+    out = frame_surprise(far, np.array([0, 1, 2]), 3, normal_tail, sigma=3)
+    assert np.isfinite(out).all()
+    alone = frame_surprise(far, np.array([0, 1, 2]), 3, normal_tail, sigma=0)
+    np.testing.assert_allclose(alone[1:], -log_survival(far[1:], normal_tail))
+    assert alone[0] < alone[1] < alone[2]
+    crowded = frame_surprise(np.r_[far[1], np.full(9, -4.0)], np.zeros(10, int), 1, normal_tail, sigma=0)
+    np.testing.assert_allclose(crowded, -np.log(10) - log_survival(far[1:2], normal_tail))
+
+
 def test_the_crowd_slope_is_the_rise_of_the_peaks_with_the_log_count_and_comes_off_the_frame_scores():
     counts = np.array([0, 1, 3, 7, 15, 1, 3, 7])
     peaks = 0.5 + 2.0 * np.log1p(counts) + np.array([9.0, 0.1, -0.1, 0.1, -0.1, -0.1, 0.1, -0.1])  # frame 0: no region

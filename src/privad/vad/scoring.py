@@ -85,6 +85,10 @@ def frame_surprise(region_scores: np.ndarray, frame_index: np.ndarray, num_frame
     p = np.exp(np.minimum(best, -1e-12))
     with np.errstate(divide="ignore"):  # frames without regions: replaced by 0
         out = -np.log(-np.expm1(count * np.log1p(-p)))  # -log(1 - (1 - p)^n), stable for small p
+    # where p underflows (log survival under ~-745: a region far beyond every training score), 1 - (1 - p)^n = n p
+    # to within n p, so -log(n) - log p: finite, and still rising with the region's score
+    tiny = (p == 0) & (count > 0)
+    out[tiny] = -np.log(count[tiny]) - best[tiny]
     out[count == 0] = 0.0
     return smooth([out], sigma)[0]
 
