@@ -559,12 +559,13 @@ class ObjectsConfig(AttributeConfig):
     appearance (MobileNetV2, 1-NN), eligible once its cost met the rule of benchmarks/bench_appearance_cost.py; then
     its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
-    5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has. Frames are
-    analysed at most 360 px on their longer side (a fixed rule). (Set 35 took `border: skip` by the rule; it is not the
-    default: with it, validation frame scores came out NaN on the synthetic scenes, docs/benchmarks.md.)"""
+    5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
+    6, set 35) regions touching the frame's edge neither fitted nor scored. Frames are analysed at most 360 px on their
+    longer side (a fixed rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
+    border: Literal["keep", "skip"] = _default("border", "skip")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
