@@ -85,14 +85,15 @@ def scene_of(index: np.ndarray, boxes: np.ndarray, speeds: np.ndarray, num_frame
     """The `Scene` of a video from its moving regions: each one's frame (`index`, ascending), box and mean flow
     speed."""
     boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-    per_frame = np.split(boxes, np.searchsorted(index, np.arange(1, num_frames)))
+    cuts = np.searchsorted(index, np.arange(1, num_frames))  # where each frame's regions start
+    per_frame = np.split(boxes, cuts)
     heights = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
     pace = float(np.median(speeds / heights)) if len(heights) else 0.0
     ids = track_ids(index, boxes, num_frames) if len(boxes) else np.zeros(0, int)
     shift = track_speeds(index, boxes, ids, STRIDE_WINDOW) / 10 if len(boxes) else boxes
     stride = float(np.nanmedian(shift)) if np.isfinite(shift).any() else 0.0
     return Scene(per_frame, 0.5 * (boxes[:, 1] + boxes[:, 3]), heights, pace, stride,
-                 np.split(ids, np.searchsorted(index, np.arange(1, num_frames))))
+                 np.split(ids, cuts))
 
 
 def _solid(mask: np.ndarray) -> np.ndarray:
@@ -245,7 +246,7 @@ def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generato
     if walkers is None:
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
     for _ in range(walkers):
-        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, max(protocol, 5))
+        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol)
     return frames
 
 
