@@ -192,14 +192,15 @@ def test_validation_on_training_videos_only_sees_pasted_anomalies():
     videos = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(4)]
     rng = np.random.default_rng(0)
     donor = Donor(np.full((30, 14, 3), 20, np.uint8), np.ones((30, 14), bool))
-    pasted, labels = paste(videos[0], donor, "fast", rng)
+    pasted, labels, _ = paste(videos[0], donor, "fast", rng)
     assert 0 < labels.sum() <= 60 and len(pasted) == 120
     changed = [i for i, (a, b) in enumerate(zip(pasted, videos[0])) if (a != b).any()]
     assert changed == list(np.flatnonzero(labels))  # labelled exactly where the object is visible
-    turned, tl = paste(videos[0], donor, "turned", rng)
+    turned, tl, _ = paste(videos[0], donor, "turned", rng)
     assert tl.sum() > labels.sum()  # walking pace: visible for longer
     result = validate(videos, config={"use_appearance": False}, folds=2)
     assert result["videos"] == 4 * 4 and 0.5 < result["micro_auc"] <= 1.0  # each video once per kind
+    assert 0.0 < result["rbdc"] <= 1.0 and 0.0 < result["tbdc"] <= 1.0  # its regions found some pasted objects
 
 
 def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
@@ -213,10 +214,14 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
     # every object of this scene is 40 px tall, centred on row 100, and moves 0.02 heights a frame
     scene = Scene([], np.full(50, 100.0, np.float32), np.full(50, 40.0, np.float32), 0.02)
     donor = Donor(np.zeros((20, 8, 3), np.uint8), np.ones((20, 8), bool))
-    out, labels = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=3)
+    out, labels, boxes = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=3)
     shown = [np.argwhere(f[..., 0] == 0) for f in out]
     visible = [i for i, px in enumerate(shown) if len(px)]
     assert visible == list(np.flatnonzero(labels))
+    assert np.isnan(boxes[labels == 0]).all()  # boxed exactly where visible, around its visible pixels only
+    for i in visible:  # (x1, y1, x2, y2), x2 and y2 exclusive
+        (y0, x0), (y1, x1) = shown[i].min(axis=0), shown[i].max(axis=0)
+        assert tuple(boxes[i]) == (x0, y0, x1 + 1, y1 + 1)
     tall = shown[visible[0]][:, 0]
     assert tall.max() - tall.min() + 1 == 40 and abs(0.5 * (tall.max() + tall.min()) - 100) <= 1
     whole = [i for i in visible if len(shown[i]) == 40 * 16]  # fully in view (scaled 2x: 16 px wide)
@@ -225,14 +230,16 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
     assert step == pytest.approx(PACE["brisk"] * 0.02 * 40, abs=0.1)
     # protocol 4: the same at the scene's stride (its regions' displacement), not its flow pace
     scene.stride = 0.03
-    out4, labels4 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=4)
+    out4, labels4, _ = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=4)
     shown4 = [np.argwhere(f[..., 0] == 0) for f in out4]
     whole4 = [i for i in np.flatnonzero(labels4) if len(shown4[i]) == 40 * 16]
     x4 = [shown4[i][:, 1].min() for i in whole4]
     assert abs(x4[-1] - x4[0]) / (whole4[-1] - whole4[0]) == pytest.approx(PACE["brisk"] * 0.03 * 40, abs=0.1)
-    out2, labels2 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=2)
-    tall2 = np.argwhere(out2[int(np.flatnonzero(labels2)[0])][..., 0] == 0)[:, 0]
+    out2, labels2, boxes2 = paste(frames, donor, "brisk", np.random.default_rng(0), scene, protocol=2)
+    first = int(np.flatnonzero(labels2)[0])
+    tall2 = np.argwhere(out2[first][..., 0] == 0)[:, 0]
     assert tall2.max() - tall2.min() + 1 == 20  # protocol 2: the donor's own size
+    assert 0 < boxes2[first, 2] - boxes2[first, 0] < 8  # entering at an edge: boxed as far as it is in view
     with pytest.raises(PrivadError, match="unknown validation protocol 1"):
         validate([frames, frames], protocol=1)
 
@@ -254,7 +261,7 @@ def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
                zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=3)))
     assert not all(np.array_equal(a, b) for a, b in
                    zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=2)))
-    walked, labels = paste(frames, pool[0], WALKER, np.random.default_rng(0), scene, protocol=5)
+    walked, labels, _ = paste(frames, pool[0], WALKER, np.random.default_rng(0), scene, protocol=5)
     shown = [np.argwhere(f[..., 0] == 0) for f in walked]
     assert labels[0] == 1 and len(shown[0]) == 40 * 16  # in view at once, upright, as tall as the row's objects
     whole = [i for i, px in enumerate(shown) if len(px) == 40 * 16]

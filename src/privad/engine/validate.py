@@ -43,7 +43,7 @@ import numpy as np
 from privad.engine.fit import fit_model
 from privad.engine.views import anonymized
 from privad.errors import PrivadError
-from privad.metrics import frame_auc
+from privad.metrics import frame_auc, rbdc_tbdc
 from privad.protect.config import AnonymizeConfig
 from privad.vad.registry import DEFAULT
 from privad.vad.synthetic import KINDS, PROTOCOL, check_protocol, donors, paste, scene, traffic
@@ -53,7 +53,8 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
              anonymize: AnonymizeConfig | None = None, folds: int = 4, seed: int = 0, progress=None,
              protocol: int = PROTOCOL) -> dict:
     """Micro/macro AUC of `kind` on the training videos (paths or frame lists) with pasted anomalies, k-fold, by
-    `protocol` (the module docstring)."""
+    `protocol` (the module docstring); and RBDC/TBDC of its region scores against the pasted objects' boxes (one
+    track per pasted object; normal walkers and other regions that score high are false positives)."""
     from privad.io.sources import read_all
 
     check_protocol(protocol)
@@ -66,6 +67,7 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     scenes = [scene(v) for v in videos]  # once per video: donors, rows, sizes and paces all come from them
     pool = donors(videos, scenes, seed=seed, protocol=protocol)
     scores, labels, per_kind = [], [], {k: ([], []) for k in KINDS}
+    detections, truth = [], []  # (copy, frame, box, score) and (copy, track, frame, box): RBDC/TBDC
     for f in range(folds):
         held = [int(i) for i in order[f::folds]]
         fitted = fit_model(kind, config, [anonymized(videos[i], anonymize) for i in range(len(videos))
@@ -74,14 +76,19 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
         base = {i: traffic(videos[i], pool, rng, scenes[i], protocol=protocol) if protocol >= 5 and j % 2
                 else videos[i] for j, i in enumerate(held)}
         for i, k in ((i, k) for i in held for k in KINDS):
-            pasted, lab = paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
-            s = fitted.score(anonymized(pasted, anonymize)).frames
+            pasted = paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
+            scored = fitted.score(anonymized(pasted.frames, anonymize))
+            s, lab, copy = scored.frames, pasted.labels, len(scores)
+            detections += [(copy, *r) for r in scored.regions]
+            truth += [(copy, 0, t, *pasted.boxes[t]) for t in np.flatnonzero(lab)]
             scores.append(s)
             labels.append(lab)
             per_kind[k][0].append(s)
             per_kind[k][1].append(lab)
         if progress:
             progress(f + 1, folds)
+    rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores))) if truth else (None, None)
     return {"micro_auc": frame_auc(scores, labels), "macro_auc": frame_auc(scores, labels, "macro"),
+            "rbdc": rbdc, "tbdc": tbdc,
             **{f"{k}_micro_auc": frame_auc(*per_kind[k]) for k in KINDS if per_kind[k][0]},
             "videos": len(scores), "folds": folds, "protocol": protocol}

@@ -14,6 +14,7 @@ along a row where the video has moving objects, scaled to the height the video's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -96,6 +97,15 @@ def scene_of(index: np.ndarray, boxes: np.ndarray, speeds: np.ndarray, num_frame
                  np.split(ids, cuts))
 
 
+class Pasted(NamedTuple):
+    """A video with an object pasted in: its `frames`, `labels` (1 where the object is visible) and `boxes` (its
+    visible pixels' box per frame, (x1, y1, x2, y2) with exclusive x2, y2; NaN where it is not visible)."""
+
+    frames: list[np.ndarray]
+    labels: np.ndarray
+    boxes: np.ndarray
+
+
 def _solid(mask: np.ndarray) -> np.ndarray:
     """A thresholded object mask closed and opened, its largest piece kept (protocol 3: one whole object)."""
     m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, _ELLIPSE5)
@@ -174,9 +184,10 @@ def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarr
 
 
 def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Generator,
-          scene: Scene | None = None, protocol: int = PROTOCOL) -> tuple[list[np.ndarray], np.ndarray]:
+          scene: Scene | None = None, protocol: int = PROTOCOL) -> Pasted:
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
-    without a scene), at the protocol's speed and (protocol 3) the row's height; labels 1 where it is visible. A
+    without a scene), at the protocol's speed and (protocol 3) the row's height; labelled and boxed where it is
+    visible (`Pasted`). A
     `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves the frame."""
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
@@ -217,6 +228,7 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     # protocol 2 enters at an edge; protocol 3 starts anywhere along the row (a slow object would not get far in)
     x_start = float(rng.uniform(0, max(0, w - pw))) if relative else (-pw if direction > 0 else w)
     out, labels = [f.copy() for f in frames], np.zeros(len(frames), np.int8)
+    boxes = np.full((len(frames), 4), np.nan)
     for t in range(start, start + span):
         patch, mask = steps[_bounce(t - start, len(steps))]
         sh, sw = patch.shape[:2]  # a step of protocol 6 may be narrower or wider than the first: centred on it
@@ -228,8 +240,11 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
         region = out[t][top:top + sh, x0:x1]
         m = mask[:region.shape[0], x0 - int(x):x1 - int(x)]
         region[m] = patch[:region.shape[0], x0 - int(x):x1 - int(x)][m]
-        labels[t] = int(m.any())
-    return out, labels
+        if m.any():
+            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+            labels[t] = 1
+            boxes[t] = (x0 + cols[0], top + rows[0], x0 + cols[-1] + 1, top + rows[-1] + 1)
+    return Pasted(out, labels, boxes)
 
 
 def _bounce(t: int, n: int) -> int:
@@ -246,7 +261,7 @@ def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generato
     if walkers is None:
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
     for _ in range(walkers):
-        frames, _ = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol)
+        frames = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol).frames
     return frames
 
 
