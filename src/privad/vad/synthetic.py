@@ -187,8 +187,8 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
           scene: Scene | None = None, protocol: int = PROTOCOL) -> Pasted:
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
     without a scene), at the protocol's speed and (protocol 3) the row's height; labelled and boxed where it is
-    visible (`Pasted`). A
-    `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves the frame."""
+    visible (`Pasted`). A `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves
+    the frame."""
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     check_protocol(protocol)
