@@ -88,8 +88,10 @@ def fit(
         m = fit_one_class(sources, kind=kind, anonymize=anonymization(method, targets, weights, templates),
                           output=output, config=key_values(set_), progress=lambda _: bar.advance(task),
                           on_epoch=epoch_task(bar), **train_budget(max_train_frames))
+    edge = m.fitted_.info.get("edge_regions_left_out")  # `border: skip`: shown, since near views lose many
     typer.echo(f"fitted {kind} on {m.fitted_.info.get('train_videos', len(sources))} videos "
-               f"({m.fitted_.info.get('train_regions')} regions) "
+               f"({m.fitted_.info.get('train_regions')} regions"
+               + (f"; {edge} more at the frame's edge left out" if edge else "") + ") "
                f"in {time.perf_counter() - start:.1f} s → {output}")
 
 

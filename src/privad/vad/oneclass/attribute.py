@@ -179,26 +179,28 @@ class VideoRegions:
     ids: np.ndarray | None = None
     app: np.ndarray | None = None
     slot: np.ndarray | None = None
+    at_edge: int = 0  # regions left out because they touch the frame's edge (`border: skip`)
 
     def subset(self, keep: np.ndarray) -> VideoRegions:
         """The regions where `keep` is true (before tracks and appearance)."""
         return VideoRegions(self.index[keep], self.boxes[keep], self.vel[keep], self.sil[keep],
-                            [c for c, k in zip(self.crops, keep) if k])
+                            [c for c, k in zip(self.crops, keep) if k], at_edge=self.at_edge)
 
 
 def _features(extractor: RegionExtractor, frames: list[np.ndarray], config: AttributeConfig,
               background: np.ndarray | None = None) -> VideoRegions:
     """Regions of one video (frames at the analysed size) with their motion and shape (tracks and appearance:
     `_tracked`)."""
-    index, boxes, vel, sil, crops = [], [], [], [], []
+    index, boxes, vel, sil, crops, at_edge = [], [], [], [], [], 0
     for fr in extractor(frames, warmup=frames[:config.warmup], background=background):
         keep = inside(fr.boxes, frames[0].shape[:2]) if config.border == "skip" else np.ones(len(fr.boxes), bool)
+        at_edge += int(len(keep) - keep.sum())
         vel.append(fr.velocity[keep])
         sil.append(fr.silhouettes[keep])
         boxes.append(fr.boxes[keep])
         index.append(np.full(int(keep.sum()), fr.index))
         crops += [c for c, k in zip(fr.crops, keep) if k]
-    return VideoRegions(*(np.concatenate(x) for x in (index, boxes, vel, sil)), crops)
+    return VideoRegions(*(np.concatenate(x) for x in (index, boxes, vel, sil)), crops, at_edge=at_edge)
 
 
 def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, heights: np.ndarray | None = None,
@@ -339,8 +341,11 @@ class AttributeModel:
             videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
         vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
+        at_edge = sum(r.at_edge for r in videos)
         if len(vel) < max(50, c.gmm_components * 5):
-            raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50)")
+            why = (f"; {at_edge} more touch the frame's edge and are left out (border: skip; --set border=keep fits "
+                   "them)" if at_edge else "")
+            raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50){why}")
         params: dict = {"frame_size": list(size)}
         arrays: dict[str, np.ndarray] = {}
         est: dict = {"frame_size": tuple(size)}
@@ -405,7 +410,8 @@ class AttributeModel:
             params["crowd_slope"] = est["crowd_slope"] = crowd_slope(*map(np.concatenate, zip(*peaks)))
         calib = calibration([self._frames(train_scores[of[v]], frame_of[of[v], 1], n, floor, est)
                              for v, n in enumerate(lengths)], floor)
-        self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(own)},
+        self.fitted_ = Fitted(**calib, info={"train_regions": len(vel), "train_videos": len(own),
+                                                "edge_regions_left_out": at_edge},
                               params=params, arrays=arrays)
         self._estimators = est
         return [videos[i] for i in own], [lengths[i] for i in own], (sx, sy)
