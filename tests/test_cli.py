@@ -137,7 +137,8 @@ def test_renamed_options_still_work_with_a_deprecation_line(monkeypatch, capsys,
     assert code == 0 and out.startswith("privad ")
 
 
-@pytest.mark.parametrize("case", ["proc", "loop", "summary", "tiny-fit", "parent", "run-no-frames"])
+@pytest.mark.parametrize("case", ["proc", "loop", "summary", "tiny-fit", "parent", "run-no-frames",
+                                  "run-bad-setting", "run-setting-with-model"])
 def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys, clip_frames, tmp_path):
     """Each gave a traceback (or left folders behind) before; now `error: ...`, exit 2, nothing new on disk."""
     import cv2
@@ -157,6 +158,9 @@ def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys
         "parent": ["anonymize", src, "-o", tmp_path / "new" / "deep" / "x.mp4", "--method", "learned",
                    "--targets", "faces", "--weights", tmp_path / "none.pt"],
         "run-no-frames": ["run", tmp_path / "bad.mp4", "-o", tmp_path / "runs" / "a", "--calibrate", "1"],
+        "run-bad-setting": ["run", src, "-o", tmp_path / "runs" / "b", "--calibrate-frames", "10", "--set", "nope=1"],
+        "run-setting-with-model": ["run", src, "-o", tmp_path / "runs" / "c", "--model", tmp_path / "m.privad",
+                                   "--set", "border=keep"],
     }[case]
     code, _, err = run(monkeypatch, capsys, *args)
     assert code == 2, err

@@ -179,3 +179,24 @@ def test_frames_ahead_stay_within_their_bytes():
     assert frames_ahead(240, 360) == 64 and frames_ahead(2160, 3840) == 8
     n = frames_ahead(1080, 1920)
     assert 8 < n < 64 and 2 * 3 * 1080 * 1920 * n <= AHEAD_BYTES
+
+
+def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
+    """`model_config` (`privad run --set`) reaches the model calibrated on the input: with `border: keep` regions at
+    the frame's edge are scored (the scene's walkers wrap around it), by default they are not."""
+    import cv2
+
+    run, _ = demo_run
+    video = run.parent / "synthetic_scene.mp4"
+    cap = cv2.VideoCapture(str(video))
+    w, h = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    cap.release()
+
+    def at_edge(out) -> int:
+        rows = np.loadtxt(out / "regions.csv", delimiter=",", skiprows=1, ndmin=2)
+        x1, y1, x2, y2 = rows[:, 1:5].T
+        return int(((x1 < 0.5) | (y1 < 0.5) | (x2 > w - 0.5) | (y2 > h - 0.5)).sum())
+
+    run_job(video, tmp_path / "skip", calibrate_seconds=7.0)
+    run_job(video, tmp_path / "keep", calibrate_seconds=7.0, model_config={"border": "keep"})
+    assert at_edge(tmp_path / "skip") == 0 < at_edge(tmp_path / "keep")

@@ -210,6 +210,7 @@ def run(
     calibrate_frames: Annotated[Optional[int], typer.Option(help="No model: fit on the first N frames as normal.")] = None,
     fps: Fps = None,
     chunk_frames: Annotated[int, typer.Option(help="Frames held in memory at a time (long videos stream).")] = 1500,
+    set_: Set = None,
     overwrite: Annotated[bool, typer.Option(help="One input: replace an earlier run in OUTPUT (a corpus redoes only "
                                                  "videos whose settings changed).")] = False,
     executor: Executor = "local",
@@ -217,12 +218,12 @@ def run(
     workers: Workers = None,
 ) -> None:
     """The main job: anonymized video, scores, regions, events and report.html (per video for a corpus; a rerun
-    with the same settings skips finished videos)."""
+    with the same settings skips finished videos). --set: settings of the model calibrated here."""
     from privad.engine.run import run_job, run_many
     from privad.io.corpus import expand_inputs
 
     job = {"model_path": model, "calibrate_seconds": calibrate, "calibrate_frames": calibrate_frames, "fps": fps,
-           "chunk_frames": chunk_frames}
+           "chunk_frames": chunk_frames} | ({"model_config": key_values(set_)} if set_ else {})
     videos = expand_inputs(inputs)
     if videos == inputs and len(videos) == 1 and executor == "local" and address is None:
         typer.echo(run_job(videos[0], output, overwrite=overwrite, **job).line())

@@ -30,7 +30,8 @@ from privad.io.sources import decoded_ahead, open_source, prefetch
 from privad.protect.pipeline import Anonymizer
 from privad.report.html import write_report
 from privad.types import VideoScore
-from privad.vad import load_model
+from privad.vad import build_model, load_model
+from privad.vad.registry import DEFAULT
 
 
 # what a run writes into its folder (a folder holding any of them holds an earlier run)
@@ -87,6 +88,11 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     start = time.perf_counter()
     if model_path is None and calibrate_seconds is None and calibrate_frames is None:
         raise PrivadError("give --model FILE, --calibrate SECONDS or --calibrate-frames N")
+    if model_config:
+        if model_path is not None:
+            raise PrivadError("--set applies to a model calibrated here; a model file keeps the settings it was "
+                              "fitted with")
+        build_model(DEFAULT, model_config)  # bad settings fail here, before anything is read or written
     if calibrate_seconds is not None and calibrate_frames is not None:
         raise PrivadError("give --calibrate SECONDS or --calibrate-frames N, not both")
     if chunk_frames < 100 or context_frames < 0 or context_frames >= chunk_frames:
