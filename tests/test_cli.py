@@ -138,7 +138,7 @@ def test_renamed_options_still_work_with_a_deprecation_line(monkeypatch, capsys,
 
 
 @pytest.mark.parametrize("case", ["proc", "loop", "summary", "tiny-fit", "parent", "run-no-frames",
-                                  "run-bad-setting", "run-setting-with-model"])
+                                  "run-bad-setting", "run-setting-with-model", "serve-bad-setting"])
 def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys, clip_frames, tmp_path):
     """Each gave a traceback (or left folders behind) before; now `error: ...`, exit 2, nothing new on disk."""
     import cv2
@@ -161,6 +161,7 @@ def test_user_mistakes_give_one_line_and_leave_nothing(case, monkeypatch, capsys
         "run-bad-setting": ["run", src, "-o", tmp_path / "runs" / "b", "--calibrate-frames", "10", "--set", "nope=1"],
         "run-setting-with-model": ["run", src, "-o", tmp_path / "runs" / "c", "--model", tmp_path / "m.privad",
                                    "--set", "border=keep"],
+        "serve-bad-setting": ["serve", "--data-dir", tmp_path / "serve", "--set", "border=sometimes"],
     }[case]
     code, _, err = run(monkeypatch, capsys, *args)
     assert code == 2, err

@@ -464,3 +464,15 @@ def test_a_bad_model_setting_still_stops_calibration_with_its_message():
         scorer.push(i, frame)
     with pytest.raises(PrivadError, match="no_such"):
         scorer.push(9, frame)
+
+
+def test_settings_given_reach_every_calibrated_source(ped2_clip, tmp_path):
+    """`privad serve --set` (ServeSettings.model_config) is what each source's calibrated model is built with."""
+    from privad.serve import prepare
+
+    _, service = prepare(ServeSettings(data_dir=tmp_path, anonymize=SHOWN, model_config={"border": "keep"}),
+                         [str(ped2_clip)])
+    try:
+        assert [s.spec.model_config for s in service.sources.values()] == [{"border": "keep"}]
+    finally:
+        service.close()

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from privad.cli.options import Config, Method, ModelFile, Targets, Templates, Weights, err, overlay
+from privad.cli.options import Config, Method, ModelFile, Set, Targets, Templates, Weights, err, key_values, overlay
 
 
 def serve(
@@ -27,25 +27,31 @@ def serve(
     config: Config = None,
     model: ModelFile = None,
     calibrate: Annotated[float, typer.Option(help="No --model: fit on each source's first SECONDS (the default method on motion) as normal.")] = 10.0,
+    set_: Set = None,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="Start video files again at their end.")] = True,
     allowed_host: Annotated[Optional[list[str]], typer.Option(help="Host name the page and API answer to besides localhost and --host, e.g. cam.example.org (repeatable; *.example.org for subdomains).")] = None,
 ) -> None:
     """Live service: anonymized view (default: adaptive_max_blur on faces), anomaly score timeline and events (page at /,
-    API at /api, /openapi.json)."""
+    API at /api, /openapi.json). --set: settings of the models calibrated on each source."""
     from privad.protect.config import AnonymizeConfig, load_config
     from privad.serve import ServeSettings
     from privad.serve import serve as run_server
 
+    from privad.engine.stream import check_calibration_settings
+
+    model_config = key_values(set_) or None
+    check_calibration_settings(model, model_config)  # clear errors before anything starts
     if model is not None:
         from privad.vad import load_model
 
-        load_model(model)  # a clear error before anything starts
+        load_model(model)
     base = load_config(config) if config else AnonymizeConfig(targets=["faces"])
     shown = overlay(base, method=method, targets=targets,
                     **{"learned.weights": weights, "selective.templates": templates})
     settings = ServeSettings(host=host, port=port, token=token, data_dir=data_dir, db=db,
                              allow_dirs=list(allow_dir or []), allow_streams=allow_streams, allow_devices=allow_devices,
-                             anonymize=shown, model=model, calibrate_seconds=calibrate, loop=loop,
+                             anonymize=shown, model=model, calibrate_seconds=calibrate, model_config=model_config,
+                             loop=loop,
                              allowed_hosts=list(allowed_host or []))
 
     def announce(ready) -> None:

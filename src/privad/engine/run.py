@@ -19,7 +19,7 @@ import numpy as np
 
 from privad.engine.executor import Executor, LocalExecutor
 from privad.engine.outputs import write_csv, write_event_clips, write_scores
-from privad.engine.stream import EventThumbnails, StreamScorer
+from privad.engine.stream import EventThumbnails, StreamScorer, check_calibration_settings
 from privad.engine.views import DEFAULT_ANONYMIZATION
 from privad.engine.workdir import WorkDir
 from privad.io.atomic import missing_parents, remove_empty, write_text
@@ -30,8 +30,7 @@ from privad.io.sources import decoded_ahead, open_source, prefetch
 from privad.protect.pipeline import Anonymizer
 from privad.report.html import write_report
 from privad.types import VideoScore
-from privad.vad import build_model, load_model
-from privad.vad.registry import DEFAULT
+from privad.vad import load_model
 
 
 # what a run writes into its folder (a folder holding any of them holds an earlier run)
@@ -88,11 +87,7 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     start = time.perf_counter()
     if model_path is None and calibrate_seconds is None and calibrate_frames is None:
         raise PrivadError("give --model FILE, --calibrate SECONDS or --calibrate-frames N")
-    if model_config:
-        if model_path is not None:
-            raise PrivadError("--set applies to a model calibrated here; a model file keeps the settings it was "
-                              "fitted with")
-        build_model(DEFAULT, model_config)  # bad settings fail here, before anything is read or written
+    check_calibration_settings(model_path, model_config)  # before anything is read or written
     if calibrate_seconds is not None and calibrate_frames is not None:
         raise PrivadError("give --calibrate SECONDS or --calibrate-frames N, not both")
     if chunk_frames < 100 or context_frames < 0 or context_frames >= chunk_frames:

@@ -53,6 +53,15 @@ def shrink(frame: np.ndarray, width: int | None) -> np.ndarray:
     return cv2.resize(frame, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
 
 
+def check_calibration_settings(model_path, model_config: dict | None) -> None:
+    """A clear error, before anything starts, for settings (`--set`) given with a model file, or invalid ones."""
+    if model_config:
+        if model_path is not None:
+            raise PrivadError("--set applies to a model calibrated here; a model file keeps the settings it was "
+                              "fitted with")
+        build_model(DEFAULT, model_config)
+
+
 class StreamScorer:
     """Feed `push(index, frame)` in order (indices may skip); `end()` at the end of the stream.
 

@@ -41,6 +41,7 @@ class SourceSpec:
     anonymize: AnonymizeConfig
     model: Path | None = None
     calibrate_seconds: float = 10.0
+    model_config: dict | None = None  # settings of the model calibrated here (none: the default model's)
     loop: bool = True  # a video file starts again at its end
     realtime: bool = True  # a file is read at its frame rate (False: as fast as it is processed, nothing dropped)
     queue_frames: int = 2  # frames waiting for the anonymizer before new ones are dropped (latency stays low)
@@ -290,7 +291,8 @@ class LiveSource:
         self._ahead = []
         window = self._window_frames()
         scorer = StreamScorer(model, self.fps, window, calibrate_frames=max(window + 1, round(
-            self.spec.calibrate_seconds * self.fps)), calibrate_width=self.spec.calibrate_width)
+            self.spec.calibrate_seconds * self.fps)), calibrate_width=self.spec.calibrate_width,
+                              model_config=self.spec.model_config)
         thumbs = EventThumbnails(self._shown_near, keep=round(30 * self.fps))
         self.threshold = scorer.threshold
         while True:

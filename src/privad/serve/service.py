@@ -42,6 +42,7 @@ class ServeSettings:
     anonymize: AnonymizeConfig = field(default_factory=lambda: AnonymizeConfig(targets=["faces"]))
     model: Path | None = None
     calibrate_seconds: float = 10.0
+    model_config: dict | None = None  # settings of the models calibrated on each source (`--set`)
     realtime: bool = True
     loop: bool = True
     max_sources: int = 8
@@ -111,7 +112,8 @@ class Service:
                 raise SourceExists(f"a source named '{name}' exists")
             if len(self.sources) >= s.max_sources:
                 raise PrivadError(f"at most {s.max_sources} sources")
-            spec = SourceSpec(uri, name, s.anonymize, s.model, s.calibrate_seconds, loop=s.loop, realtime=s.realtime)
+            spec = SourceSpec(uri, name, s.anonymize, s.model, s.calibrate_seconds, s.model_config, loop=s.loop,
+                              realtime=s.realtime)
             live = LiveSource(spec, self._store_event).start()
             self.sources[name] = live
         return live
