@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -53,7 +54,7 @@ def shrink(frame: np.ndarray, width: int | None) -> np.ndarray:
     return cv2.resize(frame, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
 
 
-def check_calibration_settings(model_path, model_config: dict | None) -> None:
+def check_calibration_settings(model_path: str | Path | None, model_config: dict | None) -> None:
     """A clear error, before anything starts, for settings (`--set`) given with a model file, or invalid ones."""
     if model_config:
         if model_path is not None:
