@@ -410,9 +410,9 @@ def main() -> None:
                 print(f"{name}: {r['micro_auc']}", file=sys.stderr, flush=True)
             # the highest micro AUC (from set 36: of those that keep RBDC and TBDC); ties go to the earlier candidate
             eligible = [j for j in range(len(todo)) if args.candidates < REGION_RULE_FROM
-                        or all((results[j][m] or 0) >= (best[m] or 0) - args.min_gain for m in ("rbdc", "tbdc"))]
-            i = max(eligible or range(len(todo)), key=lambda j: (results[j]["micro_auc"], -j))
-            gained = bool(eligible) and results[i]["micro_auc"] >= best["micro_auc"] + args.min_gain
+                        or all(results[j][m] >= best[m] - args.min_gain for m in ("rbdc", "tbdc"))]
+            i = max(eligible, key=lambda j: (results[j]["micro_auc"], -j), default=None)
+            gained = i is not None and results[i]["micro_auc"] >= best["micro_auc"] + args.min_gain
             rounds.append({"tried": {n: r["micro_auc"] for (n, _), r in zip(todo, results)},
                            "regions": {n: [r.get("rbdc"), r.get("tbdc")] for (n, _), r in zip(todo, results)},
                            "taken": todo[i][0] if gained else None})

@@ -466,13 +466,25 @@ def test_a_bad_model_setting_still_stops_calibration_with_its_message():
         scorer.push(9, frame)
 
 
-def test_settings_given_reach_every_calibrated_source(ped2_clip, tmp_path):
-    """`privad serve --set` (ServeSettings.model_config) is what each source's calibrated model is built with."""
+def test_settings_given_reach_every_calibrated_source(ped2_clip, tmp_path, monkeypatch):
+    """`privad serve --set` (ServeSettings.model_config) is what each source's calibrating scorer builds its model
+    with."""
+    import privad.serve.live as live
     from privad.serve import prepare
 
+    given, made = [], threading.Event()
+
+    class Recording(live.StreamScorer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            given.append(kwargs.get("model_config"))
+            made.set()
+
+    monkeypatch.setattr(live, "StreamScorer", Recording)
     _, service = prepare(ServeSettings(data_dir=tmp_path, anonymize=SHOWN, model_config={"border": "keep"}),
                          [str(ped2_clip)])
     try:
-        assert [s.spec.model_config for s in service.sources.values()] == [{"border": "keep"}]
+        assert made.wait(60), "no scorer was made"
+        assert given == [{"border": "keep"}]
     finally:
         service.close()

@@ -87,7 +87,7 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
             per_kind[k][1].append(lab)
         if progress:
             progress(f + 1, folds)
-    rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores))) if truth else (None, None)
+    rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores)))  # every copy has its pasted object in view
     return {"micro_auc": frame_auc(scores, labels), "macro_auc": frame_auc(scores, labels, "macro"),
             "rbdc": rbdc, "tbdc": tbdc,
             **{f"{k}_micro_auc": frame_auc(*per_kind[k]) for k in KINDS if per_kind[k][0]},
