@@ -39,6 +39,8 @@ from privad.vad.split import Split
 from privad.vad.synthetic import crowded
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
 
+Border = Literal["keep", "skip", "apart"]
+
 
 class AttributeConfig(BaseModel):
     """Settings of the attribute model.
@@ -119,9 +121,11 @@ class AttributeConfig(BaseModel):
         "zscore", description="How each cue is put on one scale: z-score of the training regions, or AI-VAD's "
                               "(score - training minimum) / (99.9th percentile - minimum).")
     whiten: bool = Field(True, description="Whiten the appearance PCA (else: L2-normalized features, plain PCA).")
-    border: Literal["keep", "skip"] = Field(
+    border: Border = Field(
         "keep", description="Regions touching the frame's edge (objects partly out of view: their box and fill are cut, "
-                            "and flow is least reliable there): kept, or skipped (neither fitted nor scored).")
+                            "and flow is least reliable there): kept, skipped (neither fitted nor scored), or kept and "
+                            "calibrated apart (apart: each cue put on its scale by the training regions at the edge, "
+                            "so an object entering the view is compared with others entering it).")
     track_window: int = Field(
         0, ge=0, description="Average each region's score along its object track (ByteTrack) over this many frames "
                              "either side (privad.vad.tracks); 0: each region on its own.")
@@ -144,17 +148,29 @@ class AttributeConfig(BaseModel):
     seed: int = 0
 
 
-def _calibration(train: np.ndarray, rule: str) -> list[float]:
-    """[offset, scale] that put a cue's training scores on one scale: (score - offset) / scale."""
+MIN_EDGE_REGIONS = 50  # `border: apart`: fewer training regions at the edge than this take the inner calibration
+
+
+def _calibration(train: np.ndarray, rule: str, edge: np.ndarray | None = None) -> list[float]:
+    """[offset, scale] that put a cue's training scores on one scale: (score - offset) / scale. With `edge` (which
+    regions touch the frame's edge; `border: apart`): [offset, scale] of the inner regions, then of the edge regions
+    (the inner ones' again where fewer than `MIN_EDGE_REGIONS` touch it)."""
+    if edge is not None:
+        inner = _calibration(train[~edge], rule) if (~edge).any() else _calibration(train, rule)
+        return inner + (_calibration(train[edge], rule) if edge.sum() >= MIN_EDGE_REGIONS else inner)
     if rule == "minmax":
         lo = float(train.min())
         return [lo, float(np.percentile(train, 99.9) - lo) + 1e-9]
     return [float(train.mean()), float(train.std() + 1e-9)]
 
 
-def _calibrated(raw: np.ndarray, calib: list[float]) -> np.ndarray:
-    """A cue's raw scores on the common scale, by its `_calibration` [offset, scale]."""
-    offset, scale = calib
+def _calibrated(raw: np.ndarray, calib: list[float], edge: np.ndarray | None = None) -> np.ndarray:
+    """A cue's raw scores on the common scale, by its `_calibration` [offset, scale] (or, calibrated apart at the
+    edge, [inner offset, inner scale, edge offset, edge scale], chosen by `edge`)."""
+    if len(calib) == 4:
+        offset, scale = np.where(edge, calib[2], calib[0]), np.where(edge, calib[3], calib[1])
+    else:
+        offset, scale = calib
     return (raw - offset) / scale
 
 
@@ -162,6 +178,11 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Which boxes (N, 4, exclusive max) keep off the edge of a frame of `size` (height, width)."""
     h, w = size
     return (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < w) & (boxes[:, 3] < h)
+
+
+def edge_regions(boxes: np.ndarray, size: tuple[int, int], border: str) -> np.ndarray | None:
+    """Which regions touch the frame's edge, where the cues calibrate them apart (`border: apart`); else None."""
+    return ~inside(boxes, size) if border == "apart" else None
 
 
 @dataclass
@@ -354,18 +375,19 @@ class AttributeModel:
         if heights is not None:
             arrays["row_heights"] = est["row_heights"] = heights
         train_cues: dict[str, np.ndarray] = {}  # in `cue_scores`' order
+        edge = edge_regions(boxes, size, c.border)
         if c.use_velocity:
             motion = self._velocity(vel)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             nll = -gmm.fit(motion).score_samples(motion)
             arrays |= gmm_arrays(gmm, "gmm")
-            params["vel_calib"] = est["vel_calib"] = _calibration(nll, c.calibration)
+            params["vel_calib"] = est["vel_calib"] = _calibration(nll, c.calibration, edge)
             est["gmm"] = gmm
-            train_cues["motion"] = _calibrated(nll, est["vel_calib"])
+            train_cues["motion"] = _calibrated(nll, est["vel_calib"], edge)
         if c.speed_cue != "none":
             speed = self._speed(vel)
-            params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration)
-            train_cues["speed"] = _calibrated(speed, est["speed_calib"])
+            params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration, edge)
+            train_cues["speed"] = _calibrated(speed, est["speed_calib"], edge)
         if c.use_appearance:
             app = self._appearance(np.concatenate([r.app for r in videos]))  # the sampled sightings
             first = np.cumsum([0] + [len(r.app) for r in videos[:-1]])
@@ -375,16 +397,16 @@ class AttributeModel:
             bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k, c.bank_trim)
             knn = knn[slot]
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
-            params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration)
+            params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration, edge)
             est |= {"pca": pca, "knn": nn}
-            train_cues["appearance"] = _calibrated(knn, est["app_calib"])
+            train_cues["appearance"] = _calibrated(knn, est["app_calib"], edge)
         if c.silhouette:
             idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
             bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim)
             arrays["sil_bank"] = bank
-            params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration)
+            params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration, edge)
             est["sil_knn"] = nn
-            train_cues["silhouette"] = _calibrated(knn, est["sil_calib"])
+            train_cues["silhouette"] = _calibrated(knn, est["sil_calib"], edge)
         of = [frame_of[:, 0] == v for v in range(len(lengths))]
         if c.predictor is not None:
             predictor = PredictorModel(c.predictor).fit(analysed)
@@ -395,9 +417,11 @@ class AttributeModel:
             pf = predictor.fitted_
             arrays |= {f"predictor.{k}": v for k, v in pf.arrays.items()}
             params["predictor"] = {"threshold": pf.threshold, "floor": pf.floor, "params": pf.params}
-            params["pred_calib"] = est["pred_calib"] = _calibration(raw[np.isfinite(raw)], c.calibration)
+            finite = np.isfinite(raw)
+            params["pred_calib"] = est["pred_calib"] = _calibration(raw[finite], c.calibration,
+                                                                    None if edge is None else edge[finite])
             est["predictor"] = predictor
-            train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"]), nan=0.0)  # as cue_scores
+            train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as cue_scores
         train_scores = _combined(train_cues, len(vel), c.combine)
         for v, regions in enumerate(videos):
             train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
@@ -477,41 +501,48 @@ class AttributeModel:
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
     def cue_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
-                   sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                   sil: np.ndarray | None = None, slot: np.ndarray | None = None,
+                   boxes: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Each calibrated cue of regions, by name (motion, speed, appearance, silhouette, predictor; the ones the
         model has): motion descriptors `vel`, appearance `app` (of the sampled sightings: `slot` is each region's
         row; None: a row per region), the raw predictor `cue` (NaN, a frame without a prediction: that cue adds
-        nothing) and silhouettes `sil`."""
+        nothing), silhouettes `sil` and (`border: apart`, where regions at the edge calibrate apart) `boxes`."""
         if self._estimators is None:
             self.check_fitted()
         s = self._estimators
         cues: dict[str, np.ndarray] = {}
+        edge = None
+        if self.config.border == "apart":
+            if boxes is None:
+                raise PrivadError("this model calibrates regions at the frame's edge apart: scoring needs their boxes")
+            edge = edge_regions(np.asarray(boxes).reshape(-1, 4), s["frame_size"], "apart")
         if len(vel) == 0:  # no region: each of the model's cues, empty
             return {name: np.zeros(0) for key, name in _CUE_NAMES if key in s}
         if "gmm" in s:
-            cues["motion"] = _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"])
+            cues["motion"] = _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"], edge)
         if "speed_calib" in s:
-            cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"])
+            cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"], edge)
         if "knn" in s:
             if app is None:
                 raise PrivadError("this model has the appearance cue: scoring needs the regions' appearance")
             dist, _ = s["knn"].kneighbors(s["pca"].transform(self._appearance(app)).astype(np.float32),
                                           n_neighbors=self.config.knn_k)
             dist = dist.mean(axis=1)
-            cues["appearance"] = _calibrated(dist if slot is None else dist[slot], s["app_calib"])
+            cues["appearance"] = _calibrated(dist if slot is None else dist[slot], s["app_calib"], edge)
         if "sil_knn" in s:
             if sil is None:
                 raise PrivadError("this model has the silhouette cue: scoring needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
-            cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"])
+            cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"], edge)
         if "predictor" in s:
-            cues["predictor"] = np.nan_to_num(_calibrated(cue, s["pred_calib"]), nan=0.0)
+            cues["predictor"] = np.nan_to_num(_calibrated(cue, s["pred_calib"], edge), nan=0.0)
         return cues
 
     def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
-                      sil: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
+                      sil: np.ndarray | None = None, slot: np.ndarray | None = None,
+                      boxes: np.ndarray | None = None) -> np.ndarray:
         """Combined calibrated cues of regions (`combine`; the arguments are `cue_scores`')."""
-        return _combined(self.cue_scores(vel, app, cue, sil, slot), len(vel), self.config.combine)
+        return _combined(self.cue_scores(vel, app, cue, sil, slot, boxes), len(vel), self.config.combine)
 
     def explain(self, frames: Iterable[np.ndarray], name: str = "video") -> tuple[VideoScore, dict[str, np.ndarray]]:
         """`score`, and each cue's part of every scored region's score (in `VideoScore.regions`' order, averaged
@@ -539,7 +570,7 @@ class AttributeModel:
                 name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
         """`_score` of a video's regions (and raw predictor `cue`), found at a scale `sx`, `sy` from its pixels."""
         index, boxes = regions.index, regions.boxes
-        cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot)
+        cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot, regions.boxes)
         scores = _along_tracks(regions, _combined(cues, len(index), self.config.combine), self.config.track_window)
         return (VideoScore(name, self._frames(scores, index, num_frames, self.fitted_.floor, self._estimators),
                            scored_regions(index, boxes, scores, sx, sy)), regions, cues)
@@ -571,7 +602,7 @@ class ObjectsConfig(AttributeConfig):
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
-    border: Literal["keep", "skip"] = _default("border", "skip")
+    border: Border = _default("border", "skip")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
