@@ -557,3 +557,48 @@ def test_a_view_whose_objects_all_touch_its_edge_says_border_skip_left_them_out(
         build_model("objects", config).fit([frames])
     kept = build_model("objects", {**config, "border": "keep"}).fit([frames])
     assert kept.fitted_.info["train_regions"] >= 50 and kept.fitted_.info["edge_regions_left_out"] == 0
+
+
+def test_calibration_apart_at_the_edge_puts_each_group_on_its_own_scale():
+    """`border: apart`: a cue's [offset, scale] is taken over the inner regions and, apart, over those at the edge; too
+    few at the edge take the inner ones'; each region is put on its own group's scale."""
+    from privad.vad.oneclass.attribute import MIN_EDGE_REGIONS, _calibrated, _calibration
+
+    inner, outer = np.tile([1.0, 3.0], 60), np.tile([10.0, 30.0], 30)
+    raw, edge = np.r_[inner, outer], np.r_[np.zeros(120, bool), np.ones(60, bool)]
+    calib = _calibration(raw, "zscore", edge)
+    assert calib == pytest.approx([2.0, 1.0, 20.0, 10.0])
+    assert _calibrated(np.array([3.0, 30.0]), calib, np.array([False, True])) == pytest.approx([1.0, 1.0])
+    few = np.r_[np.zeros(120, bool), np.ones(MIN_EDGE_REGIONS - 1, bool)]
+    assert _calibration(raw[:len(few)], "zscore", few) == pytest.approx([2.0, 1.0, 2.0, 1.0])
+    assert _calibration(raw, "zscore") == pytest.approx([raw.mean(), raw.std()], rel=1e-6)  # one group, as before
+
+
+def test_border_apart_scores_the_regions_at_the_edge_on_their_own_scale(tmp_path):
+    """A video with one object inside the frame and one cut by its top edge: `apart` fits and scores both, and the
+    regions at the edge have their motion cue on the scale of the training regions at the edge (mean 0, sd 1 on the
+    training video itself; calibrated with the inner ones, as `keep` does, they are at -0.11 and 1.06); a saved model
+    scores the same, and scoring without the regions' boxes is refused."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for t in range(150):
+        f = np.full((240, 360, 3), 120, np.uint8)
+        x = 20 + (3 * t) % 280
+        f[0:30, x:x + 40] = rng.integers(0, 60, (30, 40, 3), dtype=np.uint8)  # cut by the top edge, fast
+        f[150:200, 320 - (t % 280):340 - (t % 280)] = rng.integers(150, 255, (50, 20, 3), dtype=np.uint8)  # inside
+        frames.append(f)
+    config = {"use_appearance": False, "silhouette": False, "split": "none", "track_window": 0,
+              "frame_score": "max", "border": "apart"}
+    model = build_model("objects", config).fit([frames])
+    assert len(model.fitted_.params["vel_calib"]) == 4
+    score, cues = model.explain(frames)
+    boxes = np.array([r[1:5] for r in score.regions])
+    edge = (boxes[:, :2] <= 0).any(axis=1) | (boxes[:, 2] >= 360) | (boxes[:, 3] >= 240)
+    assert (boxes[:, 1] <= 0).sum() >= 50 and (~edge).sum() >= 50  # both objects are found and scored
+    assert cues["motion"][edge].mean() == pytest.approx(0.0, abs=1e-6)
+    assert cues["motion"][edge].std() == pytest.approx(1.0, rel=1e-4)
+    path = tmp_path / "apart.privad"
+    save_model(model, None, path)
+    np.testing.assert_allclose(load_model(path)[0].score(frames).frames, score.frames, rtol=1e-5)
+    with pytest.raises(PrivadError, match="needs their boxes"):
+        model.cue_scores(np.zeros((1, 15), np.float32))
