@@ -272,6 +272,22 @@ def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     assert result["protocol"] == 5 and result["videos"] == 16 and 0.5 < result["micro_auc"] <= 1.0
 
 
+def test_protocol_7_crowds_every_held_out_video(monkeypatch):
+    """Protocol 7 pastes normal traffic into every held-out video (protocols 5-6: every second one), and still finds
+    the pasted anomalies."""
+    import privad.engine.validate as validation
+    from privad.data.synthetic import synthetic_scene
+
+    crowded = []
+    real = validation.traffic
+    monkeypatch.setattr(validation, "traffic",
+                        lambda frames, *a, **k: crowded.append(len(frames)) or real(frames, *a, **k))
+    videos = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(4)]
+    result = validation.validate(videos, config={"use_appearance": False}, folds=2, protocol=7)
+    assert crowded == [120] * 4  # each held-out video once, its copies of every kind sharing its traffic
+    assert result["protocol"] == 7 and result["videos"] == 16 and 0.5 < result["micro_auc"] <= 1.0
+
+
 def test_scene_stride_is_the_displacement_of_its_objects():
     """A block 20 px tall moving 1 px a frame: stride 1 / 20 = 0.05 box heights a frame, whatever its flow says."""
     from privad.vad.synthetic import scene
