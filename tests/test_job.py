@@ -182,8 +182,8 @@ def test_frames_ahead_stay_within_their_bytes():
 
 
 def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
-    """`model_config` (`privad run --set`) reaches the model calibrated on the input: with `border: keep` regions at
-    the frame's edge are scored (the scene's walkers wrap around it), by default they are not."""
+    """`model_config` (`privad run --set`) reaches the model calibrated on the input: with `border: skip` regions at
+    the frame's edge are not scored, by default (`apart`) they are (the scene's walkers wrap around it)."""
     import cv2
 
     run, _ = demo_run
@@ -197,6 +197,6 @@ def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
         x1, y1, x2, y2 = rows[:, 1:5].T
         return int(((x1 < 0.5) | (y1 < 0.5) | (x2 > w - 0.5) | (y2 > h - 0.5)).sum())
 
-    run_job(video, tmp_path / "skip", calibrate_seconds=7.0)
-    run_job(video, tmp_path / "keep", calibrate_seconds=7.0, model_config={"border": "keep"})
-    assert at_edge(tmp_path / "skip") == 0 < at_edge(tmp_path / "keep")
+    run_job(video, tmp_path / "default", calibrate_seconds=7.0)
+    run_job(video, tmp_path / "skip", calibrate_seconds=7.0, model_config={"border": "skip"})
+    assert at_edge(tmp_path / "skip") == 0 < at_edge(tmp_path / "default")

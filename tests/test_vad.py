@@ -559,8 +559,8 @@ def test_protocol_6_pastes_objects_as_they_walked():
 
 def test_a_view_whose_objects_all_touch_its_edge_says_border_skip_left_them_out():
     """`border: skip` leaves out regions at the frame's edge: where that leaves too few to fit (near views, objects
-    cut by the frame), the error says how many were left out and how to fit them; `keep` fits the same video, and
-    a fitted model reports the count."""
+    cut by the frame), the error says how many were left out and how to fit them; the default (`apart`) fits the
+    same video, and a fitted model reports the count."""
     rng = np.random.default_rng(0)
     frames = []
     for t in range(150):  # a textured box cut by the top edge of the frame, sliding right and back
@@ -569,9 +569,9 @@ def test_a_view_whose_objects_all_touch_its_edge_says_border_skip_left_them_out(
         f[0:50, x:x + 40] = rng.integers(0, 60, (50, 40, 3), dtype=np.uint8)
         frames.append(f)
     config = {"use_appearance": False, "split": "none", "track_window": 0}
-    with pytest.raises(PrivadError, match=r"0 object regions found .*; \d+ more touch the frame's edge .*border=keep"):
-        build_model("objects", config).fit([frames])
-    kept = build_model("objects", {**config, "border": "keep"}).fit([frames])
+    with pytest.raises(PrivadError, match=r"0 object regions found .*; \d+ more touch the frame's edge .*border=apart"):
+        build_model("objects", {**config, "border": "skip"}).fit([frames])
+    kept = build_model("objects", config).fit([frames])  # the default, apart
     assert kept.fitted_.info["train_regions"] >= 50 and kept.fitted_.info["edge_regions_left_out"] == 0
 
 

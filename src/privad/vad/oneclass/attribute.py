@@ -364,8 +364,8 @@ class AttributeModel:
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         at_edge = sum(r.at_edge for r in videos)
         if len(vel) < max(50, c.gmm_components * 5):
-            why = (f"; {at_edge} more touch the frame's edge and are left out (border: skip; --set border=keep fits "
-                   "them)" if at_edge else "")
+            why = (f"; {at_edge} more touch the frame's edge and are left out (border: skip; --set border=apart, the "
+                   "default, fits them)" if at_edge else "")
             raise PrivadError(f"training footage too short: {len(vel)} object regions found (need at least 50){why}")
         params: dict = {"frame_size": list(size)}
         arrays: dict[str, np.ndarray] = {}
@@ -597,12 +597,13 @@ class ObjectsConfig(AttributeConfig):
     its crops at 128 px, embedding every 4th sighting of a track (the rate that rule allows at that size, measured as
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
     5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
-    6, set 35) regions touching the frame's edge neither fitted nor scored. Frames are analysed at most 360 px on their
-    longer side (a fixed rule)."""
+    6, set 35) regions touching the frame's edge neither fitted nor scored; then (protocol 7, set 37) those regions
+    kept again, each cue calibrated apart for them. Frames are analysed at most 360 px on their longer side (a fixed
+    rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
-    border: Border = _default("border", "skip")
+    border: Border = _default("border", "apart")
     track_window: int = _default("track_window", 10)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
