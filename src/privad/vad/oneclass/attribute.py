@@ -180,11 +180,6 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return (boxes[:, 0] > 0) & (boxes[:, 1] > 0) & (boxes[:, 2] < w) & (boxes[:, 3] < h)
 
 
-def edge_regions(boxes: np.ndarray, size: tuple[int, int], border: str) -> np.ndarray | None:
-    """Which regions touch the frame's edge, where the cues calibrate them apart (`border: apart`); else None."""
-    return ~inside(boxes, size) if border == "apart" else None
-
-
 @dataclass
 class VideoRegions:
     """The regions of one video: frame `index`, `boxes`, motion descriptors `vel` (with the track speed as a last
@@ -375,7 +370,7 @@ class AttributeModel:
         if heights is not None:
             arrays["row_heights"] = est["row_heights"] = heights
         train_cues: dict[str, np.ndarray] = {}  # in `cue_scores`' order
-        edge = edge_regions(boxes, size, c.border)
+        edge = ~inside(boxes, size) if c.border == "apart" else None  # regions calibrated apart
         if c.use_velocity:
             motion = self._velocity(vel)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
@@ -421,7 +416,7 @@ class AttributeModel:
             params["pred_calib"] = est["pred_calib"] = _calibration(raw[finite], c.calibration,
                                                                     None if edge is None else edge[finite])
             est["predictor"] = predictor
-            train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as cue_scores
+            train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as scoring
         train_scores = _combined(train_cues, len(vel), c.combine)
         for v, regions in enumerate(videos):
             train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
@@ -515,7 +510,7 @@ class AttributeModel:
         if self.config.border == "apart":
             if boxes is None:
                 raise PrivadError("this model calibrates regions at the frame's edge apart: scoring needs their boxes")
-            edge = edge_regions(np.asarray(boxes).reshape(-1, 4), s["frame_size"], "apart")
+            edge = ~inside(np.asarray(boxes).reshape(-1, 4), s["frame_size"])
         if len(vel) == 0:  # no region: each of the model's cues, empty
             return {name: np.zeros(0) for key, name in _CUE_NAMES if key in s}
         if "gmm" in s:
