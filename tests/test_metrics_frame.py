@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from privad.errors import PrivadError
-from privad.metrics.vad.frame import eer, frame_ap, frame_auc, frame_pr_auc
+from privad.metrics.vad.frame import eer, frame_ap, frame_auc, frame_pr_auc, paired_auc_bootstrap
 from privad.postprocess import minmax_per_video, smooth
 
 
@@ -89,3 +89,18 @@ def test_postprocessing():
     sm = smooth([spike], 2.0)[0]
     assert sm.argmax() == 10 and sm.sum() == pytest.approx(1.0) and sm.max() < 0.25
     assert (smooth([spike], 0)[0] == spike).all()
+
+
+def test_paired_bootstrap_resamples_groups_of_videos():
+    """Equal scores differ by 0, a perfect against an inverted scorer by 1, on every resample; resamples draw whole
+    groups: with two groups, only three mixes (and so at most three differences) can occur."""
+    labels = [np.array([0, 0, 1, 1, 0, 1])] * 4
+    perfect = [y.astype(float) for y in labels]
+    inverted = [1.0 - y for y in labels]
+    groups = [0, 0, 1, 1]
+    assert (paired_auc_bootstrap(perfect, perfect, labels, groups, 50) == 0).all()
+    assert (paired_auc_bootstrap(perfect, inverted, labels, groups, 50) == 1).all()
+    mixed = perfect[:2] + inverted[2:]  # group 0 scored perfectly by both, group 1 inverted by b
+    diff = paired_auc_bootstrap(perfect, mixed, labels, groups, 200)
+    assert set(np.round(diff, 9)) <= {0.0, 1.0, round(1 - frame_auc(mixed, labels), 9)}
+    assert {0.0, 1.0} <= set(np.round(diff, 9))

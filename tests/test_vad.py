@@ -9,11 +9,12 @@ import pytest
 from privad.protect.config import AnonymizeConfig
 from privad.data import load_dataset
 from privad.errors import PrivadError
-from privad.metrics import EvaluationResult
+from privad.metrics import EvaluationResult, frame_auc
 from privad.vad import build_model, load_model, save_model
 from privad.engine.evaluate import evaluate
 from privad.engine.views import anonymized
 from privad.vad.scoring import top_regions
+from privad.vad.synthetic import KINDS
 
 FAST = {"use_appearance": False}
 
@@ -283,9 +284,12 @@ def test_protocol_7_crowds_every_held_out_video(monkeypatch):
     monkeypatch.setattr(validation, "traffic",
                         lambda frames, *a, **k: crowded.append(len(frames)) or real(frames, *a, **k))
     videos = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(4)]
-    result = validation.validate(videos, config={"use_appearance": False}, folds=2, protocol=7)
+    result = validation.validate(videos, config={"use_appearance": False}, folds=2, protocol=7, copies=True)
     assert crowded == [120] * 4  # each held-out video once, its copies of every kind sharing its traffic
     assert result["protocol"] == 7 and result["videos"] == 16 and 0.5 < result["micro_auc"] <= 1.0
+    copies = result["copies"]  # (video, kind, frame scores, labels): the figures above are theirs
+    assert sorted((v, k) for v, k, _, _ in copies) == sorted((v, k) for v in range(4) for k in KINDS)
+    assert frame_auc([c[2] for c in copies], [c[3] for c in copies]) == result["micro_auc"]
 
 
 def test_scene_stride_is_the_displacement_of_its_objects():

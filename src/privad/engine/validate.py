@@ -58,10 +58,12 @@ from privad.vad.synthetic import KINDS, PROTOCOL, check_protocol, donors, paste,
 
 def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
              anonymize: AnonymizeConfig | None = None, folds: int = 4, seed: int = 0, progress=None,
-             protocol: int = PROTOCOL) -> dict:
+             protocol: int = PROTOCOL, copies: bool = False) -> dict:
     """Micro/macro AUC of `kind` on the training videos (paths or frame lists) with pasted anomalies, k-fold, by
     `protocol` (the module docstring); and RBDC/TBDC of its region scores against the pasted objects' boxes (one
-    track per pasted object; normal walkers and other regions that score high are false positives)."""
+    track per pasted object; normal walkers and other regions that score high are false positives). `copies`: also
+    return each held-out copy as (video, kind, frame scores, labels), to compare two settings copy by copy (the
+    draws depend on the seed and the videos only)."""
     from privad.io.sources import read_all
 
     check_protocol(protocol)
@@ -73,7 +75,7 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     order = rng.permutation(len(videos))
     scenes = [scene(v) for v in videos]  # once per video: donors, rows, sizes and paces all come from them
     pool = donors(videos, scenes, seed=seed, protocol=protocol)
-    scores, labels, per_kind = [], [], {k: ([], []) for k in KINDS}
+    scores, labels, per_kind, made = [], [], {k: ([], []) for k in KINDS}, []  # made: (video, kind) of each copy
     detections, truth = [], []  # (copy, frame, box, score) and (copy, track, frame, box): RBDC/TBDC
     for f in range(folds):
         held = [int(i) for i in order[f::folds]]
@@ -90,12 +92,16 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
             truth += [(copy, 0, t, *pasted.boxes[t]) for t in np.flatnonzero(lab)]
             scores.append(s)
             labels.append(lab)
+            made.append((i, k))
             per_kind[k][0].append(s)
             per_kind[k][1].append(lab)
         if progress:
             progress(f + 1, folds)
     rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores)))  # every copy has its pasted object in view
-    return {"micro_auc": frame_auc(scores, labels), "macro_auc": frame_auc(scores, labels, "macro"),
-            "rbdc": rbdc, "tbdc": tbdc,
-            **{f"{k}_micro_auc": frame_auc(*per_kind[k]) for k in KINDS if per_kind[k][0]},
-            "videos": len(scores), "folds": folds, "protocol": protocol}
+    result = {"micro_auc": frame_auc(scores, labels), "macro_auc": frame_auc(scores, labels, "macro"),
+              "rbdc": rbdc, "tbdc": tbdc,
+              **{f"{k}_micro_auc": frame_auc(*per_kind[k]) for k in KINDS if per_kind[k][0]},
+              "videos": len(scores), "folds": folds, "protocol": protocol}
+    if copies:
+        result["copies"] = [(*m, s, lab) for m, s, lab in zip(made, scores, labels)]
+    return result

@@ -71,6 +71,22 @@ def frame_auc(scores: Arrays, labels: Arrays, average: str = "micro") -> float:
     return float(np.mean(aucs))
 
 
+def paired_auc_bootstrap(a: Arrays, b: Arrays, labels: Arrays, groups, resamples: int = 1000,
+                         seed: int = 0) -> np.ndarray:
+    """Micro AUC of scores `a` minus that of scores `b` on the same videos (`labels`), over `resamples` bootstrap
+    resamples of `groups` (one id per video, e.g. the held-out video a copy was made from: a resample draws groups
+    with replacement, each with all its videos)."""
+    ids = sorted(set(groups))
+    members = {g: [j for j, h in enumerate(groups) if h == g] for g in ids}
+    rng = np.random.default_rng(seed)
+    out = np.empty(resamples)
+    for r in range(resamples):
+        picked = [j for g in rng.choice(len(ids), len(ids)) for j in members[ids[g]]]
+        y = [labels[j] for j in picked]
+        out[r] = frame_auc([a[j] for j in picked], y) - frame_auc([b[j] for j in picked], y)
+    return out
+
+
 def frame_ap(scores: Arrays, labels: Arrays) -> float:
     """Average precision (micro), abnormal frames as positives."""
     s, y = _concat(scores, labels)
