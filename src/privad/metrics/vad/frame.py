@@ -11,6 +11,7 @@ Conventions (docs/conventions.md):
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 from sklearn.metrics import (
@@ -71,7 +72,7 @@ def frame_auc(scores: Arrays, labels: Arrays, average: str = "micro") -> float:
     return float(np.mean(aucs))
 
 
-def paired_auc_bootstrap(a: Arrays, b: Arrays, labels: Arrays, groups, resamples: int = 1000,
+def paired_auc_bootstrap(a: Arrays, b: Arrays, labels: Arrays, groups: Sequence[Hashable], resamples: int = 1000,
                          seed: int = 0) -> np.ndarray:
     """Micro AUC of scores `a` minus that of scores `b` on the same videos (`labels`), over `resamples` bootstrap
     resamples of `groups` (one id per video, e.g. the held-out video a copy was made from: a resample draws groups
