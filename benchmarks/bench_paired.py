@@ -44,7 +44,7 @@ def main() -> None:
     with ProcessPoolExecutor(2) as pool:
         ra, rb = pool.map(_copies, *zip(*[(args.dataset, args.root, args.kind, c) for c in (args.a, args.b)]))
     ca, cb = ra.pop("copies"), rb.pop("copies")
-    if [c[:2] for c in ca] != [c[:2] for c in cb] or any((x[3] != y[3]).any() for x, y in zip(ca, cb)):
+    if [c[:2] for c in ca] != [c[:2] for c in cb] or not all(np.array_equal(x[3], y[3]) for x, y in zip(ca, cb)):
         raise SystemExit("the two validations did not paste the same copies")
     diff = 100 * paired_auc_bootstrap([c[2] for c in ca], [c[2] for c in cb], [c[3] for c in ca],
                                       [c[0] for c in ca], args.resamples)
