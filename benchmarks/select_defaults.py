@@ -22,7 +22,7 @@ protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--ki
 (2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
 every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (2026-12-06) 33; protocol 6
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
-(2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37.
+(2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -361,6 +361,21 @@ CANDIDATES_37 = [
     ("frame score: its top region's (set 30 undone)", {"frame_score": "max"}),
     ("regions at the frame's edge kept (set 35 undone)", {"border": "keep"}),
     ("regions at the frame's edge kept, calibrated apart", {"border": "apart"}),
+]
+# set 38 (2026-12-06, twelfth session), protocol 7, from `objects`' settings (set 37's `border: apart`): by a rule
+# fixed before the run (listed in the eleventh session's closing note), every candidate of protocols 5-6 that set 37
+# did not revisit, so that each has run under protocol 7: the frame score corrected for crowding, the kNN banks
+# trimmed by 20 %, fragments under half the row's height skipped, cues combined by their largest, scores along tracks
+# (5 frames), frame scores smoothed with sigma 5, and the split before `all` (`both`). Two rounds, the same rule
+# (gain 0.5; region rule).
+CANDIDATES_38 = [
+    ("frame score corrected for crowding", {"frame_score": "crowd"}),
+    ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
+    ("fragments under half the row's height skipped", {"fragments": 0.5}),
+    ("cues combined by their largest", {"combine": "max"}),
+    ("scores along tracks (5 frames)", {"track_window": 5}),
+    ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
+    ("split by motion, then cores", {"split": "both"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
