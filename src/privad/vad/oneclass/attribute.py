@@ -593,13 +593,13 @@ class ObjectsConfig(AttributeConfig):
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
     5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
     6, set 35) regions touching the frame's edge neither fitted nor scored; then (protocol 7, set 37) those regions
-    kept again, each cue calibrated apart for them. Frames are analysed at most 360 px on their longer side (a fixed
+    kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side. Frames are analysed at most 360 px on their longer side (a fixed
     rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
     border: Border = _default("border", "apart")
-    track_window: int = _default("track_window", 10)
+    track_window: int = _default("track_window", 5)
     silhouette: bool = _default("silhouette", True)
     # appearance as AI-VAD uses it, 1-NN on L2-normalized features (knn_k is the silhouette's k too)
     use_appearance: bool = _default("use_appearance", True)
