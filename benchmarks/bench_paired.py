@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from privad.data import load_dataset
-from privad.engine.validate import validate
+from privad.engine.validate import paired_difference, validate
 from privad.io.sample_data import data_path
-from privad.metrics import paired_auc_bootstrap
 
 
 def _copies(dataset: str, root: Path | None, kind: str, config: dict) -> dict:
@@ -44,10 +43,7 @@ def main() -> None:
     with ProcessPoolExecutor(2) as pool:
         ra, rb = pool.map(_copies, *zip(*[(args.dataset, args.root, args.kind, c) for c in (args.a, args.b)]))
     ca, cb = ra.pop("copies"), rb.pop("copies")
-    if [c[:2] for c in ca] != [c[:2] for c in cb] or not all(np.array_equal(x[3], y[3]) for x, y in zip(ca, cb)):
-        raise SystemExit("the two validations did not paste the same copies")
-    diff = 100 * paired_auc_bootstrap([c[2] for c in ca], [c[2] for c in cb], [c[3] for c in ca],
-                                      [c[0] for c in ca], args.resamples)
+    diff = 100 * paired_difference(ca, cb, args.resamples)
     low, high = np.percentile(diff, [2.5, 97.5])
     print(json.dumps({"a": args.a, "b": args.b, "micro_a": round(100 * ra["micro_auc"], 1),
                       "micro_b": round(100 * rb["micro_auc"], 1), "difference": round(float(diff.mean()), 2),

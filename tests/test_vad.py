@@ -292,6 +292,28 @@ def test_protocol_7_crowds_every_held_out_video(monkeypatch):
     for kind in KINDS:  # each copy carries its own kind: the per-kind figures come back from the copies
         of_kind = [c for c in copies if c[1] == kind]
         assert frame_auc([c[2] for c in of_kind], [c[3] for c in of_kind]) == result[f"{kind}_micro_auc"]
+    other = validation.validate(videos, config={"use_appearance": False, "track_window": 0}, folds=2, protocol=7,
+                                copies=True)  # another setting, the same draws: its copies pair with these
+    diff = validation.paired_difference(copies, other["copies"], resamples=50)
+    assert diff.shape == (50,) and np.isfinite(diff).all()
+    assert abs(diff.mean() - (result["micro_auc"] - other["micro_auc"])) < 0.05
+
+
+def test_paired_difference_pairs_copies_and_refuses_others():
+    """Two validations' copies: the same scores differ by 0; scores that order every copy's frames rightly against
+    scores that invert them differ by 1 in every resample; copies of other kinds or labels are refused."""
+    from privad.engine.validate import paired_difference
+
+    labels = np.array([0, 0, 1, 1, 0])
+    right, wrong = labels + 0.1 * np.arange(5), -(labels + 0.1 * np.arange(5))
+    a = [(v, k, right, labels) for v in range(4) for k in KINDS[:2]]
+    b = [(v, k, wrong, labels) for v in range(4) for k in KINDS[:2]]
+    assert (paired_difference(a, a, resamples=20) == 0).all()
+    assert (paired_difference(a, b, resamples=20) == 1).all()
+    with pytest.raises(PrivadError, match="same copies"):
+        paired_difference(a, [(v, KINDS[2], s, y) for v, _, s, y in b])
+    with pytest.raises(PrivadError, match="same copies"):
+        paired_difference(a, [(v, k, s, 1 - y) for v, k, s, y in b])
 
 
 def test_scene_stride_is_the_displacement_of_its_objects():

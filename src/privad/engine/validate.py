@@ -50,7 +50,7 @@ import numpy as np
 from privad.engine.fit import fit_model
 from privad.engine.views import anonymized
 from privad.errors import PrivadError
-from privad.metrics import frame_auc, rbdc_tbdc
+from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.protect.config import AnonymizeConfig
 from privad.vad.registry import DEFAULT
 from privad.vad.synthetic import KINDS, PROTOCOL, check_protocol, donors, paste, scene, traffic
@@ -105,3 +105,14 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     if copies:
         result["copies"] = [(*m, s, lab) for m, s, lab in zip(made, scores, labels)]
     return result
+
+
+def paired_difference(a: list, b: list, resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """Bootstrap micro AUC of `a` minus `b`, two validations' `copies` (`validate(..., copies=True)` with the same
+    videos and seed), over resamples of the held-out videos, each with its copies of every kind. Refuses copies that
+    do not pair up (other videos, kinds or labels)."""
+    if ([tuple(c[:2]) for c in a] != [tuple(c[:2]) for c in b]
+            or not all(np.array_equal(x[3], y[3]) for x, y in zip(a, b))):
+        raise PrivadError("the two validations did not paste the same copies; run both on the same videos and seed")
+    return paired_auc_bootstrap([c[2] for c in a], [c[2] for c in b], [c[3] for c in a], [c[0] for c in a],
+                                resamples, seed)
