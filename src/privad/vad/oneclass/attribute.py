@@ -593,8 +593,8 @@ class ObjectsConfig(AttributeConfig):
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
     5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
     6, set 35) regions touching the frame's edge neither fitted nor scored; then (protocol 7, set 37) those regions
-    kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side. Frames are analysed at most 360 px on their longer side (a fixed
-    rule)."""
+    kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side. Frames are
+    analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
