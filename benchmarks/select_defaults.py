@@ -30,7 +30,8 @@ protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--ki
 (2026-12-05; the pace as the walkers' displacement) CANDIDATES_14 to 29; protocol 5 (2026-12-05, eighth session;
 every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (2026-12-06) 33; protocol 6
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
-(2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38.
+(2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
+(2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
