@@ -43,8 +43,9 @@ class Donor:
 
     patch: np.ndarray
     mask: np.ndarray
-    # protocol 6: the object's sightings along its track, in order, each (patch, mask) scaled to the first's height,
-    # and the way it walked (+1: rightwards); pasted in turn, so its limbs move as they did
+    # protocol 6: the object's sightings along its track, in order, each (patch, mask) scaled to the first's height
+    # (protocol 8: cut along its track's path, not scaled), and the way it walked (+1: rightwards); pasted in turn, so
+    # its limbs move as they did
     steps: list[tuple[np.ndarray, np.ndarray]] | None = None
     heading: int = 1
 
