@@ -31,7 +31,8 @@ protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--ki
 every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (2026-12-06) 33; protocol 6
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
-(2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on.
+(2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, written
+then, not yet run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -387,6 +388,20 @@ CANDIDATES_38 = [
     ("scores along tracks (5 frames)", {"track_window": 5}),
     ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
     ("split by motion, then cores", {"split": "both"}),
+]
+# set 39 (written 2026-12-06, twelfth session, not yet run), protocol 8 (objects cut along their tracks' paths), the
+# first set under the paired rule (module docstring), from `objects`' settings (set 38's): a backward step over what
+# was chosen while protocol 7's walkers moved unevenly (sets 37-38: tracks over 5 frames and `border: apart`, each
+# undone), the frame score set 30 chose (undone: `max`), and the two highest of set 38's second round (+0.1 each: the
+# frame score corrected for crowding, the kNN banks trimmed by 20 %). Two rounds, the same rule
+# (gain 0.5; region rule; paired rule).
+CANDIDATES_39 = [
+    ("scores along tracks over 10 frames (set 38 undone)", {"track_window": 10}),
+    ("regions at the frame's edge kept (apart undone)", {"border": "keep"}),
+    ("regions at the frame's edge skipped (set 35's)", {"border": "skip"}),
+    ("frame score: its top region's (set 30 undone)", {"frame_score": "max"}),
+    ("frame score corrected for crowding", {"frame_score": "crowd"}),
+    ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
