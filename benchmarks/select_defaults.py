@@ -17,7 +17,7 @@ From set 39 on (written 2026-12-06, twelfth session, before any run under it), a
 validation keeps its held-out copies, and a candidate is taken only if the 95 % interval of a paired bootstrap over
 the held-out videos of its micro AUC minus the current settings' (`privad.engine.validate.paired_difference`, 1,000
 resamples, seed 0) lies above 0. Of the eligible candidates that gain `--min-gain` and are firm, the highest micro is
-taken. Reason: set 38 took tracks over 5 frames for +0.6 on one draw, whose paired interval was [-0.34, 1.55]; the
+taken (the whole rule, every set's: `privad.engine.validate.pick_change`). Reason: set 38 took tracks over 5 frames for +0.6 on one draw, whose paired interval was [-0.34, 1.55]; the
 held-out videos did not agree on it. (Said plainly: this was written after set 38's Ped2 test, where that change
 lost 0.4 micro, had been seen. Set 38's choice stands; the rule is not applied backwards.)
 
@@ -50,7 +50,7 @@ import numpy as np
 
 from privad.device import resolve
 from privad.data import load_dataset
-from privad.engine.validate import PROTOCOL, paired_difference, validate
+from privad.engine.validate import PROTOCOL, pick_change, validate
 from privad.io.sample_data import data_path
 from privad.vad.registry import build_model
 
@@ -434,12 +434,6 @@ def _validate(kind: str, config: dict, folds: int, copies: bool) -> dict:
     return out
 
 
-def _interval(a: dict, b: dict) -> list[float]:
-    """The 95 % paired bootstrap interval of validation `a`'s micro AUC minus `b`'s, in points."""
-    low, high = np.percentile(100 * paired_difference(a["copies"], b["copies"]), [2.5, 97.5])
-    return [round(float(low), 2), round(float(high), 2)]
-
-
 def _summary(result: dict) -> dict:
     """A validation result without its copies (for the printed JSON)."""
     return {k: v for k, v in result.items() if k != "copies"}
@@ -492,12 +486,7 @@ def main() -> None:
                 print(f"{name}: {r['micro_auc']}", file=sys.stderr, flush=True)
             # those that gain min_gain (from set 36: and keep RBDC and TBDC; from set 39: and are firm), the highest
             # micro AUC of them; ties go to the earlier candidate
-            gainers = [j for j in range(len(todo)) if results[j]["micro_auc"] >= best["micro_auc"] + args.min_gain
-                       and (args.candidates < REGION_RULE_FROM
-                            or all(results[j][m] >= best[m] - args.min_gain for m in ("rbdc", "tbdc")))]
-            intervals = {j: _interval(results[j], best) for j in gainers} if paired else {}
-            i = max((j for j in gainers if j not in intervals or intervals[j][0] > 0),
-                    key=lambda j: (results[j]["micro_auc"], -j), default=None)
+            i, intervals = pick_change(results, best, args.min_gain, args.candidates >= REGION_RULE_FROM, paired)
             rounds.append({"tried": {n: r["micro_auc"] for (n, _), r in zip(todo, results)},
                            "regions": {n: [r.get("rbdc"), r.get("tbdc")] for (n, _), r in zip(todo, results)},
                            **({"intervals": {todo[j][0]: v for j, v in intervals.items()}} if paired else {}),

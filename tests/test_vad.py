@@ -345,6 +345,31 @@ def test_paired_difference_pairs_copies_and_refuses_others():
         paired_difference(a, [(v, k, s, 1 - y) for v, k, s, y in b])
 
 
+def test_pick_change_takes_the_best_firm_gain_that_keeps_regions():
+    """The selection rule on constructed results: the highest micro that gains is taken, unless it costs RBDC/TBDC
+    (region rule) or its gain rests on one held-out video (paired rule: its interval reaches 0); none that gain: None."""
+    from privad.engine.validate import pick_change
+
+    rng = np.random.default_rng(0)
+    labels = [np.r_[np.zeros(10), np.ones(5), np.zeros(10)] for _ in range(8)]
+    noise = [rng.normal(size=25) for _ in range(8)]
+
+    def result(micro: float, rbdc: float, strength: list[float]) -> dict:
+        copies = [[v, KINDS[0], list(noise[v] + strength[v] * labels[v]), list(labels[v])] for v in range(8)]
+        return {"micro_auc": micro, "rbdc": rbdc, "tbdc": 50.0, "copies": copies}
+
+    best = result(70.0, 50.0, [0.5] * 8)
+    one_video = result(80.0, 50.0, [20.0] + [0.5] * 7)  # better on video 0 only
+    every_video = result(75.0, 50.0, [2.0] * 8)
+    costs_regions = result(85.0, 40.0, [2.0] * 8)
+    candidates = [costs_regions, one_video, every_video]
+    i, intervals = pick_change(candidates, best, 0.5)
+    assert i == 2 and intervals[1][0] <= 0 < intervals[2][0] and set(intervals) == {1, 2}
+    assert pick_change(candidates, best, 0.5, paired=False) == (1, {})
+    assert pick_change(candidates, best, 0.5, regions=False, paired=False) == (0, {})
+    assert pick_change(candidates, best, 20.0)[0] is None
+
+
 def test_scene_stride_is_the_displacement_of_its_objects():
     """A block 20 px tall moving 1 px a frame: stride 1 / 20 = 0.05 box heights a frame, whatever its flow says."""
     from privad.vad.synthetic import scene

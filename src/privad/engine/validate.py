@@ -44,9 +44,10 @@ pasting leaves no longer helps or hurts; 8 (2026-12-06, twelfth session) cuts ea
 that follows a straight line fitted to its track, not on each sighting's box. Reason, measured on training videos
 only: a walker's box jitters with its limbs, so cut on the box the body jumps about in its steps, and pasted at a
 steady pace protocol 7's walkers moved unevenly. The default model's motion cue on them had a median of 1.82 (90th
-percentile 4.95) against -0.07 (0.99) on the videos' own regions; cut along the path, 0.71 (3.21), and their flow
-over their pace spread about as a tracked walker's over its displacement (`privad.vad.synthetic._along_path`). The
-objects and their pasting are in `privad.vad.synthetic`.
+percentile 4.95) against -0.07 (0.99) on the videos' own regions; cut along the path, 0.71 (3.21). Their mean flow
+over the pace they were pasted at spread over 0.29-1.57 (10th-90th percentile), a tracked walker's over its
+displacement over 0.48-1.20; cut along the path, 0.35-1.16 (`privad.vad.synthetic._along_path`). The objects and
+their pasting are in `privad.vad.synthetic`.
 """
 
 from __future__ import annotations
@@ -122,3 +123,20 @@ def paired_difference(a: list, b: list, resamples: int = 1000, seed: int = 0) ->
         raise PrivadError("the two validations did not paste the same copies; run both on the same videos and seed")
     return paired_auc_bootstrap([c[2] for c in a], [c[2] for c in b], [c[3] for c in a], [c[0] for c in a],
                                 resamples, seed)
+
+
+def pick_change(results: list[dict], best: dict, min_gain: float, regions: bool = True,
+                paired: bool = True) -> tuple[int | None, dict[int, list[float]]]:
+    """The selection rule of benchmarks/select_defaults.py, on validation results in points (`copies` as lists, for
+    `paired`): of the candidates' `results`, those whose micro AUC gains `min_gain` over `best`; with `regions`, of
+    them those whose RBDC and TBDC each fall by at most `min_gain`; with `paired`, of them those whose 95 % paired
+    bootstrap interval against `best` (`paired_difference`, 1,000 resamples, seed 0) lies above 0. Returns the index
+    of the highest micro of those (ties: the earlier; None: none) and the intervals computed, by index."""
+    gainers = [j for j, r in enumerate(results) if r["micro_auc"] >= best["micro_auc"] + min_gain
+               and (not regions or all(r[m] >= best[m] - min_gain for m in ("rbdc", "tbdc")))]
+    intervals = {}
+    for j in gainers if paired else []:
+        diff = 100 * paired_difference(results[j]["copies"], best["copies"])
+        intervals[j] = [round(float(v), 2) for v in np.percentile(diff, [2.5, 97.5])]
+    firm = [j for j in gainers if not paired or intervals[j][0] > 0]
+    return max(firm, key=lambda j: (results[j]["micro_auc"], -j), default=None), intervals

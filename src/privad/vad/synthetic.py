@@ -145,7 +145,6 @@ def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, backgroun
             break
         times.append(t)
         boxes.append(sc.boxes[t][seen[0]])
-    centres = [0.5 * (b[0] + b[2]) for b in boxes]
     if protocol >= 8:
         steps = _along_path(frames, times, np.asarray(boxes, float), background)
     else:
@@ -153,17 +152,15 @@ def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, backgroun
         for t, box in zip(times[1:], boxes[1:]):
             patch, mask = _cut(frames[t], box, background, 6)
             steps.append(_resize(patch, mask, first[0].shape[0] / patch.shape[0]))
-    return steps, 1 if centres[-1] >= centres[0] else -1
+    return steps, 1 if boxes[-1][0] + boxes[-1][2] >= boxes[0][0] + boxes[0][2] else -1
 
 
 def _along_path(frames: list[np.ndarray], times: list[int], boxes: np.ndarray,
                 background: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Protocol 8: an object's sightings (frames `times`, its `boxes` there), each cut in a window the size of the
     first box, centred on a straight line fitted to the boxes' centres (the body's smooth path), not rescaled. A box
-    jitters with the limbs; cut on the box, as protocol 6 does, the body jitters in its steps instead, and pasted at a
-    steady pace it moves more unevenly than a walker (on Ped2's training videos, a pasted walker's flow over the pace
-    it was pasted at spread over 0.29-1.57, 10th to 90th percentile, a tracked walker's over its displacement 0.48-1.20;
-    cut along the path, 0.35-1.16)."""
+    jitters with the limbs; cut on the box, as protocol 6 does, the body jitters in its steps instead (figures:
+    `privad.engine.validate`'s docstring, protocol 8)."""
     x1, y1, x2, y2 = (int(v) for v in boxes[0])
     w, h = x2 - x1, y2 - y1
     centres = 0.5 * (boxes[:, :2] + boxes[:, 2:])
