@@ -1,0 +1,82 @@
+"""The location-aware patch memory (`privad.vad.oneclass.patches`) and the `objects` model's patches cue: constructed
+cases with known answers, a planted appearance anomaly, and save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from privad.data.synthetic import synthetic_scene
+from privad.errors import PrivadError
+from privad.vad import build_model, load_model, save_model
+from privad.vad.oneclass.patches import PatchConfig, PatchMemory, coreset, patch_features
+
+ONLY_PATCHES = {"patches": {}, "use_velocity": False, "use_appearance": False, "silhouette": False}
+
+
+def test_coreset_takes_the_farthest_point_each_time_at_each_cell():
+    line = np.array([0.0, 1.0, 10.0, 2.0])[:, None]  # one cell: points on a line
+    other = np.array([5.0, 5.0, 5.0, 6.0])[:, None]  # another: three alike, one apart
+    picks = coreset(np.stack([line, other]), 3)
+    assert picks[0].tolist() == [0, 2, 3]  # 0, then 10 (farthest), then 2 (2 from 0, against 1's 1)
+    assert picks[1][:2].tolist() == [0, 3]
+
+
+def test_distances_are_to_the_nearest_feature_at_the_same_cell_and_leave_a_video_out():
+    bank = np.zeros((1, 2, 2, 2), np.float32)  # 1x2 cells, 2 kept features of 2 dimensions each
+    bank[0, 0] = [[0, 0], [3, 4]]
+    bank[0, 1] = [[1, 0], [1, 0]]
+    memory = PatchMemory(PatchConfig(), bank, source=np.array([[[0, 1], [1, 1]]]))
+    maps = np.array([[[[3, 4], [0, 0]]]], np.float16)  # the first cell matches its second feature exactly
+    np.testing.assert_allclose(memory.distances(maps)[0], [[0.0, 1.0]])
+    # video 1 left out: the first cell has video 0's feature only (5 away); the second has nothing else, so keeps all
+    np.testing.assert_allclose(memory.distances(maps, leave_out=1)[0], [[5.0, 1.0]])
+    with pytest.raises(PrivadError, match="patch cells"):
+        memory.distances(np.zeros((1, 2, 2, 2), np.float16))
+
+
+def test_frames_between_embedded_ones_take_the_nearest_embedded_frames_cells():
+    bank = np.zeros((1, 1, 1, 1), np.float32)
+    memory = PatchMemory(PatchConfig(every=4), bank)
+    maps = np.array([0.0, 1.0, 2.0], np.float16).reshape(3, 1, 1, 1)  # frames 0, 4 and 8 embedded
+    cells = memory.cell_scores(maps, 10)[:, 0, 0]
+    np.testing.assert_allclose(cells, [0, 0, 0, 1, 1, 1, 2, 2, 2, 2])  # 2/4 rounds to 0, 3/4 to 1, 9/4 to 2
+
+
+def test_patch_features_have_one_cell_per_8_px_and_unit_levels():
+    frame = np.random.default_rng(0).integers(0, 255, (64, 96, 3), np.uint8)
+    f = patch_features([frame, frame])
+    assert f.shape == (2, 8, 12, 128) and f.dtype == np.float16
+    np.testing.assert_allclose(f[0], f[1])
+    # each level is L2-normalized per cell before the 3x3 average: norms at most 1, near 1 inside smooth maps
+    norms = np.linalg.norm(f[0].astype(np.float32)[:, :, :32], axis=2)
+    assert norms.max() <= 1.001 and norms.mean() > 0.5
+
+
+@pytest.fixture(scope="module")
+def train():
+    return [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+
+
+def test_the_patches_cue_alone_finds_an_object_no_training_frame_shows_and_round_trips(train, tmp_path):
+    """The anomaly walks at a walker's pace with a walker's shape, bright where walkers are dark: motion cannot
+    tell (the motion-only model's AUC is near chance), the look of the place it crosses can."""
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
+    motion = build_model("objects", {"use_appearance": False, "silhouette": False}).fit(train).score(frames)
+    assert roc_auc_score(labels, motion.frames) < 0.8
+    model = build_model("objects", ONLY_PATCHES).fit(train)
+    assert model.fitted_.arrays["patch_bank"].shape == (30, 40, 32, 128)
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    top = max(scores.regions, key=lambda r: r[-1])
+    assert 120 <= top[0] < 170 + 6
+    save_model(model, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_score_with_the_patches_cue_scores_as_fit_then_score(train):
+    model = build_model("objects", ONLY_PATCHES)
+    together = model.fit_score(train[:2], ["a", "b"])
+    np.testing.assert_allclose(together[1].frames, model.score(train[1], "b").frames)
