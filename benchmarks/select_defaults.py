@@ -32,7 +32,8 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
-in the thirteenth session; CANDIDATES_40, written then before its run).
+in the thirteenth session; CANDIDATES_40 and 41, each written then before
+its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -410,6 +411,14 @@ CANDIDATES_39 = [
 CANDIDATES_40 = [
     ("patch memory cue", {"patches": {}}),
     ("patch memory cue in place of the crops' appearance", {"patches": {}, "use_appearance": False}),
+]
+# set 41 (the same session, written before its run; protocol 8): set 40's cue lost because a place-by-place memory
+# flags normal walkers where the fitted videos never had anyone (docs/benchmarks.md, set 40). The same features in one
+# memory of the cells under training regions' boxes, wherever they were (`place: objects`; 4,096 kept, fixed by cost),
+# added, or in place of the crop appearance cue. One round, the same rule.
+CANDIDATES_41 = [
+    ("part memory cue (regions' cells, any place)", {"patches": {"place": "objects"}}),
+    ("part memory cue in place of the crops' appearance", {"patches": {"place": "objects"}, "use_appearance": False}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

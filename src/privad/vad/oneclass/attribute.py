@@ -30,7 +30,7 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.oneclass.patches import STRIDE, PatchConfig, PatchMemory, embed
+from privad.vad.oneclass.patches import PatchConfig, embed, fit_memory, memory_from
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
@@ -428,11 +428,10 @@ class AttributeModel:
             est["predictor"] = predictor
             train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as scoring
         if c.patches is not None:
-            memory = PatchMemory.fit(patch_maps, c.patches)
+            memory = fit_memory(patch_maps, [(frame_of[o, 1], boxes[o]) for o in of], c.patches)
             raw = np.empty(len(vel))
             for v, maps in enumerate(patch_maps):  # each video against the others' features, as an unseen one
-                raw[of[v]] = region_cue(memory.cell_scores(maps, lengths[v], leave_out=v), frame_of[of[v], 1],
-                                        boxes[of[v]], size, STRIDE, size)
+                raw[of[v]] = memory.region_cue(maps, lengths[v], frame_of[of[v], 1], boxes[of[v]], size, leave_out=v)
             del patch_maps
             arrays["patch_bank"] = memory.bank.astype(np.float16)  # exact: the features are float16
             params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
@@ -485,7 +484,7 @@ class AttributeModel:
             predictor.check_fitted()
             est["predictor"], est["pred_calib"] = predictor, f.params["pred_calib"]
         if self.config.patches is not None:
-            est["patches"] = PatchMemory(self.config.patches, f.arrays["patch_bank"])
+            est["patches"] = memory_from(self.config.patches, f.arrays["patch_bank"])
             est["patch_calib"] = f.params["patch_calib"]
         self._estimators = est
 
@@ -589,8 +588,8 @@ class AttributeModel:
         if (predictor := self._estimators.get("predictor")) is not None:
             cue["predictor"] = self._cue(predictor, frames, regions.index, regions.boxes)
         if (memory := self._estimators.get("patches")) is not None:
-            cue["patches"] = region_cue(memory.cell_scores(embed(frames, memory.config), len(frames)), regions.index,
-                                        regions.boxes, size, STRIDE, size)
+            cue["patches"] = memory.region_cue(embed(frames, memory.config), len(frames), regions.index, regions.boxes,
+                                               size)
         return self._scored(regions, cue or None, len(frames), sx, sy, name)
 
     def _scored(self, regions: VideoRegions, cue: dict[str, np.ndarray] | None, num_frames: int, sx: float,

@@ -16,6 +16,7 @@ on one core (onnxruntime), so one frame in 4 is embedded (the others take the ne
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -25,6 +26,7 @@ from privad.backbones.appearance import MEAN, STD, mobilenet_v2, mobilenet_weigh
 from privad.device import onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
+from privad.vad.oneclass.predictor import region_cue
 
 STRIDE = 8  # analysed px per cell
 _BLOCKS = (7, 14)  # MobileNetV2's blocks ending at stride 8 and at stride 16
@@ -37,7 +39,15 @@ class PatchConfig(BaseModel):
 
     every: int = Field(4, ge=1, description="Embed one frame in this many; the others take the nearest embedded "
                                             "frame's cells.")
-    per_cell: int = Field(32, ge=1, description="Training features kept at each cell (greedy k-centre coreset).")
+    place: Literal["cell", "objects"] = Field(
+        "cell", description="cell: a memory per cell of the view (what each place looks like); objects: one memory "
+                            "of the cells under training regions' boxes, wherever they were (what moving things' parts "
+                            "look like, in any place).")
+    per_cell: int = Field(32, ge=1, description="place cell: training features kept at each cell (greedy k-centre "
+                                                "coreset).")
+    size: int = Field(4096, ge=1, description="place objects: training features kept (greedy k-centre coreset of at "
+                                              "most `sample` drawn at random).")
+    sample: int = Field(40_000, ge=1, description="place objects: training cells drawn before the coreset.")
     batch: int = Field(8, ge=1, description="Frames per network call.")
 
 
@@ -123,6 +133,23 @@ def coreset(features: np.ndarray, k: int) -> np.ndarray:
     return np.stack(picks, axis=1)
 
 
+def _nearest_embedded(num_frames: int, every: int, embedded_count: int) -> np.ndarray:
+    """Each frame's nearest embedded frame, as an index into the embedded frames."""
+    return np.clip(np.rint(np.arange(num_frames) / every).astype(int), 0, embedded_count - 1)
+
+
+def box_cells(boxes: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """(N, 4) rows and columns [r0, r1, c0, c1) of the cells of a `grid` (rows, columns of `STRIDE` analysed px) that
+    boxes in analysed px cover (at least one cell each), as `region_cue` takes them."""
+    gh, gw = grid
+    b = np.asarray(boxes, float).reshape(-1, 4) / STRIDE
+    c0 = np.minimum(b[:, 0].astype(int), gw - 1)
+    r0 = np.minimum(b[:, 1].astype(int), gh - 1)
+    c1 = np.minimum(np.maximum(np.ceil(b[:, 2]).astype(int), b[:, 0].astype(int) + 1), gw)
+    r1 = np.minimum(np.maximum(np.ceil(b[:, 3]).astype(int), b[:, 1].astype(int) + 1), gh)
+    return np.stack([r0, r1, c0, c1], axis=1)
+
+
 class PatchMemory:
     """Per-cell memories of normal features (`bank`: (H/8, W/8, K, D)); `source`: each kept feature's training video
     (so that a training video is scored against the others only, as an unseen one would be)."""
@@ -168,5 +195,80 @@ class PatchMemory:
     def cell_scores(self, maps: np.ndarray, num_frames: int, leave_out: int | None = None) -> np.ndarray:
         """(T, H/8, W/8) cell distances of every frame of a video of `num_frames` whose embedded frames have the
         features `maps` (`embed`): the embedded frames' own, the others their nearest embedded frame's."""
-        nearest = np.clip(np.rint(np.arange(num_frames) / self.config.every).astype(int), 0, len(maps) - 1)
-        return self.distances(maps, leave_out)[nearest]
+        return self.distances(maps, leave_out)[_nearest_embedded(num_frames, self.config.every, len(maps))]
+
+    def region_cue(self, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
+                   size: tuple[int, int], leave_out: int | None = None) -> np.ndarray:
+        """Per region (frame index, box in analysed px of frames of `size`), its highest cell distance."""
+        return region_cue(self.cell_scores(maps, num_frames, leave_out), frame_index, boxes, size, STRIDE, size)
+
+
+class PartMemory:
+    """One memory of normal features (`bank`: (K, D)) from the cells under training regions' boxes, wherever they
+    were; `source`: each kept feature's training video (scored against the others only, as an unseen video)."""
+
+    def __init__(self, config: PatchConfig, bank: np.ndarray, source: np.ndarray | None = None):
+        self.config, self.bank, self.source = config, np.asarray(bank, np.float32), source
+        self._bank_sq = np.einsum("kd,kd->k", self.bank, self.bank)
+
+    @classmethod
+    def fit(cls, maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
+            config: PatchConfig, seed: int = 0) -> PartMemory:
+        """The memory of the cells under the boxes of training `regions` ((frame index, boxes) of each video) in
+        the embedded frames (`maps`, `embed`'s features of each video)."""
+        features, source = [], []
+        for v, (m, (index, boxes)) in enumerate(zip(maps, regions)):
+            on = np.asarray(index, int) % config.every == 0
+            for t, (r0, r1, c0, c1) in zip(np.asarray(index, int)[on] // config.every,
+                                           box_cells(boxes[on], m.shape[1:3])):
+                cells = m[t, r0:r1, c0:c1].reshape(-1, m.shape[-1])
+                features.append(cells)
+                source.append(np.full(len(cells), v))
+        if not features:
+            raise PrivadError("no training regions in the embedded frames: the patch memory has nothing to keep")
+        features, source = np.concatenate(features), np.concatenate(source)
+        drawn = np.sort(np.random.default_rng(seed).permutation(len(features))[:config.sample])
+        picks = coreset(features[drawn][None], config.size)[0]
+        return cls(config, features[drawn][picks], source[drawn][picks])
+
+    def region_cue(self, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
+                   size: tuple[int, int], leave_out: int | None = None) -> np.ndarray:
+        """Per region (frame index, box in analysed px), the highest distance of the cells under its box in its
+        nearest embedded frame to their nearest kept feature (with `leave_out`, that video's own skipped)."""
+        if len(boxes) == 0:
+            return np.zeros(0)
+        grid = maps.shape[1:3]
+        at = _nearest_embedded(num_frames, self.config.every, len(maps))[np.asarray(frame_index, int)]
+        spans = box_cells(boxes, grid)
+        owner, flat = [], []
+        for k, (t, (r0, r1, c0, c1)) in enumerate(zip(at, spans)):
+            rows, cols = np.mgrid[r0:r1, c0:c1]
+            flat.append((t * grid[0] + rows.ravel()) * grid[1] + cols.ravel())
+            owner.append(np.full(rows.size, k))
+        flat, owner = np.concatenate(flat), np.concatenate(owner)
+        cells, back = np.unique(flat, return_inverse=True)  # each cell once, however many boxes cover it
+        x = maps.reshape(-1, maps.shape[-1])[cells].astype(np.float32)
+        skip = None if leave_out is None or self.source is None else self.source == leave_out
+        if skip is not None and skip.all():
+            skip = None
+        dist = np.empty(len(x), np.float32)
+        for i in range(0, len(x), 2048):
+            q = x[i:i + 2048]
+            sq = self._bank_sq[None] - 2 * q @ self.bank.T + np.einsum("nd,nd->n", q, q)[:, None]
+            if skip is not None:
+                sq[:, skip] = np.inf
+            dist[i:i + 2048] = np.sqrt(np.maximum(sq.min(axis=1), 0))
+        out = np.full(len(boxes), -np.inf)
+        np.maximum.at(out, owner, dist[back])
+        return out
+
+
+def fit_memory(maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
+               config: PatchConfig) -> PatchMemory | PartMemory:
+    """The memory `config.place` asks for, from training videos' embedded features and regions."""
+    return PartMemory.fit(maps, regions, config) if config.place == "objects" else PatchMemory.fit(maps, config)
+
+
+def memory_from(config: PatchConfig, bank: np.ndarray) -> PatchMemory | PartMemory:
+    """A fitted memory from its saved `bank`."""
+    return (PartMemory if config.place == "objects" else PatchMemory)(config, bank)
