@@ -104,10 +104,11 @@ class AttributeConfig(BaseModel):
                           "(privad.vad.oneclass.predictor; these are its settings, {} for its defaults) in the "
                           "cells the region covers, its highest cell, calibrated like the other cues; None: off.")
     patches: PatchConfig | None = Field(
-        None, description="Add a cue of what each place of the view looks like: the distance of the cells a region "
-                          "covers to the training frames' features at the same cells (a location-aware patch memory, "
-                          "privad.vad.oneclass.patches; these are its settings, {} for its defaults), its highest "
-                          "cell, calibrated like the other cues; None: off.")
+        None, description="Add a cue of how the cells a region covers look (MobileNetV2's stride-8 and -16 features): "
+                           "their distance to the training frames' features at the same cells (place cell: a "
+                           "location-aware patch memory), or to those under any training region's box (place "
+                           "objects); its highest cell, calibrated like the other cues (privad.vad.oneclass.patches; "
+                           "these are its settings, {} for its defaults); None: off.")
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
