@@ -108,7 +108,8 @@ class AttributeConfig(BaseModel):
                            "their distance to the training frames' features at the same cells (place cell: a "
                            "location-aware patch memory), or to those under any training region's box (place "
                            "objects); its highest cell, calibrated like the other cues (privad.vad.oneclass.patches; "
-                           "these are its settings, {} for its defaults); None: off.")
+                           "these are its settings, {} for its defaults); None: off. Fitting keeps the embedded "
+                           "training frames' features until the memory is built: ~0.35 MB a 360x240 frame embedded.")
     orientation: bool = Field(True, description="Add the flow orientation histogram to the speed features.")
     warmup: int = Field(30, ge=0, description="Frames used to prime each video's background model.")
     regions: Literal["mog2", "median"] = Field("median", description="Region source (see RegionExtractor).")
