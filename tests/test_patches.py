@@ -10,7 +10,8 @@ from sklearn.metrics import roc_auc_score
 from privad.data.synthetic import synthetic_scene
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
-from privad.vad.oneclass.patches import PartMemory, PatchConfig, PatchMemory, box_cells, coreset, patch_features
+from privad.vad.oneclass.patches import CELLS_PER_PX, PartMemory, PatchConfig, PatchMemory, coreset, patch_features
+from privad.vad.scoring import box_cells
 
 ONLY_PATCHES = {"patches": {}, "use_velocity": False, "use_appearance": False, "silhouette": False}
 
@@ -84,7 +85,7 @@ def test_fit_score_with_the_patches_cue_scores_as_fit_then_score(train):
 
 def test_box_cells_cover_each_box_with_at_least_one_cell():
     boxes = np.array([[0, 0, 16, 8], [13, 9, 14, 10], [70, 30, 200, 90]], float)  # the last runs off a 5x9 grid
-    np.testing.assert_array_equal(box_cells(boxes, (5, 9)), [[0, 1, 0, 2], [1, 2, 1, 2], [3, 5, 8, 9]])
+    np.testing.assert_array_equal(box_cells(boxes, (5, 9), CELLS_PER_PX), [[0, 1, 0, 2], [1, 2, 1, 2], [3, 5, 8, 9]])
 
 
 def test_part_memory_scores_a_region_by_its_farthest_cell_from_any_training_cell():

@@ -10,7 +10,8 @@ from sklearn.metrics import roc_auc_score
 from privad.data.synthetic import synthetic_scene
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
-from privad.vad.oneclass.predictor import analysed_size, cells, region_cue
+from privad.vad.oneclass.predictor import analysed_size, cells
+from privad.vad.scoring import region_cue
 
 QUICK = {"steps": 150, "side": 128}  # a small network trained briefly: enough for the synthetic scene
 

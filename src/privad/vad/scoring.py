@@ -160,3 +160,27 @@ def fragments(boxes: np.ndarray, heights: np.ndarray, share: float) -> np.ndarra
         return np.zeros(len(boxes), bool)
     rows = np.clip((0.5 * (boxes[:, 1] + boxes[:, 3])).astype(int), 0, len(heights) - 1)
     return boxes[:, 3] - boxes[:, 1] < share * heights[rows]
+
+
+def box_cells(boxes: np.ndarray, grid: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
+    """(N, 4) rows and columns [r0, r1, c0, c1) of the cells of a `grid` (rows, columns) that boxes cover (at least
+    one cell each); `scale` (rows, columns): cells per px of the boxes."""
+    gh, gw = grid
+    b = np.asarray(boxes, float).reshape(-1, 4) * np.array([scale[1], scale[0], scale[1], scale[0]])
+    c0 = np.minimum(b[:, 0].astype(int), gw - 1)
+    r0 = np.minimum(b[:, 1].astype(int), gh - 1)
+    c1 = np.minimum(np.maximum(np.ceil(b[:, 2]).astype(int), b[:, 0].astype(int) + 1), gw)
+    r1 = np.minimum(np.maximum(np.ceil(b[:, 3]).astype(int), b[:, 1].astype(int) + 1), gh)
+    return np.stack([r0, r1, c0, c1], axis=1)
+
+
+def region_cue(z: np.ndarray, frame_index: np.ndarray, boxes: np.ndarray, size: tuple[int, int],
+               cell: int, analysed: tuple[int, int]) -> np.ndarray:
+    """Per region, the highest of `z` ((T, rows, columns) cell scores) over the cells its box covers; boxes are in
+    px of frames of `size` (height, width), cells of `cell` px of `analysed` frames. Regions whose cells are not
+    finite (a frame without a prediction) get NaN."""
+    if len(boxes) == 0:
+        return np.zeros(0)
+    spans = box_cells(boxes, z.shape[1:], (analysed[0] / size[0] / cell, analysed[1] / size[1] / cell))
+    out = np.array([z[t, r0:r1, c0:c1].max() for t, (r0, r1, c0, c1) in zip(np.asarray(frame_index, int), spans)])
+    return np.where(np.isfinite(out), out, np.nan)

@@ -31,10 +31,10 @@ from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.patches import PatchConfig, embed, fit_memory, memory_from
-from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel, region_cue
+from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
-                                frame_surprise, region_counts, row_heights, scored_regions, tail_model,
+                                frame_surprise, region_counts, region_cue, row_heights, scored_regions, tail_model,
                                 to_training_size)
 from privad.vad.split import Split
 from privad.vad.synthetic import crowded

@@ -30,9 +30,10 @@ from privad.backbones.appearance import MEAN, STD, mobilenet_v2, mobilenet_weigh
 from privad.device import onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
-from privad.vad.oneclass.predictor import region_cue
+from privad.vad.scoring import box_cells, region_cue
 
 STRIDE = 8  # analysed px per cell
+CELLS_PER_PX = (1 / STRIDE, 1 / STRIDE)
 _BLOCKS = (7, 14)  # MobileNetV2's blocks ending at stride 8 and at stride 16
 
 
@@ -142,18 +143,6 @@ def _nearest_embedded(num_frames: int, every: int, embedded_count: int) -> np.nd
     return np.clip(np.rint(np.arange(num_frames) / every).astype(int), 0, embedded_count - 1)
 
 
-def box_cells(boxes: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """(N, 4) rows and columns [r0, r1, c0, c1) of the cells of a `grid` (rows, columns of `STRIDE` analysed px) that
-    boxes in analysed px cover (at least one cell each), as `region_cue` takes them."""
-    gh, gw = grid
-    b = np.asarray(boxes, float).reshape(-1, 4) / STRIDE
-    c0 = np.minimum(b[:, 0].astype(int), gw - 1)
-    r0 = np.minimum(b[:, 1].astype(int), gh - 1)
-    c1 = np.minimum(np.maximum(np.ceil(b[:, 2]).astype(int), b[:, 0].astype(int) + 1), gw)
-    r1 = np.minimum(np.maximum(np.ceil(b[:, 3]).astype(int), b[:, 1].astype(int) + 1), gh)
-    return np.stack([r0, r1, c0, c1], axis=1)
-
-
 class PatchMemory:
     """Per-cell memories of normal features (`bank`: (H/8, W/8, K, D)); `source`: each kept feature's training video
     (so that a training video is scored against the others only, as an unseen one would be)."""
@@ -224,7 +213,7 @@ class PartMemory:
         for v, (m, (index, boxes)) in enumerate(zip(maps, regions)):
             on = np.asarray(index, int) % config.every == 0
             for t, (r0, r1, c0, c1) in zip(np.asarray(index, int)[on] // config.every,
-                                           box_cells(boxes[on], m.shape[1:3])):
+                                           box_cells(boxes[on], m.shape[1:3], CELLS_PER_PX)):
                 cells = m[t, r0:r1, c0:c1].reshape(-1, m.shape[-1])
                 features.append(cells)
                 source.append(np.full(len(cells), v))
@@ -243,7 +232,7 @@ class PartMemory:
             return np.zeros(0)
         grid = maps.shape[1:3]
         at = _nearest_embedded(num_frames, self.config.every, len(maps))[np.asarray(frame_index, int)]
-        spans = box_cells(boxes, grid)
+        spans = box_cells(boxes, grid, CELLS_PER_PX)
         owner, flat = [], []
         for k, (t, (r0, r1, c0, c1)) in enumerate(zip(at, spans)):
             rows, cols = np.mgrid[r0:r1, c0:c1]

@@ -275,20 +275,3 @@ class PredictorModel:
         regions = scored_regions(index, boxes, np.array([s for _, _, s in found]),
                                  frames[0].shape[1] / size[1], frames[0].shape[0] / size[0])
         return VideoScore(name, self._frame_scores(self._worst_cells(z), f.floor), regions)
-
-
-def region_cue(z: np.ndarray, frame_index: np.ndarray, boxes: np.ndarray, size: tuple[int, int],
-               cell: int, analysed: tuple[int, int]) -> np.ndarray:
-    """Per region, the highest of `z` (a `cell_scores` array) over the cells its box covers; boxes are in px of frames
-    of `size` (height, width), cells of the predictor's `analysed` frames. Regions in frames without a prediction
-    (the first frames of a video) get NaN."""
-    if len(boxes) == 0:
-        return np.zeros(0)
-    fy, fx = analysed[0] / size[0] / cell, analysed[1] / size[1] / cell
-    gh, gw = z.shape[1:]
-    out = np.empty(len(boxes))
-    for k, (t, (x1, y1, x2, y2)) in enumerate(zip(np.asarray(frame_index, int), boxes)):
-        c0, c1 = min(int(x1 * fx), gw - 1), min(max(int(np.ceil(x2 * fx)), int(x1 * fx) + 1), gw)
-        r0, r1 = min(int(y1 * fy), gh - 1), min(max(int(np.ceil(y2 * fy)), int(y1 * fy) + 1), gh)
-        out[k] = z[t, r0:r1, c0:c1].max()
-    return np.where(np.isfinite(out), out, np.nan)
