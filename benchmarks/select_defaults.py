@@ -17,9 +17,10 @@ From set 39 on (written 2026-12-06, twelfth session, before any run under it), a
 validation keeps its held-out copies, and a candidate is taken only if the 95 % interval of a paired bootstrap over
 the held-out videos of its micro AUC minus the current settings' (`privad.engine.validate.paired_difference`, 1,000
 resamples, seed 0) lies above 0. Of the eligible candidates that gain `--min-gain` and are firm, the highest micro is
-taken (the whole rule, every set's: `privad.engine.validate.pick_change`). Reason: set 38 took tracks over 5 frames for +0.6 on one draw, whose paired interval was [-0.34, 1.55]; the
-held-out videos did not agree on it. (Said plainly: this was written after set 38's Ped2 test, where that change
-lost 0.4 micro, had been seen. Set 38's choice stands; the rule is not applied backwards.)
+taken (the whole rule, every set's: `privad.engine.validate.pick_change`). Reason: set 38 took tracks over 5 frames
+for +0.6 on one draw, whose paired interval was [-0.34, 1.55]; the held-out videos did not agree on it. (Said
+plainly: this was written after set 38's Ped2 test, where that change lost 0.4 micro, had been seen. Set 38's choice
+stands; the rule is not applied backwards.)
 
     python benchmarks/select_defaults.py [--dataset ucsd_ped2 --root PATH] [--kind objects] [--cache DIR]
 
@@ -32,8 +33,7 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
-in the thirteenth session; CANDIDATES_40 and 41, each written then before
-its run).
+in the thirteenth session; CANDIDATES_40 and 41, each written then before its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -390,12 +390,12 @@ CANDIDATES_38 = [
     ("frame scores smoothed with sigma 5", {"smoothing_sigma": 5.0}),
     ("split by motion, then cores", {"split": "both"}),
 ]
-# set 39 (written 2026-12-06, twelfth session, not yet run), protocol 8 (objects cut along their tracks' paths), the
-# first set under the paired rule (module docstring), from `objects`' settings (set 38's): a backward step over what
-# was chosen while protocol 7's walkers moved unevenly (sets 37-38: tracks over 5 frames and `border: apart`, each
-# undone), the frame score set 30 chose (undone: `max`), and the two highest of set 38's second round (+0.1 each: the
-# frame score corrected for crowding, the kNN banks trimmed by 20 %). Two rounds, the same rule
-# (gain 0.5; region rule; paired rule).
+# set 39 (written 2026-12-06, twelfth session; run in the thirteenth), protocol 8 (objects cut along their tracks'
+# paths), the first set under the paired rule (module docstring), from `objects`' settings (set 38's): a backward
+# step over what was chosen while protocol 7's walkers moved unevenly (sets 37-38: tracks over 5 frames and `border:
+# apart`, each undone), the frame score set 30 chose (undone: `max`), and the two highest of set 38's second round
+# (+0.1 each: the frame score corrected for crowding, the kNN banks trimmed by 20 %). Two rounds, the same rule (gain
+# 0.5; region rule; paired rule).
 CANDIDATES_39 = [
     ("scores along tracks over 10 frames (set 38 undone)", {"track_window": 10}),
     ("regions at the frame's edge kept (apart undone)", {"border": "keep"}),

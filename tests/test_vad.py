@@ -303,7 +303,7 @@ def test_protocol_8_cuts_a_walker_along_its_path_not_its_jittering_box():
     """A block moving 2 px a frame whose boxes jitter 4 px either side (as a walker's box does with its limbs): cut on
     the box (protocols 6-7) the block jumps about its steps; cut along the track's fitted path (protocol 8) it stays
     put within a pixel, and every step has the first box's size."""
-    from privad.vad.synthetic import Scene, _cut, _steps
+    from privad.vad.synthetic import Scene, _steps
 
     frames, boxes = [], []
     for t in range(30):
@@ -314,17 +314,16 @@ def test_protocol_8_cuts_a_walker_along_its_path_not_its_jittering_box():
         boxes.append(np.array([[20 + 2 * t + jitter, 50, 30 + 2 * t + jitter, 70]], np.float32))
     sc = Scene(boxes, np.full(30, 60.0), np.full(30, 20.0), 0.1, 0.1, [np.zeros(1, int)] * 30)
     background = np.full((120, 200), 200.0)
-    first = _cut(frames[0], boxes[0][0], background, 6)
 
     def spread(protocol: int) -> float:
-        steps, heading = _steps(frames, sc, 0, 0, background, first, protocol)
+        steps, heading = _steps(frames, sc, 0, 0, background, protocol)
         assert len(steps) == 24 and heading == 1
         centres = [np.flatnonzero(mask.any(axis=0)).mean() for _, mask in steps]
         return max(centres) - min(centres)
 
     assert spread(7) >= 3
     assert spread(8) <= 1
-    steps, _ = _steps(frames, sc, 0, 0, background, first, 8)
+    steps, _ = _steps(frames, sc, 0, 0, background, 8)
     assert {patch.shape[:2] for patch, _ in steps} == {(20, 10)}
 
 

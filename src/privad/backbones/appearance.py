@@ -38,20 +38,32 @@ def mobilenet_v2(device: str = "cpu"):
     return net.to(device).eval()
 
 
-def _mobilenet_onnx() -> bytes:
-    """The shared network's feature layers (batch norms in eval mode) as ONNX, free in batch, height and width."""
+def export_onnx(module, outputs: list[str]) -> bytes:
+    """A torch `module` (in eval mode) from images (N, 3, H, W), input "image", to feature maps named `outputs`
+    (N, C, h, w), as ONNX free in batch, height and width."""
     import io
     import warnings
 
     import torch
 
     buffer = io.BytesIO()
+    axes = {"image": {0: "n", 2: "h", 3: "w"}} | {name: {0: "n", 2: f"{name}_h", 3: f"{name}_w"} for name in outputs}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-        torch.onnx.export(mobilenet_v2("cpu").features, (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False,
-                          input_names=["image"], output_names=["features"], opset_version=17,
-                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "features": {0: "n", 2: "fh", 3: "fw"}})
+        torch.onnx.export(module, (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False, input_names=["image"],
+                          output_names=list(outputs), opset_version=17, dynamic_axes=axes)
     return buffer.getvalue()
+
+
+def network_input(images: list[np.ndarray]) -> np.ndarray:
+    """BGR uint8 images of one size as the network's input: (N, 3, H, W) float32, RGB, ImageNet-normalized."""
+    x = np.stack([image[:, :, ::-1] for image in images]).astype(np.float32) / 255.0
+    return np.ascontiguousarray(((x - MEAN) / STD).transpose(0, 3, 1, 2))
+
+
+def _mobilenet_onnx() -> bytes:
+    """The shared network's feature layers (batch norms in eval mode) as ONNX."""
+    return export_onnx(mobilenet_v2("cpu").features, ["features"])
 
 
 @lru_cache(maxsize=2)
@@ -93,9 +105,7 @@ class AppearanceEncoder:
         h, w = self.size
         out = []
         for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
-            x = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)[:, :, ::-1]
-                          for c in crops[i:i + self.batch]])
-            x = ((x.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
-            features = self._session.run(None, {"image": np.ascontiguousarray(x)})[0]
+            x = network_input([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA) for c in crops[i:i + self.batch]])
+            features = self._session.run(None, {"image": x})[0]
             out.append(pooled(features, self.pool, self.grid))
         return np.concatenate(out).astype(np.float32, copy=False)

@@ -131,7 +131,7 @@ def _area(box: np.ndarray) -> float:
 
 
 def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, background: np.ndarray,
-           first: tuple[np.ndarray, np.ndarray], protocol: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+           protocol: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
     """Protocol 6: the sightings of the track of box `pick` of frame `index` in the next `STEPS` frames, each scaled
     to the first's height, and the way it walked; until the track is lost or its box's area leaves `AREA_SPAN` of the
     first's (it merged with a neighbour, or lost a part). Protocol 8: each cut in a window that follows the track's
@@ -148,10 +148,10 @@ def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, backgroun
     if protocol >= 8:
         steps = _along_path(frames, times, np.asarray(boxes, float), background)
     else:
-        steps = [first]
+        steps = [_cut(frames[index], boxes[0], background, 6)]  # the donor's own cut (protocols 3-7 cut alike)
         for t, box in zip(times[1:], boxes[1:]):
             patch, mask = _cut(frames[t], box, background, 6)
-            steps.append(_resize(patch, mask, first[0].shape[0] / patch.shape[0]))
+            steps.append(_resize(patch, mask, steps[0][0].shape[0] / patch.shape[0]))
     return steps, 1 if boxes[-1][0] + boxes[-1][2] >= boxes[0][0] + boxes[0][2] else -1
 
 
@@ -194,8 +194,7 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
             pick = int(np.argmin(np.abs(areas[index] - typical)) if protocol >= 3 else np.argmax(areas[index]))
             donor = Donor(*_cut(frames[index], per_frame[index][pick], background, protocol))
             if protocol >= 6 and sc.tracks is not None:
-                donor.steps, donor.heading = _steps(frames, sc, index, pick, background, (donor.patch, donor.mask),
-                                                   protocol)
+                donor.steps, donor.heading = _steps(frames, sc, index, pick, background, protocol)
             out.append(donor)
     if not out:
         raise PrivadError("no moving objects found in the training videos to paste as synthetic anomalies")

@@ -25,8 +25,9 @@ from typing import Literal
 import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from sklearn.neighbors import NearestNeighbors
 
-from privad.backbones.appearance import MEAN, STD, mobilenet_v2, mobilenet_weights
+from privad.backbones.appearance import export_onnx, mobilenet_v2, mobilenet_weights, network_input
 from privad.device import onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
@@ -57,10 +58,7 @@ class PatchConfig(BaseModel):
 
 
 def _two_levels_onnx() -> bytes:
-    """MobileNetV2's blocks up to stride 16 as ONNX with two outputs (stride 8, stride 16), free in batch and size."""
-    import io
-    import warnings
-
+    """MobileNetV2's blocks up to stride 16 as ONNX with two outputs (stride 8, stride 16)."""
     import torch
 
     features = mobilenet_v2("cpu").features
@@ -74,14 +72,7 @@ def _two_levels_onnx() -> bytes:
             low = self.low(x)
             return low, self.high(low)
 
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-        torch.onnx.export(TwoLevels().eval(), (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False,
-                          input_names=["image"], output_names=["low", "high"], opset_version=17,
-                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "low": {0: "n", 2: "lh", 3: "lw"},
-                                        "high": {0: "n", 2: "hh", 3: "hw"}})
-    return buffer.getvalue()
+    return export_onnx(TwoLevels().eval(), ["low", "high"])
 
 
 @lru_cache(maxsize=2)
@@ -100,12 +91,9 @@ def patch_features(frames: list[np.ndarray], batch: int = 8) -> np.ndarray:
         raise PrivadError("no frames to embed")
     session, out = _session(resolve()), []
     for i in range(0, len(frames), batch):
-        x = np.stack([f[:, :, ::-1] for f in frames[i:i + batch]]).astype(np.float32) / 255.0
-        x = np.ascontiguousarray(((x - MEAN) / STD).transpose(0, 3, 1, 2))
-        low, high = session.run(None, {"image": x})
+        low, high = session.run(None, {"image": network_input(frames[i:i + batch])})
+        # each stride-16 cell over the 2x2 stride-8 cells it spans (a stride-2 layer rounds up: 2x covers all)
         high = high.repeat(2, axis=2).repeat(2, axis=3)[:, :, :low.shape[2], :low.shape[3]]
-        high = np.pad(high, ((0, 0), (0, 0), (0, low.shape[2] - high.shape[2]), (0, low.shape[3] - high.shape[3])),
-                      mode="edge")
         joined = np.concatenate([_unit(low), _unit(high)], axis=1).transpose(0, 2, 3, 1)
         out.append(np.stack([cv2.blur(m, (3, 3), borderType=cv2.BORDER_REPLICATE) for m in joined]))
     return np.concatenate(out).astype(np.float16)
@@ -202,7 +190,7 @@ class PartMemory:
 
     def __init__(self, config: PatchConfig, bank: np.ndarray, source: np.ndarray | None = None):
         self.config, self.bank, self.source = config, np.asarray(bank, np.float32), source
-        self._bank_sq = np.einsum("kd,kd->k", self.bank, self.bank)
+        self._nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(self.bank)
 
     @classmethod
     def fit(cls, maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
@@ -241,16 +229,10 @@ class PartMemory:
         flat, owner = np.concatenate(flat), np.concatenate(owner)
         cells, back = np.unique(flat, return_inverse=True)  # each cell once, however many boxes cover it
         x = maps.reshape(-1, maps.shape[-1])[cells].astype(np.float32)
-        skip = None if leave_out is None or self.source is None else self.source == leave_out
-        if skip is not None and skip.all():
-            skip = None
-        dist = np.empty(len(x), np.float32)
-        for i in range(0, len(x), 2048):
-            q = x[i:i + 2048]
-            sq = self._bank_sq[None] - 2 * q @ self.bank.T + np.einsum("nd,nd->n", q, q)[:, None]
-            if skip is not None:
-                sq[:, skip] = np.inf
-            dist[i:i + 2048] = np.sqrt(np.maximum(sq.min(axis=1), 0))
+        nn = self._nn
+        if leave_out is not None and self.source is not None and (others := self.source != leave_out).any():
+            nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(self.bank[others])
+        dist = nn.kneighbors(x)[0][:, 0]
         out = np.full(len(boxes), -np.inf)
         np.maximum.at(out, owner, dist[back])
         return out
