@@ -22,20 +22,17 @@ import cv2
 import numpy as np
 from supervision import Detections
 
+from privad.backbones.appearance import network_input
 from privad.protect.config import AnonymizeConfig, MethodParams
 from privad.device import torch_device
 from privad.errors import PrivadError
-
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
-
 
 DEFAULT_BACKBONE = "mobilenetv2:14"
 
 
 def _normalized(image: np.ndarray) -> np.ndarray:
     """BGR uint8 (H, W, 3) → ImageNet-normalised RGB float (1, 3, H, W)."""
-    return np.ascontiguousarray(((image[:, :, ::-1].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None])
+    return network_input([image])
 
 
 def _mobilenet_map(x: np.ndarray, layer: int) -> np.ndarray:
