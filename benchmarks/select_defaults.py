@@ -33,7 +33,8 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06; objects pasted as they walked) CANDIDATES_34 and 35, and (eleventh session) 36; protocol 7
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
-in the thirteenth session; CANDIDATES_40 and 41, each written then before its run).
+in the thirteenth session; CANDIDATES_40 and 41, each written then before its run; CANDIDATES_42, fourteenth
+session, written before its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -419,6 +420,16 @@ CANDIDATES_40 = [
 CANDIDATES_41 = [
     ("part memory cue (regions' cells, any place)", {"patches": {"place": "objects"}}),
     ("part memory cue in place of the crops' appearance", {"patches": {"place": "objects"}, "use_appearance": False}),
+]
+# set 42 (2026-12-06, fourteenth session, written before its run; protocol 8): set 41's part memory lost its firmness on
+# one held-out video whose walkers are larger than any fitted one (a stride-8 frame cell's look changes with scale).
+# The same kind of memory over the cells of the regions' appearance crops, each resized to one size (`place: crops`;
+# settings fixed by cost, privad.vad.oneclass.patches), added, or in place of the crop appearance cue. One round, the
+# same rule.
+CANDIDATES_42 = [
+    ("crop part memory cue (crops at one size)", {"patches": {"place": "crops"}}),
+    ("crop part memory cue in place of the crops' appearance",
+     {"patches": {"place": "crops"}, "use_appearance": False}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

@@ -70,8 +70,8 @@ def test_appearance_every_k_embeds_fewer_crops_and_still_finds_the_appearance_an
     from privad.data.synthetic import synthetic_scene
 
     seen: list[int] = []
-    call = AppearanceEncoder.__call__
-    monkeypatch.setattr(AppearanceEncoder, "__call__", lambda self, crops: seen.append(len(crops)) or call(self, crops))
+    call = AppearanceEncoder.embed
+    monkeypatch.setattr(AppearanceEncoder, "embed", lambda self, crops: seen.append(len(crops)) or call(self, crops))
     train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
     every = build_model("objects", {**APPEARANCE, "appearance_every": 4}).fit(train)

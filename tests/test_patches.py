@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 from privad.data.synthetic import synthetic_scene
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
+from privad.backbones.appearance import AppearanceEncoder, crop_parts
 from privad.vad.oneclass.patches import CELLS_PER_PX, PartMemory, PatchConfig, PatchMemory, coreset, patch_features
 from privad.vad.scoring import box_cells
 
@@ -111,3 +112,51 @@ def test_the_part_memory_cue_alone_finds_an_object_no_training_frame_shows(train
     model = build_model("objects", {**ONLY_PATCHES, "patches": {"place": "objects"}}).fit(train)
     assert model.fitted_.arrays["patch_bank"].shape == (4096, 128)
     assert roc_auc_score(labels, model.score(frames).frames) > 0.9
+
+
+def test_crop_parts_average_the_stride_8_map_over_each_stride_16_cell_and_normalize_each_level():
+    low = np.zeros((1, 32, 3, 3), np.float32)  # a stride-2 layer rounded 3 up to 2: the edge row and column repeat
+    low[0, 0] = [[1, 3, 5], [1, 3, 5], [7, 7, 7]]
+    low[0, 1] = 1.0
+    high = np.zeros((1, 96, 2, 2), np.float32)
+    high[0, 2] = 2.0
+    parts = crop_parts(low, high)
+    assert parts.shape == (1, 4, 128) and parts.dtype == np.float16
+    first = np.array([2.0, 5.0, 7.0, 7.0])  # channel 0 over each 2x2 (edge repeated): 2, 5 / 7, 7; channel 1: 1
+    np.testing.assert_allclose(parts[0, :, 0], first / np.hypot(first, 1), rtol=1e-3)
+    np.testing.assert_allclose(np.linalg.norm(parts[0, :, 32:].astype(np.float32), axis=1), 1.0, rtol=1e-3)
+
+
+def test_the_encoder_gives_parts_from_the_same_call_as_its_pooled_features():
+    crops = [np.random.default_rng(s).integers(0, 255, (40 + s, 20 + s, 3), np.uint8) for s in range(3)]
+    plain = AppearanceEncoder(size=128)(crops)
+    pooled, parts = AppearanceEncoder(size=128, parts=True).embed(crops)
+    np.testing.assert_allclose(pooled, plain, atol=1e-4)
+    assert parts.shape == (3, 64, 128)  # a cell per 16 px of the 128 px crop
+    assert AppearanceEncoder(size=128, parts=True).embed([])[1].shape == (0, 64, 128)
+    assert AppearanceEncoder(size=128).embed(crops)[1] is None
+
+
+def test_the_crop_part_memory_scores_a_crop_by_its_farthest_cell():
+    """Training crops of video 0 hold the part [1, 0], of video 1 the part [0, 1]."""
+    train = [np.array([[[1, 0], [1, 0]]], np.float16), np.array([[[0, 1], [0, 1]]], np.float16)]
+    memory = PartMemory.fit_crops(train, PatchConfig(place="crops", size=2))
+    assert sorted(map(tuple, memory.bank.tolist())) == [(0.0, 1.0), (1.0, 0.0)]
+    crops = np.array([[[1, 0], [4, 0]], [[0, 1], [0, 1]]], np.float16)
+    np.testing.assert_allclose(memory.crop_cue(crops), [3.0, 0.0])
+    np.testing.assert_allclose(memory.crop_cue(crops, leave_out=0), [np.sqrt(17), 0.0], rtol=1e-6)
+    assert memory.crop_cue(np.zeros((0, 2, 2), np.float16)).shape == (0,)
+
+
+def test_the_crop_part_memory_cue_alone_finds_an_object_no_training_frame_shows_and_round_trips(train, tmp_path):
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
+    model = build_model("objects", {**ONLY_PATCHES, "patches": {"place": "crops"}}).fit(train)
+    assert model.fitted_.arrays["patch_bank"].shape[1] == 128
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    save_model(model, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)
+    # its cue comes with the regions' crops: fit_score scores the training videos without finding them again
+    together = model.fit_score(train[:2], ["a", "b"])
+    np.testing.assert_allclose(together[1].frames, model.score(train[1], "b").frames, rtol=1e-5, atol=1e-6)

@@ -15,6 +15,7 @@ from privad.io.cache import derived
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
+PART_BLOCKS = (7, 14)  # MobileNetV2's blocks ending at stride 8 (32 channels) and at stride 16 (96 channels)
 
 
 def mobilenet_weights() -> Path:
@@ -61,6 +62,48 @@ def network_input(images: list[np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(((x - MEAN) / STD).transpose(0, 3, 1, 2))
 
 
+def levels_onnx(final: bool = False) -> bytes:
+    """MobileNetV2's part levels as ONNX: the maps at stride 8 ("low") and 16 ("high"), after the last feature
+    map ("features", 1280 channels, stride 32) when `final`."""
+    import torch
+
+    features = mobilenet_v2("cpu").features
+
+    class Levels(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.low, self.high = features[:PART_BLOCKS[0]], features[PART_BLOCKS[0]:PART_BLOCKS[1]]
+            self.rest = features[PART_BLOCKS[1]:]
+
+        def forward(self, x):
+            low = self.low(x)
+            high = self.high(low)
+            return (self.rest(high), low, high) if final else (low, high)
+
+    return export_onnx(Levels().eval(), (["features"] if final else []) + ["low", "high"])
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """Maps (N, C, h, w) L2-normalized over channels at each cell."""
+    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+
+
+def joined_levels(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Two levels' maps of one size (N, C, h, w), each L2-normalized per cell so that both weigh alike, joined:
+    (N, h, w, C_low + C_high)."""
+    return np.concatenate([_unit(low), _unit(high)], axis=1).transpose(0, 2, 3, 1)
+
+
+def crop_parts(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The part features of crops from their two levels' maps: the stride-8 map averaged over the 2x2 cells each
+    stride-16 cell spans (edge cells repeated where a stride-2 layer rounded up), joined with the stride-16 map:
+    (N, cells, 128) float16, a cell per 16 px of the crop."""
+    n, c, h, w = high.shape[0], low.shape[1], *high.shape[2:]
+    low = np.pad(low, ((0, 0), (0, 0), (0, 2 * h - low.shape[2]), (0, 2 * w - low.shape[3])), mode="edge")
+    low = low.reshape(n, c, h, 2, w, 2).mean(axis=(3, 5))
+    return joined_levels(low, high).reshape(n, h * w, -1).astype(np.float16)
+
+
 def _mobilenet_onnx() -> bytes:
     """The shared network's feature layers (batch norms in eval mode) as ONNX."""
     return export_onnx(mobilenet_v2("cpu").features, ["features"])
@@ -86,26 +129,42 @@ def pooled(features: np.ndarray, pool: str = "avg", grid: tuple[int, int] = (1, 
                            for cell in np.array_split(band, cols, axis=3)], axis=1)
 
 
+@lru_cache(maxsize=2)
+def levels_session(device: str = "cpu"):
+    """`mobilenet_session`'s network with its part levels as two more outputs (`levels_onnx`), cached alike."""
+    return onnx_session(derived("mobilenetv2-features-levels", mobilenet_weights(), lambda: levels_onnx(True)),
+                        device)
+
+
 class AppearanceEncoder:
     """Embeds BGR crops with MobileNetV2 (its bottleneck features pooled over space: `pool` "avg", the network's
     own, or "max", over each cell of a `grid` of rows and columns, so (2, 1) tells a crop's top from its bottom);
-    `size` = side or (h, w)."""
+    `size` = side or (h, w). With `parts`, `embed` also gives each crop's part features (`crop_parts`) from the
+    same network call."""
 
     def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg",
-                 grid: tuple[int, int] = (1, 1)):
+                 grid: tuple[int, int] = (1, 1), parts: bool = False):
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
         self.pool, self.grid = pool, tuple(grid)
-        self.batch = batch
-        self._session = mobilenet_session(resolve())
+        self.batch, self.parts = batch, parts
+        self._session = (levels_session if parts else mobilenet_session)(resolve())
         self.providers = self._session.get_providers()
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
-        if not crops:
-            return np.zeros((0, 1280 * self.grid[0] * self.grid[1]), np.float32)
+        return self.embed(crops)[0]
+
+    def embed(self, crops: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The crops' pooled features (N, 1280 * grid cells) and, with `parts`, their part features (N, cells,
+        128); else None."""
         h, w = self.size
-        out = []
+        out, parts = [np.zeros((0, 1280 * self.grid[0] * self.grid[1]), np.float32)], []
         for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
             x = network_input([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA) for c in crops[i:i + self.batch]])
-            features = self._session.run(None, {"image": x})[0]
+            features, *levels = self._session.run(None, {"image": x})
             out.append(pooled(features, self.pool, self.grid))
-        return np.concatenate(out).astype(np.float32, copy=False)
+            if self.parts:
+                parts.append(crop_parts(*levels))
+        if self.parts and not parts:
+            cells = -(-h // 16) * -(-w // 16)
+            parts.append(np.zeros((0, cells, 128), np.float16))
+        return np.concatenate(out).astype(np.float32, copy=False), np.concatenate(parts) if self.parts else None

@@ -30,7 +30,7 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.oneclass.patches import PatchConfig, embed, fit_memory, memory_from
+from privad.vad.oneclass.patches import PartMemory, PatchConfig, embed, fit_memory, memory_from
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
@@ -193,8 +193,8 @@ def inside(boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 class VideoRegions:
     """The regions of one video: frame `index`, `boxes`, motion descriptors `vel` (with the track speed as a last
     column where the model uses it), silhouettes `sil`, `crops`, track `ids` (None when no setting needs tracks), and
-    appearance: `app` embeds the sightings that stand for the others (`privad.vad.tracks.track_samples`), `slot` is
-    each region's row in it."""
+    appearance: `app` embeds the sightings that stand for the others (`privad.vad.tracks.track_samples`), `parts`
+    are their crops' part features (`patches` place crops), `slot` is each region's row in them."""
 
     index: np.ndarray
     boxes: np.ndarray
@@ -204,6 +204,7 @@ class VideoRegions:
     ids: np.ndarray | None = None
     app: np.ndarray | None = None
     slot: np.ndarray | None = None
+    parts: np.ndarray | None = None
     at_edge: int = 0  # regions left out because they touch the frame's edge (`border: skip`)
 
     def subset(self, keep: np.ndarray) -> VideoRegions:
@@ -243,7 +244,7 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, he
         stand = (track_samples(regions.index, regions.ids, config.appearance_every) if sampled
                  else np.arange(len(regions.index)))
         picked, regions.slot = np.unique(stand, return_inverse=True)
-        regions.app = encoder([regions.crops[i] for i in picked])
+        regions.app, regions.parts = encoder.embed([regions.crops[i] for i in picked])
     regions.crops = []
     return regions
 
@@ -296,10 +297,24 @@ class AttributeModel:
         self._estimators: dict | None = None  # rebuilt from fitted_ on first use
 
     @property
+    def _crop_parts(self) -> bool:
+        """Whether the patches cue is the crops' part memory (its features come with the appearance crops')."""
+        return self.config.patches is not None and self.config.patches.place == "crops"
+
+    @property
+    def _frame_cues(self) -> bool:
+        """Whether a cue needs the frames again after the regions (the predictor's, the frame patch memory's)."""
+        return self.config.predictor is not None or (self.config.patches is not None and not self._crop_parts)
+
+    @property
     def encoder(self) -> AppearanceEncoder | None:
-        if self.config.use_appearance and self._encoder is None:
-            self._encoder = AppearanceEncoder(size=self.config.crop_size, grid=self.config.appearance_grid)
-        return self._encoder if self.config.use_appearance else None
+        """The crops' encoder, when the appearance cue or the crops' part memory needs it."""
+        if not (self.config.use_appearance or self._crop_parts):
+            return None
+        if self._encoder is None:
+            self._encoder = AppearanceEncoder(size=self.config.crop_size, grid=self.config.appearance_grid,
+                                              parts=self._crop_parts)
+        return self._encoder
 
     def fit(self, X: Iterable[list[np.ndarray]], y=None) -> AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
@@ -311,7 +326,7 @@ class AttributeModel:
         """Fit on the normal videos X and score each of them: what `fit(X)` and then `score` of each would give, with
         each video's regions found once, not twice (`privad run` scores the frames it calibrated on)."""
         names = names or [f"video{i}" for i in range(len(X))]
-        if self.config.predictor is not None or self.config.patches is not None:  # their cues need the frames again
+        if self._frame_cues:
             self.fit(X)
             return [self.score(frames, name) for frames, name in zip(X, names)]
         videos, lengths, (sx, sy) = self._fit(X)
@@ -335,7 +350,7 @@ class AttributeModel:
         def add(frames: list[np.ndarray]) -> VideoRegions:
             if c.predictor is not None:
                 analysed.append(frames)
-            if c.patches is not None:  # the embedded frames' features, not the frames
+            if c.patches is not None and not self._crop_parts:  # the embedded frames' features, not the frames
                 patch_maps.append(embed(frames, c.patches))
             regions = _features(self.extractor, frames, c, background)
             if c.fragments:  # tracked once every video's boxes give the row heights: keep the crops, not the frames
@@ -429,12 +444,16 @@ class AttributeModel:
                                                                     None if edge is None else edge[finite])
             est["predictor"] = predictor
             train_cues["predictor"] = np.nan_to_num(_calibrated(raw, est["pred_calib"], edge), nan=0.0)  # as scoring
-        if c.patches is not None:
+        if self._crop_parts:
+            memory = PartMemory.fit_crops([r.parts for r in videos], c.patches)
+            raw = np.concatenate([memory.crop_cue(r.parts, leave_out=v)[r.slot] for v, r in enumerate(videos)])
+        elif c.patches is not None:
             memory = fit_memory(patch_maps, [(frame_of[o, 1], boxes[o]) for o in of], c.patches)
             raw = np.empty(len(vel))
             for v, maps in enumerate(patch_maps):  # each video against the others' features, as an unseen one
                 raw[of[v]] = memory.region_cue(maps, lengths[v], frame_of[of[v], 1], boxes[of[v]], size, leave_out=v)
             del patch_maps
+        if c.patches is not None:
             arrays["patch_bank"] = memory.bank.astype(np.float16)  # exact: the features are float16
             params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
             est["patches"] = memory
@@ -589,17 +608,19 @@ class AttributeModel:
         cue, size = {}, frames[0].shape[:2]
         if (predictor := self._estimators.get("predictor")) is not None:
             cue["predictor"] = self._cue(predictor, frames, regions.index, regions.boxes)
-        if (memory := self._estimators.get("patches")) is not None:
+        if (memory := self._estimators.get("patches")) is not None and not self._crop_parts:
             cue["patches"] = memory.region_cue(embed(frames, memory.config), len(frames), regions.index, regions.boxes,
                                                size)
-        return self._scored(regions, cue or None, len(frames), sx, sy, name)
+        return self._scored(regions, cue, len(frames), sx, sy, name)
 
     def _scored(self, regions: VideoRegions, cue: dict[str, np.ndarray] | None, num_frames: int, sx: float,
                 sy: float, name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
         """`_score` of a video's regions (and raw cues from its frames, `cue`), found at a scale `sx`, `sy` from its
         pixels."""
         index, boxes = regions.index, regions.boxes
-        cues = self.cue_scores(regions.vel, regions.app, cue, regions.sil, regions.slot, regions.boxes)
+        if self._crop_parts:
+            cue = (cue or {}) | {"patches": self._estimators["patches"].crop_cue(regions.parts)[regions.slot]}
+        cues = self.cue_scores(regions.vel, regions.app, cue or None, regions.sil, regions.slot, regions.boxes)
         scores = _along_tracks(regions, _combined(cues, len(index), self.config.combine), self.config.track_window)
         return (VideoScore(name, self._frames(scores, index, num_frames, self.fitted_.floor, self._estimators),
                            scored_regions(index, boxes, scores, sx, sy)), regions, cues)

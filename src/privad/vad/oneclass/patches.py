@@ -8,13 +8,17 @@ L2-normalized per cell, so that both levels weigh alike, joined, and averaged ov
 features at that cell, and a cell scores its distance to the nearest of them. `place: objects`: one memory, a
 coreset of the features of the cells under the training regions' boxes, wherever they were (the look of moving
 things' parts, in any place: a place the training footage seldom shows is not new by itself). A region's cue is the
-highest cell under its box.
+highest cell under its box. `place: crops`: the same one memory, of the cells of the training regions' appearance
+crops instead, each resized to one size (`privad.backbones.appearance.crop_parts`: the stride-8 map averaged to
+stride 16 and joined with it, a cell per 16 px of the crop; no 3x3 average, as one cell already spans an eighth of
+the crop's side): parts at one scale, however near the camera the object is (a frame cell's look changes with the
+object's size). A region's cue is its crop's highest cell, from the appearance cue's network call at no further cost.
 
 Settings are fixed beforehand by cost alone (not selected on any data): the two levels cost ~7.6 ms a 360x240 frame
 on one core (onnxruntime), so one frame in 4 is embedded (the others take the nearest embedded frame's cells:
 ~2 ms a frame); 32 features a cell (PatchCore keeps 1-10 % of a training set; 32 of Ped2's ~640 embedded frames is
 5 %); `place: objects` keeps 4,096 of at most 40,000 cells drawn at random (about 10 %, the top of PatchCore's
-range, since a region covers only a few cells).
+range, since a region covers only a few cells); `place: crops` keeps as many, of as many drawn.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.neighbors import NearestNeighbors
 
-from privad.backbones.appearance import export_onnx, mobilenet_v2, mobilenet_weights, network_input
+from privad.backbones.appearance import joined_levels, levels_onnx, mobilenet_weights, network_input
 from privad.device import onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
@@ -35,7 +39,6 @@ from privad.vad.scoring import box_cells, region_cue
 
 STRIDE = 8  # analysed px per cell
 CELLS_PER_PX = (1 / STRIDE, 1 / STRIDE)
-_BLOCKS = (7, 14)  # MobileNetV2's blocks ending at stride 8 and at stride 16
 
 
 class PatchConfig(BaseModel):
@@ -45,43 +48,23 @@ class PatchConfig(BaseModel):
 
     every: int = Field(4, ge=1, description="Embed one frame in this many; the others take the nearest embedded "
                                             "frame's cells.")
-    place: Literal["cell", "objects"] = Field(
+    place: Literal["cell", "objects", "crops"] = Field(
         "cell", description="cell: a memory per cell of the view (what each place looks like); objects: one memory "
                             "of the cells under training regions' boxes, wherever they were (what moving things' parts "
-                            "look like, in any place).")
+                            "look like, in any place); crops: one memory of the cells of the training regions' "
+                            "appearance crops, each resized to crop_size (parts at one scale, however near the object "
+                            "is; the crops and sightings are the appearance cue's: crop_size, appearance_every).")
     per_cell: int = Field(32, ge=1, description="place cell: training features kept at each cell (greedy k-centre "
                                                 "coreset).")
-    size: int = Field(4096, ge=1, description="place objects: training features kept (greedy k-centre coreset of at "
-                                              "most `sample` drawn at random).")
-    sample: int = Field(40_000, ge=1, description="place objects: training cells drawn before the coreset.")
+    size: int = Field(4096, ge=1, description="place objects, crops: training features kept (greedy k-centre coreset "
+                                              "of at most `sample` drawn at random).")
+    sample: int = Field(40_000, ge=1, description="place objects, crops: training cells drawn before the coreset.")
     batch: int = Field(8, ge=1, description="Frames per network call.")
-
-
-def _two_levels_onnx() -> bytes:
-    """MobileNetV2's blocks up to stride 16 as ONNX with two outputs (stride 8, stride 16)."""
-    import torch
-
-    features = mobilenet_v2("cpu").features
-
-    class TwoLevels(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.low, self.high = features[:_BLOCKS[0]], features[_BLOCKS[0]:_BLOCKS[1]]
-
-        def forward(self, x):
-            low = self.low(x)
-            return low, self.high(low)
-
-    return export_onnx(TwoLevels().eval(), ["low", "high"])
 
 
 @lru_cache(maxsize=2)
 def _session(device: str):
-    return onnx_session(derived("mobilenetv2-two-levels", mobilenet_weights(), _two_levels_onnx), device)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+    return onnx_session(derived("mobilenetv2-two-levels", mobilenet_weights(), levels_onnx), device)
 
 
 def patch_features(frames: list[np.ndarray], batch: int = 8) -> np.ndarray:
@@ -94,7 +77,7 @@ def patch_features(frames: list[np.ndarray], batch: int = 8) -> np.ndarray:
         low, high = session.run(None, {"image": network_input(frames[i:i + batch])})
         # each stride-16 cell over the 2x2 stride-8 cells it spans (a stride-2 layer rounds up: 2x covers all)
         high = high.repeat(2, axis=2).repeat(2, axis=3)[:, :, :low.shape[2], :low.shape[3]]
-        joined = np.concatenate([_unit(low), _unit(high)], axis=1).transpose(0, 2, 3, 1)
+        joined = joined_levels(low, high)
         out.append(np.stack([cv2.blur(m, (3, 3), borderType=cv2.BORDER_REPLICATE) for m in joined]))
     return np.concatenate(out).astype(np.float16)
 
@@ -193,11 +176,21 @@ class PartMemory:
         self._nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(self.bank)
 
     @classmethod
+    def from_cells(cls, features: np.ndarray, source: np.ndarray, config: PatchConfig, seed: int = 0) -> PartMemory:
+        """The memory of training cells' `features` (N, D) from the training videos `source` (N,): a coreset of
+        `config.size` of at most `config.sample` drawn at random."""
+        if len(features) == 0:
+            raise PrivadError("no training regions: the part memory has nothing to keep")
+        drawn = np.sort(np.random.default_rng(seed).permutation(len(features))[:config.sample])
+        picks = coreset(features[drawn][None], config.size)[0]
+        return cls(config, features[drawn][picks], source[drawn][picks])
+
+    @classmethod
     def fit(cls, maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
             config: PatchConfig, seed: int = 0) -> PartMemory:
         """The memory of the cells under the boxes of training `regions` ((frame index, boxes) of each video) in
         the embedded frames (`maps`, `embed`'s features of each video)."""
-        features, source = [], []
+        features, source = [np.zeros((0, maps[0].shape[-1]), np.float16)], [np.zeros(0, int)]
         for v, (m, (index, boxes)) in enumerate(zip(maps, regions)):
             on = np.asarray(index, int) % config.every == 0
             for t, (r0, r1, c0, c1) in zip(np.asarray(index, int)[on] // config.every,
@@ -205,12 +198,27 @@ class PartMemory:
                 cells = m[t, r0:r1, c0:c1].reshape(-1, m.shape[-1])
                 features.append(cells)
                 source.append(np.full(len(cells), v))
-        if not features:
-            raise PrivadError("no training regions in the embedded frames: the patch memory has nothing to keep")
-        features, source = np.concatenate(features), np.concatenate(source)
-        drawn = np.sort(np.random.default_rng(seed).permutation(len(features))[:config.sample])
-        picks = coreset(features[drawn][None], config.size)[0]
-        return cls(config, features[drawn][picks], source[drawn][picks])
+        return cls.from_cells(np.concatenate(features), np.concatenate(source), config, seed)
+
+    @classmethod
+    def fit_crops(cls, parts: list[np.ndarray], config: PatchConfig, seed: int = 0) -> PartMemory:
+        """The memory of the cells of training videos' crops (`parts`: each video's (crops, cells, D))."""
+        source = np.concatenate([np.full(p.shape[0] * p.shape[1], v) for v, p in enumerate(parts)])
+        return cls.from_cells(np.concatenate([p.reshape(-1, p.shape[-1]) for p in parts]), source, config, seed)
+
+    def cell_distances(self, x: np.ndarray, leave_out: int | None = None) -> np.ndarray:
+        """Each feature of `x` (N, D): its distance to the nearest kept feature (with `leave_out`, that training
+        video's own skipped, unless the memory holds nothing else)."""
+        nn = self._nn
+        if leave_out is not None and self.source is not None and (others := self.source != leave_out).any():
+            nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(self.bank[others])
+        return nn.kneighbors(np.asarray(x, np.float32))[0][:, 0]
+
+    def crop_cue(self, parts: np.ndarray, leave_out: int | None = None) -> np.ndarray:
+        """Per crop (`parts`: (N, cells, D), `AppearanceEncoder.embed`), its highest cell distance."""
+        if len(parts) == 0:
+            return np.zeros(0)
+        return self.cell_distances(parts.reshape(-1, parts.shape[-1]), leave_out).reshape(parts.shape[:2]).max(axis=1)
 
     def region_cue(self, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
                    size: tuple[int, int], leave_out: int | None = None) -> np.ndarray:
@@ -228,11 +236,7 @@ class PartMemory:
             owner.append(np.full(rows.size, k))
         flat, owner = np.concatenate(flat), np.concatenate(owner)
         cells, back = np.unique(flat, return_inverse=True)  # each cell once, however many boxes cover it
-        x = maps.reshape(-1, maps.shape[-1])[cells].astype(np.float32)
-        nn = self._nn
-        if leave_out is not None and self.source is not None and (others := self.source != leave_out).any():
-            nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(self.bank[others])
-        dist = nn.kneighbors(x)[0][:, 0]
+        dist = self.cell_distances(maps.reshape(-1, maps.shape[-1])[cells], leave_out)
         out = np.full(len(boxes), -np.inf)
         np.maximum.at(out, owner, dist[back])
         return out
@@ -240,10 +244,11 @@ class PartMemory:
 
 def fit_memory(maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
                config: PatchConfig) -> PatchMemory | PartMemory:
-    """The memory `config.place` asks for, from training videos' embedded features and regions."""
+    """The memory `config.place` asks for (cell or objects), from training videos' embedded features and regions
+    (place crops: `PartMemory.fit_crops`)."""
     return PartMemory.fit(maps, regions, config) if config.place == "objects" else PatchMemory.fit(maps, config)
 
 
 def memory_from(config: PatchConfig, bank: np.ndarray) -> PatchMemory | PartMemory:
     """A fitted memory from its saved `bank`."""
-    return (PartMemory if config.place == "objects" else PatchMemory)(config, bank)
+    return (PatchMemory if config.place == "cell" else PartMemory)(config, bank)
