@@ -426,7 +426,7 @@ CANDIDATES_41 = [
 # The same kind of memory over the cells of the regions' appearance crops, each resized to one size (`place: crops`;
 # settings fixed by cost, privad.vad.oneclass.patches), added, or in place of the crop appearance cue. One round, the
 # same rule.
-CANDIDATES_42 = [
+CANDIDATES_42 = [  # run: nothing taken (docs/benchmarks.md, set 42)
     ("crop part memory cue (crops at one size)", {"patches": {"place": "crops"}}),
     ("crop part memory cue in place of the crops' appearance",
      {"patches": {"place": "crops"}, "use_appearance": False}),
