@@ -34,7 +34,7 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
 in the thirteenth session; CANDIDATES_40 and 41, each written then before its run; CANDIDATES_42, fourteenth
-session, written before its run).
+session, written before its run; CANDIDATES_43, the same session, written before its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -430,6 +430,14 @@ CANDIDATES_42 = [  # run: nothing taken (docs/benchmarks.md, set 42)
     ("crop part memory cue (crops at one size)", {"patches": {"place": "crops"}}),
     ("crop part memory cue in place of the crops' appearance",
      {"patches": {"place": "crops"}, "use_appearance": False}),
+]
+# set 43 (the same session, written before its run; protocol 8): on the held-out videos as they are (no pasting), the
+# appearance and silhouette cues of the videos' own walkers had medians of 0.13-0.68 and 0.26-0.90 calibrated units,
+# not ~0: a training region's kNN distance, which calibrates the cue, was measured against the same object's other
+# sightings a few frames away, which an unseen video never has (the patch memory already leaves a region's video out).
+# Measured video-out instead (`knn_calibration: video`). One round, the same rule.
+CANDIDATES_43 = [
+    ("kNN cues calibrated with each region's video left out", {"knn_calibration": "video"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

@@ -64,3 +64,33 @@ def test_a_trimmed_bank_drops_its_farthest_regions_first():
     full_bank, full_nn, full_train = _bank(features, idx, 1)
     assert len(full_bank) == 100 and full_nn.kneighbors(query, n_neighbors=1)[0].max() < 0.1
     assert train[95:].min() > 4 and np.allclose(train[:95], full_train[:95])
+
+
+def test_a_bank_calibrated_video_out_measures_each_region_against_the_other_videos_only():
+    """Two videos, each an object seen twice (sightings 0.1 apart) at its own place (3 apart): leaving the region
+    out finds its own other sighting (0.1); leaving its video out finds the other video's nearest (about 3). A video
+    whose others hold fewer than k regions keeps the first way."""
+    from privad.vad.oneclass.attribute import _bank
+
+    features = np.array([[0, 0], [0.1, 0], [3, 0], [3.1, 0]], np.float32)
+    source = np.array([0, 0, 1, 1])
+    idx = np.arange(4)
+    _, _, self_out = _bank(features, idx, 1)
+    np.testing.assert_allclose(self_out, [0.1, 0.1, 0.1, 0.1], atol=1e-6)
+    _, _, video_out = _bank(features, idx, 1, source=source)
+    np.testing.assert_allclose(video_out, [3.0, 2.9, 2.9, 3.0], atol=1e-6)
+    _, _, too_few = _bank(features, idx, 3, source=source)  # each video's others hold 2 < 3
+    np.testing.assert_allclose(too_few, _bank(features, idx, 3)[2])
+    # a region outside the bank (idx) is measured video-out as well
+    _, _, sub = _bank(features, np.array([0, 2, 3]), 1, source=source)
+    np.testing.assert_allclose(sub[1], 3.0 - 0.1, atol=1e-6)
+
+
+def test_the_objects_model_fits_and_scores_with_video_out_calibration():
+    train = [synthetic_scene(n_frames=120, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
+    self_out = build_model("objects").fit(train)
+    video_out = build_model("objects", {"knn_calibration": "video"}).fit(train)
+    # unseen videos' distances are larger than self-matches: the cues' training spread (scale) grows
+    assert video_out.fitted_.params["app_calib"][1] > self_out.fitted_.params["app_calib"][1]
+    assert roc_auc_score(labels, video_out.score(frames).frames) > 0.9

@@ -58,7 +58,7 @@ class AttributeConfig(BaseModel):
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
-                                     "patches": None}
+                                     "patches": None, "knn_calibration": "self"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -69,6 +69,11 @@ class AttributeConfig(BaseModel):
         0.0, ge=0, lt=1, description="Drop this share of the appearance and silhouette kNN banks first: the training "
                                      "regions farthest from the rest of the bank (fragments, merged groups), so "
                                      "that they do not vouch for odd regions (privad.vad.oneclass.attribute._bank).")
+    knn_calibration: Literal["self", "video"] = Field(
+        "self", description="How a training region's kNN distance (appearance, silhouette), which puts those cues on "
+                            "their scale, is measured: against the bank without the region itself (self), or without "
+                            "its whole training video (video: as an unseen video's regions are, not against the same "
+                            "object's other sightings a few frames away).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
     combine: Literal["sum", "max"] = Field(
@@ -249,12 +254,14 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, he
     return regions
 
 
-def _bank(features: np.ndarray, idx: np.ndarray, k: int,
-          trim: float = 0.0) -> tuple[np.ndarray, NearestNeighbors, np.ndarray]:
+def _bank(features: np.ndarray, idx: np.ndarray, k: int, trim: float = 0.0,
+          source: np.ndarray | None = None) -> tuple[np.ndarray, NearestNeighbors, np.ndarray]:
     """A kNN memory of the training regions `idx` (a seeded subsample) and every training region's mean distance to
-    its `k` nearest there, leaving itself out where it is in the bank. `trim`: first drop from the bank this share of
-    its regions, those farthest from the rest of it (fragments and merged groups), so that they no longer stand
-    beside odd regions as their normal neighbours."""
+    its `k` nearest there, leaving itself out where it is in the bank; with `source` (each region's training video),
+    leaving its whole video out, as an unseen video's regions are measured (not against the same object's other
+    sightings; a video whose others hold fewer than `k` keeps the first way). `trim`: first drop from the bank this
+    share of its regions, those farthest from the rest of it (fragments and merged groups), so that they no longer
+    stand beside odd regions as their normal neighbours."""
     features = np.asarray(features, np.float32)
     if trim:
         own, _ = NearestNeighbors(n_neighbors=k + 1).fit(features[idx]).kneighbors(features[idx])
@@ -265,7 +272,14 @@ def _bank(features: np.ndarray, idx: np.ndarray, k: int,
     dist, _ = nn.kneighbors(features)
     in_bank = np.zeros(len(features), bool)
     in_bank[idx] = True
-    return bank, nn, np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
+    out = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
+    if source is not None:
+        for v in np.unique(source):
+            others = source[idx] != v
+            if others.sum() >= k:
+                mine = source == v
+                out[mine] = NearestNeighbors(n_neighbors=k).fit(bank[others]).kneighbors(features[mine])[0].mean(axis=1)
+    return bank, nn, out
 
 
 def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.ndarray:
@@ -344,7 +358,7 @@ class AttributeModel:
         # training frame at once (the scene background, the predictor)
         keep_frames = c.background == "scene" or c.predictor is not None
         X = list(X) if keep_frames else X
-        background, size, videos, lengths, analysed, own, patch_maps = None, None, [], [], [], [], []
+        background, size, videos, lengths, analysed, own, patch_maps, origin = None, None, [], [], [], [], [], []
         rng = np.random.default_rng(c.seed)
 
         def add(frames: list[np.ndarray]) -> VideoRegions:
@@ -358,6 +372,7 @@ class AttributeModel:
             else:
                 regions = _tracked(regions, c, len(frames), None, self.encoder)
             videos.append(regions)
+            origin.append(len(own) - 1)  # a crowded copy is its video's
             lengths.append(len(frames))
             return regions
 
@@ -416,7 +431,8 @@ class AttributeModel:
             slot = np.concatenate([r.slot + f for r, f in zip(videos, first)])
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
             pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
-            bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k, c.bank_trim)
+            video_out = np.repeat(origin, [len(r.app) for r in videos]) if c.knn_calibration == "video" else None
+            bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k, c.bank_trim, video_out)
             knn = knn[slot]
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration, edge)
@@ -424,7 +440,8 @@ class AttributeModel:
             train_cues["appearance"] = _calibrated(knn, est["app_calib"], edge)
         if c.silhouette:
             idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
-            bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim)
+            video_out = np.repeat(origin, [len(r.index) for r in videos]) if c.knn_calibration == "video" else None
+            bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim, video_out)
             arrays["sil_bank"] = bank
             params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration, edge)
             est["sil_knn"] = nn
