@@ -436,7 +436,7 @@ CANDIDATES_42 = [  # run: nothing taken (docs/benchmarks.md, set 42)
 # not ~0: a training region's kNN distance, which calibrates the cue, was measured against the same object's other
 # sightings a few frames away, which an unseen video never has (the patch memory already leaves a region's video out).
 # Measured video-out instead (`knn_calibration: video`). One round, the same rule.
-CANDIDATES_43 = [
+CANDIDATES_43 = [  # run: nothing taken (docs/benchmarks.md, set 43)
     ("kNN cues calibrated with each region's video left out", {"knn_calibration": "video"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
