@@ -19,6 +19,24 @@ def _data(*parts: str) -> Path:
         pytest.skip(str(exc))
 
 
+@pytest.fixture
+def small_clip():
+    """A factory of small CLIP-layout image encoders (32 px input, 16-d output) with seeded random weights."""
+
+    def make(seed: int = 0):
+        import torch
+
+        from privad.backbones.vit import VisionTransformer
+
+        torch.manual_seed(seed)
+        net = VisionTransformer(image_size=32, patch=16, width=64, layers=2, out_dim=16)
+        for p in net.parameters():
+            torch.nn.init.normal_(p, std=0.05)
+        return net
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def face_clip() -> Path:
     return _data("faces", "short_hamilton_clip.mp4")

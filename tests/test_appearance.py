@@ -138,3 +138,33 @@ def test_appearance_grid_survives_save_and_load_and_finds_the_appearance_anomaly
     loaded, _ = load_model(tmp_path / "m.privad")
     assert loaded.config.appearance_grid == (2, 1)
     np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_appearance_cue_embeds_crops_with_a_local_clip_checkpoint_and_needs_that_file(tmp_path, small_clip):
+    """`appearance_checkpoint`: crops go through the CLIP encoder at that path (its 16-d embedding reaches the PCA,
+    not MobileNetV2's 1280), the model file scores the same after a round trip, and scoring refuses another file or
+    none at all."""
+    import torch
+
+    from privad.data.synthetic import synthetic_scene
+    from privad.errors import PrivadError
+    from privad.vad import load_model, save_model
+
+    path = tmp_path / "clip.pt"
+    torch.save({f"visual.{k}": v for k, v in small_clip().state_dict().items()}, path)
+    train = [synthetic_scene(n_frames=100, abnormal=(0, 0), seed=s)[0] for s in range(2)]
+    frames, _ = synthetic_scene(n_frames=100, abnormal=(50, 80), seed=7, anomaly="object")
+    model = build_model("objects", {"appearance_checkpoint": str(path)}).fit(train)
+    assert model.fitted_.arrays["pca.components_"].shape[1] == 16
+    scores = model.score(frames).frames
+    save_model(model, None, tmp_path / "m.privad")
+    np.testing.assert_allclose(load_model(tmp_path / "m.privad")[0].score(frames).frames, scores, rtol=1e-5, atol=1e-6)
+    torch.save({f"visual.{k}": v for k, v in small_clip(seed=1).state_dict().items()}, path)  # another file there
+    with pytest.raises(PrivadError, match="not the CLIP checkpoint this model was fitted with"):
+        load_model(tmp_path / "m.privad")[0].score(frames)
+    path.unlink()
+    with pytest.raises(PrivadError, match="appearance checkpoint not found"):
+        load_model(tmp_path / "m.privad")[0].score(frames)
+    with pytest.raises(PrivadError, match="neither appearance_grid nor patches"):
+        build_model("objects", {"appearance_checkpoint": str(path), "patches": {"place": "crops"}})

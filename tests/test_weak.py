@@ -139,25 +139,13 @@ def test_i3d_checkpoint_layout(tmp_path):
         ClipFeatures(FeatureConfig(extractor="i3d"))
 
 
-def _small_clip(seed=0):
-    import torch
-
-    from privad.backbones.vit import VisionTransformer
-
-    torch.manual_seed(seed)
-    net = VisionTransformer(image_size=32, patch=16, width=64, layers=2, out_dim=16)
-    for p in net.parameters():
-        torch.nn.init.normal_(p, std=0.05)
-    return net
-
-
 @pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning", "ignore::DeprecationWarning")
-def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
+def test_clip_checkpoint_layouts(tmp_path, ped2_frames, small_clip):
     import torch
 
     from privad.backbones.vit import embed_images, load_clip_visual
 
-    net = _small_clip()
+    net = small_clip()
     full = {f"visual.{k}": v.half() for k, v in net.state_dict().items()}  # a whole CLIP model, stored in fp16
     full["token_embedding.weight"] = torch.zeros(10, 8)
     torch.save(full, tmp_path / "clip.pt")
@@ -182,12 +170,12 @@ def test_clip_checkpoint_layouts(tmp_path, ped2_frames):
         ClipFeatures(FeatureConfig(extractor="clip"))
 
 
-def test_clip_class_token_wiring():
+def test_clip_class_token_wiring(small_clip):
     """With every block's output projections at zero the blocks are identities, so the embedding is
     LN(class_embedding + pos[0]) @ proj whatever the image."""
     import torch
 
-    net = _small_clip().eval()
+    net = small_clip().eval()
     with torch.no_grad():
         for block in net.transformer.resblocks:
             block.attn.out_proj.weight.zero_(), block.attn.out_proj.bias.zero_()

@@ -172,3 +172,20 @@ def embed_images(net: VisionTransformer, images: list[np.ndarray], batch: int = 
         with torch.inference_mode():
             out.append(net(torch.from_numpy(np.ascontiguousarray(x)).to(device)).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, net.out_dim), np.float32)
+
+
+class CropEncoder:
+    """Object crops (BGR, any size) to the image embeddings of a local CLIP checkpoint's encoder, each crop resized to
+    the network's input size: the interface of `privad.backbones.appearance.AppearanceEncoder`, without part
+    features."""
+
+    parts = False
+
+    def __init__(self, path: Path):
+        self.net = load_clip_visual(Path(path))
+
+    def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
+        return self.embed(crops)[0]
+
+    def embed(self, crops: list[np.ndarray]) -> tuple[np.ndarray, None]:
+        return embed_images(self.net, crops).astype(np.float32, copy=False), None

@@ -18,10 +18,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "privad"
 
 
+def file_digest(path: Path) -> str:
+    """The first 16 hex digits of a file's SHA-256 (read in chunks)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()[:16]
+
+
 def derived(name: str, source: Path, derive: Callable[[], bytes]) -> bytes:
     """`derive()`, cached in `cache_dir()` as `{name}-{the first 16 hex digits of source's SHA-256}.onnx`; the cache
     is skipped when it cannot be written. `name` must change whenever `derive` does."""
-    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
+    digest = file_digest(source)
     cached = cache_dir() / f"{name}-{digest}.onnx"
     if cached.is_file():
         return cached.read_bytes()

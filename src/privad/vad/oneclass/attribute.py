@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from privad.backbones.appearance import AppearanceEncoder
 from privad.errors import PrivadError
+from privad.io.cache import file_digest
 from privad.types import VideoScore
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
@@ -39,6 +41,9 @@ from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragment
 from privad.vad.split import Split
 from privad.vad.synthetic import crowded
 from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
+
+if TYPE_CHECKING:
+    from privad.backbones.vit import CropEncoder
 
 Border = Literal["keep", "skip", "apart"]
 
@@ -58,7 +63,7 @@ class AttributeConfig(BaseModel):
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
-                                     "patches": None, "knn_calibration": "self"}
+                                     "patches": None, "knn_calibration": "self", "appearance_checkpoint": None}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -87,6 +92,13 @@ class AttributeConfig(BaseModel):
                            "(crowd: a least-squares slope; privad.vad.scoring.crowd_slope).")
     use_appearance: bool = Field(False, description="Add an appearance cue: MobileNetV2 features of the region's crop "
                                                     "by their mean distance to the knn_k nearest training crops.")
+    appearance_checkpoint: str | None = Field(
+        None, description="Embed the appearance crops with the image encoder of the local CLIP checkpoint at this path "
+                          "(a ViT, in a layout `privad features extract --extractor clip` reads), as AI-VAD does, not "
+                          "with MobileNetV2: each crop takes the network's input size, so crop_size and "
+                          "appearance_grid do not apply. The model file keeps the path and the file's digest, and "
+                          "scoring needs the same file. Slow on a CPU (a ViT-B/16 is ~17 GFLOPs a crop). None: "
+                          "MobileNetV2.")
     appearance_every: int = Field(
         1, ge=1, description="Embed one sighting in this many of each object track (ByteTrack; the 1st, the "
                              "(k+1)-th, ...); the others take the nearest embedded sighting's appearance "
@@ -235,7 +247,7 @@ def _features(extractor: RegionExtractor, frames: list[np.ndarray], config: Attr
 
 
 def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, heights: np.ndarray | None = None,
-             encoder: AppearanceEncoder | None = None) -> VideoRegions:
+             encoder: AppearanceEncoder | CropEncoder | None = None) -> VideoRegions:
     """The regions without fragments (by the row `heights`, when the model has them), with the track ids, track
     speeds and (with an `encoder`) appearance the settings need."""
     if heights is not None:
@@ -304,9 +316,13 @@ class AttributeModel:
 
     def __init__(self, config: AttributeConfig | None = None):
         self.config = config or AttributeConfig()
+        c = self.config
+        if c.appearance_checkpoint is not None and (self._crop_parts or c.appearance_grid != (1, 1)):
+            raise PrivadError("appearance_checkpoint embeds whole crops with CLIP: it takes neither appearance_grid "
+                              "nor patches place crops (MobileNetV2's)")
         self.extractor = RegionExtractor(source=self.config.regions, flow_preset=self.config.flow_preset,
                                          split=self.config.split)
-        self._encoder: AppearanceEncoder | None = None
+        self._encoder: AppearanceEncoder | CropEncoder | None = None
         self.fitted_: Fitted | None = None
         self._estimators: dict | None = None  # rebuilt from fitted_ on first use
 
@@ -321,14 +337,28 @@ class AttributeModel:
         return self.config.predictor is not None or (self.config.patches is not None and not self._crop_parts)
 
     @property
-    def encoder(self) -> AppearanceEncoder | None:
+    def encoder(self) -> AppearanceEncoder | CropEncoder | None:
         """The crops' encoder, when the appearance cue or the crops' part memory needs it."""
         if not (self.config.use_appearance or self._crop_parts):
             return None
-        if self._encoder is None:
+        if self._encoder is None and self.config.appearance_checkpoint is not None:
+            from privad.backbones.vit import CropEncoder
+
+            self._encoder = CropEncoder(self._checkpoint())
+        elif self._encoder is None:
             self._encoder = AppearanceEncoder(size=self.config.crop_size, grid=self.config.appearance_grid,
                                               parts=self._crop_parts)
         return self._encoder
+
+    def _checkpoint(self) -> Path:
+        """The CLIP checkpoint of `appearance_checkpoint`; a fitted model's must be the file it was fitted with."""
+        path = Path(self.config.appearance_checkpoint)
+        if not path.is_file():
+            raise PrivadError(f"appearance checkpoint not found: {path}")
+        fitted = self.fitted_.params.get("appearance_digest") if self.fitted_ is not None else None
+        if fitted is not None and file_digest(path) != fitted:
+            raise PrivadError(f"{path} is not the CLIP checkpoint this model was fitted with (its digest differs)")
+        return path
 
     def fit(self, X: Iterable[list[np.ndarray]], y=None) -> AttributeModel:
         """Fit the estimators on normal videos X (y is not used); also record the training frame-score distribution
@@ -436,6 +466,8 @@ class AttributeModel:
             knn = knn[slot]
             arrays |= pca_arrays(pca, "pca") | {"bank": bank}
             params["app_calib"] = est["app_calib"] = _calibration(knn, c.calibration, edge)
+            if c.appearance_checkpoint is not None:
+                params["appearance_digest"] = file_digest(Path(c.appearance_checkpoint))
             est |= {"pca": pca, "knn": nn}
             train_cues["appearance"] = _calibrated(knn, est["app_calib"], edge)
         if c.silhouette:
