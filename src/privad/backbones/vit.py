@@ -179,8 +179,6 @@ class CropEncoder:
     the network's input size: the interface of `privad.backbones.appearance.AppearanceEncoder`, without part
     features."""
 
-    parts = False
-
     def __init__(self, path: Path):
         self.net = load_clip_visual(Path(path))
 
