@@ -443,7 +443,7 @@ CANDIDATES_43 = [  # run: nothing taken (docs/benchmarks.md, set 43)
 # undone one at a time, as set 39 did for sets 30-38's: the validation has changed much since (protocol 4 scored the
 # default ~83, protocol 8 69), so what it chose then may not hold. The appearance rate (one sighting in 4) and the
 # analysed size (360 px) were fixed by cost and by rule, not chosen, and stay. One round, the same rule.
-CANDIDATES_44 = [
+CANDIDATES_44 = [  # run: nothing taken (docs/benchmarks.md, set 44)
     ("fast DIS preset (protocol 1 undone)", {"flow_preset": "fast"}),
     ("orientation histogram (protocol 1 undone)", {"orientation": True}),
     ("no box shape (protocol 1 undone)", {"shape": False}),
