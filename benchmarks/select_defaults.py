@@ -34,7 +34,7 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06, eleventh session; every held-out video crowded) CANDIDATES_37 and (twelfth session) 38; protocol 8
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
 in the thirteenth session; CANDIDATES_40 and 41, each written then before its run; CANDIDATES_42, fourteenth
-session, written before its run; CANDIDATES_43 and 44, the same session, each written before its run).
+session, written before its run; CANDIDATES_43 to 45, the same session, each written before its run).
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -452,6 +452,14 @@ CANDIDATES_44 = [  # run: nothing taken (docs/benchmarks.md, set 44)
     ("no appearance cue (protocol 4 undone)", {"use_appearance": False}),
     ("appearance by a whitened 3-NN (AI-VAD's 1-NN undone)", {"whiten": True, "knn_k": 3}),
     ("appearance crops at 64 px (ninth selection undone)", {"crop_size": 64}),
+]
+# set 45 (the same session, written before its run; protocol 8): the appearance rate's cost rule
+# (benchmarks/bench_appearance_cost.py --on test: the smallest of 1, 2, 4 sightings whose scoring of Ped2's test
+# frames, read inside the timing, reaches 55 fps; no label read), applied again to today's default, now allows every
+# 2nd sighting (58.4 fps; every one: 41.8; every 4th: 78.0; docs/appearance-cost-2026-12-06-current-default-test.json).
+# It gave every 4th when it was last applied (2026-12-05). Eligible, so validated. One round, the same rule.
+CANDIDATES_45 = [
+    ("every 2nd sighting embedded (the cost rule's rate today)", {"appearance_every": 2}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
