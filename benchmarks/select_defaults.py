@@ -458,7 +458,7 @@ CANDIDATES_44 = [  # run: nothing taken (docs/benchmarks.md, set 44)
 # frames, read inside the timing, reaches 55 fps; no label read), applied again to today's default, now allows every
 # 2nd sighting (58.4 fps; every one: 41.8; every 4th: 78.0; docs/appearance-cost-2026-12-06-current-default-test.json).
 # It gave every 4th when it was last applied (2026-12-05). Eligible, so validated. One round, the same rule.
-CANDIDATES_45 = [
+CANDIDATES_45 = [  # run: taken (docs/benchmarks.md, set 45)
     ("every 2nd sighting embedded (the cost rule's rate today)", {"appearance_every": 2}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)

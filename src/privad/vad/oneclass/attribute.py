@@ -697,7 +697,8 @@ class ObjectsConfig(AttributeConfig):
     `privad evaluate` times its scoring); then (set 27) each split part also cut at its column valleys; then (protocol
     5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
     6, set 35) regions touching the frame's edge neither fitted nor scored; then (protocol 7, set 37) those regions
-    kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side. Frames are
+    kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side; then (set 45) every
+    2nd sighting embedded, the rate the same cost rule allows today (docs/benchmarks.md, set 45). Frames are
     analysed at most 360 px on their longer side (a fixed rule)."""
 
     split: Split = _default("split", "all")
@@ -710,7 +711,7 @@ class ObjectsConfig(AttributeConfig):
     whiten: bool = _default("whiten", False)
     knn_k: int = _default("knn_k", 1)
     crop_size: int = _default("crop_size", 128)
-    appearance_every: int = _default("appearance_every", 4)
+    appearance_every: int = _default("appearance_every", 2)
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
