@@ -432,7 +432,8 @@ CANDIDATES_42 = [  # run: nothing taken (docs/benchmarks.md, set 42)
      {"patches": {"place": "crops"}, "use_appearance": False}),
 ]
 # set 43 (the same session, written before its run; protocol 8): on the held-out videos as they are (no pasting), the
-# appearance and silhouette cues of the videos' own walkers had medians of 0.13-0.68 and 0.26-0.90 calibrated units,
+# appearance and silhouette cues of the videos' own walkers had medians of 0.13-0.68 (−0.02 in one video of 16;
+# corrected after the run) and 0.26-0.90 calibrated units,
 # not ~0: a training region's kNN distance, which calibrates the cue, was measured against the same object's other
 # sightings a few frames away, which an unseen video never has (the patch memory already leaves a region's video out).
 # Measured video-out instead (`knn_calibration: video`). One round, the same rule.

@@ -281,16 +281,18 @@ def _bank(features: np.ndarray, idx: np.ndarray, k: int, trim: float = 0.0,
         idx = idx[np.sort(order[: len(idx) - int(trim * len(idx))])]
     bank = np.ascontiguousarray(features[idx])
     nn = NearestNeighbors(n_neighbors=k + 1).fit(bank)
-    dist, _ = nn.kneighbors(features)
-    in_bank = np.zeros(len(features), bool)
-    in_bank[idx] = True
-    out = np.where(in_bank, dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
-    if source is not None:
-        for v in np.unique(source):
-            others = source[idx] != v
-            if others.sum() >= k:
-                mine = source == v
-                out[mine] = NearestNeighbors(n_neighbors=k).fit(bank[others]).kneighbors(features[mine])[0].mean(axis=1)
+    out = np.empty(len(features))
+    self_out = np.ones(len(features), bool)  # the regions measured with only themselves left out
+    for v in [] if source is None else np.unique(source):
+        others, mine = source[idx] != v, source == v
+        if others.sum() >= k:
+            out[mine] = NearestNeighbors(n_neighbors=k).fit(bank[others]).kneighbors(features[mine])[0].mean(axis=1)
+            self_out[mine] = False
+    if self_out.any():
+        dist, _ = nn.kneighbors(features[self_out])
+        in_bank = np.zeros(len(features), bool)
+        in_bank[idx] = True
+        out[self_out] = np.where(in_bank[self_out], dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
     return bank, nn, out
 
 
