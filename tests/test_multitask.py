@@ -8,7 +8,7 @@ from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
 from privad.vad.oneclass.multitask import TASKS
 from privad.vad.regions import FrameRegions
-from privad.vad.oneclass.tubes import extract_tubes, square_box
+from privad.vad.oneclass.tubes import extract_tubes, sightings, square_box
 
 TINY = {"epochs": 2, "max_train_tubes": 600, "channels": 8, "teacher_dim": 8, "batch_size": 32}
 
@@ -16,18 +16,36 @@ TINY = {"epochs": 2, "max_train_tubes": 600, "channels": 8, "teacher_dim": 8, "b
 def test_square_box_is_centred_and_clipped():
     assert square_box(np.array([40, 40, 60, 80]), 320, 240, pad=0.0) == (30, 40, 70, 80)
     assert square_box(np.array([0, 0, 10, 10]), 320, 240, pad=0.5) == (0, 0, 15, 15)
+    # at least `least` tall: a 10 px fragment where objects are 40 px gets a 40 px square around the same centre
+    assert square_box(np.array([45, 45, 55, 55]), 320, 240, pad=0.0, least=40) == (30, 30, 70, 70)
 
 
 def test_tubes_follow_time_and_clamp_at_the_ends():
     frames = [np.full((40, 40, 3), 10 * i, np.uint8) for i in range(10)]
     regions = [FrameRegions(i, np.array([[10, 10, 20, 20]], np.float32), np.zeros((1, 11), np.float32), [],
                             np.zeros((1, 128), np.float32)) for i in (0, 5)]
-    tubes = extract_tubes(frames, regions, radius=2, size=8)
+    tubes = extract_tubes(sightings(frames, regions), radius=2, size=8)
     assert tubes.consecutive.shape == (2, 5, 8, 8) and list(tubes.frame) == [0, 5]
     # gray levels of frames t-2..t+2 (clamped to 0 at the start), steps 1 and 2
     assert list(tubes.consecutive[0, :, 0, 0]) == [0, 0, 0, 10, 20]
     assert list(tubes.consecutive[1, :, 0, 0]) == [30, 40, 50, 60, 70]
     assert list(tubes.skipped[1, :, 0, 0]) == [10, 30, 50, 70, 90]
+
+
+def test_row_crops_show_a_fragment_at_its_objects_scale():
+    """A 4 px fragment at a row where objects are 16 px tall: its row crop spans the 16 px object, its box crop only
+    the fragment's own bright pixels."""
+    frame = np.zeros((40, 40, 3), np.uint8)
+    frame[12:28, 12:28] = 200  # the object: 16 px
+    frames = [frame] * 3
+    regions = [FrameRegions(1, np.array([[18, 18, 22, 22]], np.float32), np.zeros((1, 11), np.float32), [],
+                            np.zeros((1, 128), np.float32))]
+    seen = sightings(frames, regions)
+    box = extract_tubes(seen, radius=1, size=16).consecutive[0, 1]
+    row = extract_tubes(seen, radius=1, size=16, heights=np.full(40, 16.0)).consecutive[0, 1]
+    assert box.min() == 200  # inside the object
+    assert row.min() == 0 and row.max() == 200 and 0.35 < (row > 100).mean() < 0.8  # the object and around it
+    assert seen.middle[0].shape[:2] == (6, 6)  # the teacher's crop stays the box's own square
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +76,26 @@ def test_finds_the_planted_fast_mover():
     model = build_model("multitask", TINY | {"epochs": 3, "max_train_tubes": 1000}).fit(train)
     frames, labels = synthetic_scene(300, seed=3)
     assert roc_auc_score(labels, model.score(frames).frames) > 0.9
+
+
+def test_row_crops_and_log_odds_fit_save_and_load(ped2_data, tmp_path):
+    model = build_model("multitask", TINY | {"epochs": 1, "crop": "row", "failure": "logit"}).fit(
+        [v.frames()[:60] for v in ped2_data.train[:2]])
+    heights = model.fitted_.arrays["row_heights"]
+    assert heights.shape == (240,) and 10 < np.median(heights) < 60
+    frames = ped2_data.test[3].frames()[:40]
+    tubes = model._tubes(frames)
+    logit = model._failures(tubes)
+    model.config = model.config.model_copy(update={"failure": "probability"})
+    prob = model._failures(tubes)
+    model.config = model.config.model_copy(update={"failure": "logit"})
+    assert (logit[:, :2] < 0).any()  # log-odds, not probabilities: their sigmoid is the heads' probability
+    np.testing.assert_allclose(1 / (1 + np.exp(-logit[:, :2])), prob[:, :2], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(logit[:, 2:], prob[:, 2:])
+    path = tmp_path / "row.privad"
+    save_model(model, None, path)
+    loaded, _ = load_model(path)
+    np.testing.assert_allclose(loaded.score(frames).frames, model.score(frames).frames, rtol=1e-5, atol=1e-6)
 
 
 def test_scores_and_round_trips(fitted, ped2_data, tmp_path):

@@ -52,6 +52,8 @@ their pasting are in `privad.vad.synthetic`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from privad.engine.fit import fit_model
@@ -60,7 +62,32 @@ from privad.errors import PrivadError
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.protect.config import AnonymizeConfig
 from privad.vad.registry import DEFAULT
-from privad.vad.synthetic import KINDS, PROTOCOL, check_protocol, donors, paste, scene, traffic
+from privad.vad.synthetic import KINDS, PROTOCOL, Pasted, check_protocol, donors, paste, scene, traffic
+
+
+def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 0,
+                    protocol: int = PROTOCOL) -> Iterator[tuple[int, list[int], Iterator[tuple[int, str, Pasted]]]]:
+    """The folds of `validate`: per fold, its index, its held-out videos and a generator of their copies (video,
+    kind, `Pasted`), one per kind each, drawn in a fixed order from `seed` (so a fold's copies are the same whichever
+    folds are fitted: the copies of a fold its caller does not take are drawn all the same)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(videos))
+    scenes = [scene(v) for v in videos]  # once per video: donors, rows, sizes and paces all come from them
+    pool = donors(videos, scenes, seed=seed, protocol=protocol)
+
+    def copies(held: list[int]) -> Iterator[tuple[int, str, Pasted]]:
+        # normal traffic, the same in a video's copies of every kind: protocols 5-6 every second held-out video, 7 all
+        base = {i: traffic(videos[i], pool, rng, scenes[i], protocol=protocol)
+                if protocol >= 7 or (protocol >= 5 and j % 2) else videos[i] for j, i in enumerate(held)}
+        for i, k in ((i, k) for i in held for k in KINDS):
+            yield i, k, paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
+
+    for f in range(folds):
+        held = [int(i) for i in order[f::folds]]
+        drawn = copies(held)
+        yield f, held, drawn
+        for _ in drawn:  # what the caller left undrawn
+            pass
 
 
 def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
@@ -77,22 +104,13 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     videos = [v if isinstance(v, list) else read_all(v)[0] for v in train]
     if len(videos) < 2:
         raise PrivadError("validation needs at least 2 training videos")
-    folds = min(folds, len(videos))
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(videos))
-    scenes = [scene(v) for v in videos]  # once per video: donors, rows, sizes and paces all come from them
-    pool = donors(videos, scenes, seed=seed, protocol=protocol)
     scores, labels, per_kind, made = [], [], {k: ([], []) for k in KINDS}, []  # made: (video, kind) of each copy
     detections, truth = [], []  # (copy, frame, box, score) and (copy, track, frame, box): RBDC/TBDC
-    for f in range(folds):
-        held = [int(i) for i in order[f::folds]]
+    folds = min(folds, len(videos))
+    for f, held, drawn in held_out_copies(videos, folds, seed, protocol):
         fitted = fit_model(kind, config, [anonymized(videos[i], anonymize) for i in range(len(videos))
                                           if i not in held])
-        # normal traffic, the same in a video's copies of every kind: protocols 5-6 every second held-out video, 7 all
-        base = {i: traffic(videos[i], pool, rng, scenes[i], protocol=protocol)
-                if protocol >= 7 or (protocol >= 5 and j % 2) else videos[i] for j, i in enumerate(held)}
-        for i, k in ((i, k) for i in held for k in KINDS):
-            pasted = paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
+        for i, k, pasted in drawn:
             scored = fitted.score(anonymized(pasted.frames, anonymize))
             s, lab, copy = scored.frames, pasted.labels, len(scores)
             detections += [(copy, *r) for r in scored.regions]

@@ -31,9 +31,9 @@ from privad.errors import PrivadError
 from privad.types import VideoScore
 from privad.vad.estimators import pca_arrays, pca_from, torch_arrays, torch_state
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.oneclass.tubes import Tubes, extract_tubes
+from privad.vad.oneclass.tubes import Sightings, Tubes, extract_tubes, sightings
 from privad.vad.regions import RegionExtractor
-from privad.vad.scoring import frame_maxima, scored_regions, to_training_size
+from privad.vad.scoring import frame_maxima, row_heights, scored_regions, to_training_size
 from privad.vad.split import Split
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class MultitaskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none"}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "crop": "box", "failure": "probability"}
 
     radius: int = Field(3, ge=1, description="Tube = frames t-radius..t+radius.")
     size: int = Field(32, ge=16, description="Tube crop side in pixels (gray).")
@@ -61,6 +61,14 @@ class MultitaskConfig(BaseModel):
     split: Split = Field(
         "all", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
                             "model splits them.")
+    crop: Literal["box", "row"] = Field(
+        "box", description="A tube's square: around the region's box (box), or at least as tall as the training "
+                           "regions typically are at its row (row; privad.vad.scoring.row_heights), so that a "
+                           "fragment of an object is seen at its object's scale and its motion in the tube is "
+                           "not magnified by a small crop.")
+    failure: Literal["probability", "logit"] = Field(
+        "probability", description="How the arrow-of-time and irregularity heads fail: p(backward), p(irregular), "
+                                   "or their log-odds (which do not saturate at 1).")
     warmup: int = Field(30, ge=0)
     smoothing_sigma: float = Field(3.0, ge=0)
     seed: int = 0
@@ -126,10 +134,14 @@ class MultitaskModel:
         self._pca = None
         self.on_epoch: Callable[[int, int, float], None] | None = None  # (epoch, epochs, loss) after each epoch
         self._net = None
+        self._heights: np.ndarray | None = None  # crop "row": the training regions' typical height per row
+        self.train_failures_: list | None = None  # after fit: per training video (task failures, frames)
+
+    def _sightings(self, frames: list[np.ndarray]) -> Sightings:
+        return sightings(frames, self.extractor(frames, warmup=frames[: self.config.warmup]))
 
     def _tubes(self, frames: list[np.ndarray]) -> Tubes:
-        c = self.config
-        return extract_tubes(frames, self.extractor(frames, warmup=frames[: c.warmup]), c.radius, c.size)
+        return extract_tubes(self._sightings(frames), self.config.radius, self.config.size, self._heights)
 
     def _teacher(self, crops: list[np.ndarray]) -> np.ndarray:
         from privad.backbones.appearance import AppearanceEncoder
@@ -145,12 +157,19 @@ class MultitaskModel:
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
         parts, lengths, sizes = [], [], set()
-        for frames in X:
+        for frames in X:  # crop "row" cuts the tubes once every video's boxes give the heights: keeps gray frames
             sizes.add(frames[0].shape[:2])
-            parts.append(self._tubes(frames))
+            seen = self._sightings(frames)
+            parts.append(seen if c.crop == "row" else extract_tubes(seen, c.radius, c.size))
             lengths.append(len(frames))
         if len(sizes) > 1:
             raise PrivadError(f"training videos differ in frame size {sorted(sizes)}: one model per camera view")
+        arrays: dict[str, np.ndarray] = {}
+        self._heights = None
+        if c.crop == "row":
+            self._heights = arrays["row_heights"] = row_heights(np.concatenate([p.boxes for p in parts]),
+                                                                 next(iter(sizes))[0])
+            parts = [extract_tubes(p, c.radius, c.size, self._heights) for p in parts]
         total = sum(len(p.frame) for p in parts)
         if total < 100:
             raise PrivadError(f"training footage too short: {total} object regions found (need at least 100)")
@@ -159,7 +178,6 @@ class MultitaskModel:
         skip = np.concatenate([p.skipped for p in parts])[keep]
         params: dict = {"frame_size": list(sizes.pop())}
         info: dict = {"train_regions": total, "train_tubes": len(keep), "train_videos": len(parts)}
-        arrays: dict[str, np.ndarray] = {}
         offsets = np.cumsum([0] + [len(p.frame) for p in parts])
         target, teacher = None, [None] * len(parts)
         if c.teacher:  # teacher features of every region, once: training uses the sample, calibration all
@@ -175,7 +193,9 @@ class MultitaskModel:
         self._net, self._pca = net.eval(), (pca if c.teacher else None)
         self._frame_size = tuple(params["frame_size"])
         # calibrate on every training region (the sampled and the unseen ones)
-        failures = np.concatenate([self._failures(p, t) for p, t in zip(parts, teacher)])
+        per_video = [self._failures(p, t) for p, t in zip(parts, teacher)]
+        self.train_failures_ = [(f, p.frame) for f, p in zip(per_video, parts)]  # for diagnostics; not saved
+        failures = np.concatenate(per_video)
         params["calib"] = [failures.mean(axis=0).tolist(), (failures.std(axis=0) + 1e-9).tolist()]
         self._calib = params["calib"]
         region = self._combine(failures, params["calib"])
@@ -194,6 +214,7 @@ class MultitaskModel:
         self._net = net.to(torch_device()).eval()
         self._pca = pca_from(f.arrays, "pca", whiten=True) if "pca.mean_" in f.arrays else None
         self._calib, self._frame_size = f.params["calib"], tuple(f.params["frame_size"])
+        self._heights = f.arrays.get("row_heights")
 
     def _train(self, cons: np.ndarray, skip: np.ndarray, target) -> tuple:
         """Train a fresh network on the four tasks; returns it and the per-epoch mean losses."""
@@ -249,9 +270,13 @@ class MultitaskModel:
             self.check_fitted()
         return self._net
 
+    def _head_failure(self, logits):
+        """A two-class head's failure (class 1 wrong): its probability or, `failure` logit, its log-odds."""
+        return logits.softmax(1)[:, 1] if self.config.failure == "probability" else logits[:, 1] - logits[:, 0]
+
     def _failures(self, tubes: Tubes, teacher: np.ndarray | None = None, batch: int = 256) -> np.ndarray:
-        """(N, 4) task failures per tube: p(backward), p(irregular), reconstruction L1, distillation MSE.
-        `teacher`: the middle crops' teacher features when already computed."""
+        """(N, 4) task failures per tube: p(backward), p(irregular) (or their log-odds), reconstruction L1,
+        distillation MSE. `teacher`: the middle crops' teacher features when already computed."""
         import torch
 
         c = self.config
@@ -269,7 +294,7 @@ class MultitaskModel:
                 rec = (recon - _middle(cons, c.radius, dev)).abs().mean(dim=(1, 2))
                 dis = ((distill - torch.from_numpy(target[i:i + batch]).to(dev)) ** 2).mean(dim=1) \
                     if target is not None else torch.zeros(len(cons), device=dev)
-                out.append(torch.stack([arrow.softmax(1)[:, 1], irregular.softmax(1)[:, 1], rec, dis], 1)
+                out.append(torch.stack([self._head_failure(arrow), self._head_failure(irregular), rec, dis], 1)
                            .cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 

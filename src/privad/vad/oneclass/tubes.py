@@ -24,10 +24,11 @@ class Tubes:
     boxes: np.ndarray
 
 
-def square_box(box: np.ndarray, width: int, height: int, pad: float = 0.15) -> tuple[int, int, int, int]:
-    """A square around the box centre, side = longest box side * (1 + 2*pad), clipped to the frame."""
+def square_box(box: np.ndarray, width: int, height: int, pad: float = 0.15,
+               least: float = 0.0) -> tuple[int, int, int, int]:
+    """A square around the box centre, side = max(longest box side, `least`) * (1 + 2*pad), clipped to the frame."""
     x1, y1, x2, y2 = (float(v) for v in box)
-    half = max(x2 - x1, y2 - y1) * (0.5 + pad)
+    half = max(x2 - x1, y2 - y1, least) * (0.5 + pad)
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     return (int(max(0, cx - half)), int(max(0, cy - half)), int(min(width, np.ceil(cx + half))),
             int(min(height, np.ceil(cy + half))))
@@ -41,21 +42,44 @@ def _tube(gray: list[np.ndarray], index: int, crop: tuple[int, int, int, int], r
                                 interpolation=cv2.INTER_AREA) for k in range(-radius, radius + 1)])
 
 
-def extract_tubes(frames: list[np.ndarray], regions, radius: int, size: int) -> Tubes:
-    """Tubes for every region of `regions` (FrameRegions of `frames`); frame indices clamp at the video's ends."""
+@dataclass
+class Sightings:
+    """What tubes are cut from, kept without the colour frames: a video's gray frames, its regions' frames and boxes
+    (those whose square has an area) and the colour crop of each region's own square (the appearance teacher's)."""
+
+    gray: list[np.ndarray]
+    frame: np.ndarray
+    boxes: np.ndarray
+    middle: list[np.ndarray]
+
+
+def sightings(frames: list[np.ndarray], regions) -> Sightings:
+    """The `Sightings` of `regions` (FrameRegions of `frames`)."""
     gray = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames]
     height, width = gray[0].shape
-    cons, skip, middle, index, boxes = [], [], [], [], []
+    middle, index, boxes = [], [], []
     for fr in regions:
         for box in fr.boxes:
-            crop = square_box(box, width, height)
-            if crop[2] - crop[0] < 2 or crop[3] - crop[1] < 2:
+            x1, y1, x2, y2 = square_box(box, width, height)
+            if x2 - x1 < 2 or y2 - y1 < 2:
                 continue
-            cons.append(_tube(gray, fr.index, crop, radius, 1, size))
-            skip.append(_tube(gray, fr.index, crop, radius, 2, size))
-            middle.append(frames[fr.index][crop[1]:crop[3], crop[0]:crop[2]])
+            middle.append(frames[fr.index][y1:y2, x1:x2])
             index.append(fr.index)
             boxes.append(box)
+    return Sightings(gray, np.asarray(index, int), np.asarray(boxes, np.float32).reshape(-1, 4), middle)
+
+
+def extract_tubes(seen: Sightings, radius: int, size: int, heights: np.ndarray | None = None) -> Tubes:
+    """Tubes for every sighting; frame indices clamp at the video's ends. With `heights` (per row of the frame, the
+    typical object height there: `privad.vad.scoring.row_heights`), a square is at least that tall at its box
+    centre's row, so a fragment of an object (a limb, half a group) is seen at its object's scale."""
+    height, width = seen.gray[0].shape
+    cons, skip = [], []
+    for index, box in zip(seen.frame, seen.boxes):
+        row = min(max(int(0.5 * (box[1] + box[3])), 0), height - 1)
+        crop = square_box(box, width, height, least=0.0 if heights is None else float(heights[row]))
+        cons.append(_tube(seen.gray, index, crop, radius, 1, size))
+        skip.append(_tube(seen.gray, index, crop, radius, 2, size))
     shape = (-1, 2 * radius + 1, size, size)
-    return Tubes(np.asarray(cons, np.uint8).reshape(shape), np.asarray(skip, np.uint8).reshape(shape), middle,
-                 np.asarray(index, int), np.asarray(boxes, np.float32).reshape(-1, 4))
+    return Tubes(np.asarray(cons, np.uint8).reshape(shape), np.asarray(skip, np.uint8).reshape(shape), seen.middle,
+                 seen.frame, seen.boxes)

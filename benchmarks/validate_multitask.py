@@ -1,0 +1,147 @@
+"""Validate `multitask` settings without test labels: `privad.engine.validate`'s folds and pasted copies (the
+current protocol) on Ped2's training videos, one fold per process, keeping every region's four task failures, so that
+how failures are read (`failure`: probability or log-odds) is compared on one trained network per fold.
+
+    # per process (two share the 2 cores), then once:
+    python benchmarks/validate_multitask.py fit --folds 0,2 --set '{"crop": "row"}' --tag row --out DIR
+    python benchmarks/validate_multitask.py summarize --out DIR --base box:probability row:logit row:probability
+
+`fit` writes DIR/fold{F}_{TAG}.npz: per copy its regions' failures, frames and boxes, its labels and the pasted
+object's boxes; per training video its regions' failures. `summarize` scores each copy as the model does (each task
+z-scored by the training regions' failures, summed, maximum per frame, Gaussian sigma 3) and prints JSON: micro,
+macro, RBDC, TBDC, micro per kind, and the paired 95 % interval of each against the first (`--base`). A tag's
+failures recorded as log-odds give the probabilities exactly (sigmoid); recorded as probabilities, log-odds are read
+back from them clipped at 1e-7 (approximate: marked "approx").
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from privad.data import load_dataset
+from privad.engine.fit import fit_model
+from privad.engine.validate import held_out_copies
+from privad.io.sample_data import data_path
+from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
+from privad.vad.scoring import frame_maxima
+from privad.vad.synthetic import KINDS
+
+
+def _fit(args: argparse.Namespace) -> None:
+    import cv2
+    import torch
+
+    from privad.io.sources import read_all
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    config = json.loads(args.set)
+    videos = [read_all(v.source)[0] for v in load_dataset("ucsd_ped2", data_path("ucsd_ped2")).train]
+    want = {int(f) for f in args.folds.split(",")}
+    for f, held, drawn in held_out_copies(videos):
+        if f not in want:
+            continue
+        start = time.perf_counter()
+        model = fit_model("multitask", config, [v for i, v in enumerate(videos) if i not in held])
+        out = {"fit_seconds": np.asarray(time.perf_counter() - start), "failure": np.asarray(model.config.failure)}
+        for j, (fail, _) in enumerate(model.train_failures_):
+            out[f"train{j}_fail"] = fail
+        for n, (i, k, pasted) in enumerate(drawn):
+            tubes = model._tubes(pasted.frames)
+            fail = model._failures(tubes)
+            if n == 0:  # the recorded failures give the model's own frame scores
+                mean, std = (np.asarray(v) for v in model._calib)
+                region = ((fail - mean) / std).sum(axis=1)
+                again = frame_maxima(region, tubes.frame, len(pasted.labels), model.fitted_.floor,
+                                     model.config.smoothing_sigma)
+                np.testing.assert_allclose(again, model.score(pasted.frames).frames, rtol=1e-6, atol=1e-6)
+            key = f"{i}_{k}"
+            out |= {key + "_fail": fail, key + "_frame": tubes.frame, key + "_boxes": tubes.boxes,
+                    key + "_labels": np.asarray(pasted.labels), key + "_truth": np.asarray(pasted.boxes)}
+        np.savez_compressed(Path(args.out) / f"fold{f}_{args.tag}.npz", **out)
+        print(json.dumps({"fold": f, "tag": args.tag, "fit_seconds": round(float(out["fit_seconds"]))}), flush=True)
+
+
+def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
+    """Failures as `wanted` (probability or logit) from failures `recorded` one way or the other."""
+    if recorded == wanted:
+        return fail
+    fail = fail.copy()
+    if wanted == "probability":
+        fail[:, :2] = 1 / (1 + np.exp(-fail[:, :2]))
+    else:
+        p = np.clip(fail[:, :2], 1e-7, 1 - 1e-7)
+        fail[:, :2] = np.log(p / (1 - p))
+    return fail
+
+
+def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
+    """Validation figures of the copies of every fold of `tag`, failures read as `failure`."""
+    scores, labels, made, detections, truth, per_kind = [], [], [], [], [], {k: ([], []) for k in KINDS}
+    approx = False
+    paths = sorted(glob.glob(str(out / f"fold*_{tag}.npz")))
+    for path in paths:
+        d = np.load(path)
+        recorded = str(d["failure"]) if "failure" in d.files else "probability"
+        approx |= recorded == "probability" and failure == "logit"
+        train = [_read(d[k], recorded, failure) for k in d.files if k.startswith("train") and k.endswith("_fail")]
+        stacked = np.concatenate(train)
+        mean, std = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
+        floor = float(((stacked - mean) / std).sum(axis=1).min())
+        for key in sorted({k.rsplit("_", 1)[0] for k in d.files if k.endswith("_labels")}):
+            video, kind = key.split("_")
+            fail, frame, boxes, lab = (d[f"{key}_{x}"] for x in ("fail", "frame", "boxes", "labels"))
+            region = ((_read(fail, recorded, failure) - mean) / std).sum(axis=1)
+            s, copy = frame_maxima(region, frame, len(lab), floor, sigma), len(scores)
+            detections += [(copy, int(t), *map(float, b), float(v)) for t, b, v in zip(frame, boxes, region)]
+            truth += [(copy, 0, int(t), *map(float, d[key + "_truth"][t])) for t in np.flatnonzero(lab)]
+            scores.append(s)
+            labels.append(lab)
+            made.append((int(video), kind))
+            per_kind[kind][0].append(s)
+            per_kind[kind][1].append(lab)
+    rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores)))
+    return {"tag": tag, "failure": failure, "approx": approx, "folds": len(paths),
+            "micro_auc": round(100 * frame_auc(scores, labels), 1),
+            "macro_auc": round(100 * frame_auc(scores, labels, "macro"), 1),
+            "rbdc": round(100 * rbdc, 1), "tbdc": round(100 * tbdc, 1),
+            **{f"{k}_micro_auc": round(100 * frame_auc(*per_kind[k]), 1) for k in KINDS if per_kind[k][0]},
+            "_copies": (made, scores, labels)}
+
+
+def _summarize(args: argparse.Namespace) -> None:
+    results = [_variant(Path(args.out), *v.split(":")) for v in args.variants]
+    base_made, base_scores, base_labels = results[0]["_copies"]
+    for r in results:
+        made, scores, labels = r.pop("_copies")
+        if made != base_made or not all(np.array_equal(a, b) for a, b in zip(labels, base_labels)):
+            raise SystemExit(f"{r['tag']}: its copies are not the base's")
+        if r is not results[0]:
+            diff = 100 * paired_auc_bootstrap(scores, base_scores, labels, [m[0] for m in made], 1000, 0)
+            r["paired_95"] = [round(float(v), 2) for v in np.percentile(diff, [2.5, 97.5])]
+    print(json.dumps(results, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    fit = sub.add_parser("fit")
+    fit.add_argument("--folds", required=True, help="comma-separated fold indices (0-3)")
+    fit.add_argument("--set", default="{}", help="multitask settings as JSON")
+    fit.add_argument("--tag", required=True)
+    fit.add_argument("--out", required=True)
+    summarize = sub.add_parser("summarize")
+    summarize.add_argument("--out", required=True)
+    summarize.add_argument("variants", nargs="+", help="TAG:FAILURE (probability or logit); the first is the base")
+    args = parser.parse_args()
+    (_fit if args.command == "fit" else _summarize)(args)
+
+
+if __name__ == "__main__":
+    main()
