@@ -299,6 +299,30 @@ def test_protocol_7_crowds_every_held_out_video(monkeypatch):
     assert abs(diff.mean() - (result["micro_auc"] - other["micro_auc"])) < 0.05
 
 
+def test_a_folds_copies_do_not_depend_on_which_folds_are_taken():
+    """`held_out_copies` draws every fold's copies in one order: fold 1's are the same whether fold 0's were taken
+    or left (so one process per fold reproduces `validate`'s copies)."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.engine.validate import held_out_copies
+
+    videos = [synthetic_scene(n_frames=60, abnormal=(0, 0), seed=s)[0] for s in range(4)]
+
+    def fold_one(take_first: bool) -> list:
+        out = []
+        for f, held, drawn in held_out_copies(videos, folds=2):
+            if f == 1 or take_first:
+                copies = list(drawn)
+                if f == 1:
+                    out = copies
+        return out
+
+    a, b = fold_one(True), fold_one(False)
+    assert [(i, k) for i, k, _ in a] == [(i, k) for i, k, _ in b] and len(a) == 2 * len(KINDS)
+    for (_, _, x), (_, _, y) in zip(a, b):
+        np.testing.assert_array_equal(x.labels, y.labels)
+        np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
+
+
 def test_protocol_8_cuts_a_walker_along_its_path_not_its_jittering_box():
     """A block moving 2 px a frame whose boxes jitter 4 px either side (as a walker's box does with its limbs): cut on
     the box (protocols 6-7) the block jumps about its steps; cut along the track's fitted path (protocol 8) it stays
