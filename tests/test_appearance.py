@@ -141,10 +141,11 @@ def test_appearance_grid_survives_save_and_load_and_finds_the_appearance_anomaly
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_the_appearance_cue_embeds_crops_with_a_local_clip_checkpoint_and_needs_that_file(tmp_path, small_clip):
+def test_the_appearance_cue_embeds_crops_with_a_local_clip_checkpoint_and_needs_that_file(tmp_path, small_clip,
+                                                                                          monkeypatch):
     """`appearance_checkpoint`: crops go through the CLIP encoder at that path (its 16-d embedding reaches the PCA,
-    not MobileNetV2's 1280), the model file scores the same after a round trip, and scoring refuses another file or
-    none at all."""
+    not MobileNetV2's 1280), the model file scores the same after a round trip (from another folder: a relative path
+    is kept absolute), and scoring refuses another file or none at all."""
     import torch
 
     from privad.data.synthetic import synthetic_scene
@@ -155,9 +156,12 @@ def test_the_appearance_cue_embeds_crops_with_a_local_clip_checkpoint_and_needs_
     torch.save({f"visual.{k}": v for k, v in small_clip().state_dict().items()}, path)
     train = [synthetic_scene(n_frames=100, abnormal=(0, 0), seed=s)[0] for s in range(2)]
     frames, _ = synthetic_scene(n_frames=100, abnormal=(50, 80), seed=7, anomaly="object")
-    model = build_model("objects", {"appearance_checkpoint": str(path)}).fit(train)
+    monkeypatch.chdir(tmp_path)
+    model = build_model("objects", {"appearance_checkpoint": "clip.pt"}).fit(train)
+    assert model.config.appearance_checkpoint == str(path)
     assert model.fitted_.arrays["pca.components_"].shape[1] == 16
     scores = model.score(frames).frames
+    monkeypatch.chdir(tmp_path.parent)
     save_model(model, None, tmp_path / "m.privad")
     np.testing.assert_allclose(load_model(tmp_path / "m.privad")[0].score(frames).frames, scores, rtol=1e-5, atol=1e-6)
     torch.save({f"visual.{k}": v for k, v in small_clip(seed=1).state_dict().items()}, path)  # another file there

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.fields import FieldInfo
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
@@ -98,7 +98,8 @@ class AttributeConfig(BaseModel):
                           "with MobileNetV2: each crop takes the network's input size, so crop_size and "
                           "appearance_grid do not apply. The model file keeps the path and the file's digest, and "
                           "scoring needs the same file. Slow on a CPU (a ViT-B/16 is ~17 GFLOPs a crop). None: "
-                          "MobileNetV2.")
+                          "MobileNetV2. A relative path is made absolute when the settings are made, so the model "
+                          "scores from any folder.")
     appearance_every: int = Field(
         1, ge=1, description="Embed one sighting in this many of each object track (ByteTrack; the 1st, the "
                              "(k+1)-th, ...); the others take the nearest embedded sighting's appearance "
@@ -172,6 +173,11 @@ class AttributeConfig(BaseModel):
         None, ge=MIN_SIDE, description="Analyse frames shrunk to at most this many px on their longer side (never "
                                        "enlarged; boxes map back to the input's pixels). None: the input's size.")
     seed: int = 0
+
+    @field_validator("appearance_checkpoint")
+    @classmethod
+    def _absolute(cls, path: str | None) -> str | None:
+        return None if path is None else str(Path(path).expanduser().absolute())
 
 
 MIN_EDGE_REGIONS = 50  # `border: apart`: fewer training regions at the edge than this take the inner calibration
