@@ -462,6 +462,14 @@ CANDIDATES_44 = [  # run: nothing taken (docs/benchmarks.md, set 44)
 CANDIDATES_45 = [  # run: taken (docs/benchmarks.md, set 45)
     ("every 2nd sighting embedded (the cost rule's rate today)", {"appearance_every": 2}),
 ]
+# set 46 (2026-12-06, fifteenth session, written before its run; protocol 8): `multitask`'s first validation (training
+# videos only, docs/benchmarks.md) found the normal frames it scored highest led by small regions (median 14 px tall
+# against 24 px): fragments that `split: all` cuts (a limb, a head), whose motion looks fast against their small
+# box. `objects`' motion features also hold a speed per box height; measured instead per the larger of the box's
+# height and the training regions' typical height at its row (`speed_scale: row`). One round, the same rule.
+CANDIDATES_46 = [
+    ("relative speed per the row's typical height (speed_scale: row)", {"speed_scale": "row"}),
+]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()

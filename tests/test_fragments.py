@@ -36,3 +36,32 @@ def test_objects_without_fragments_find_the_planted_anomaly_and_round_trip(tmp_p
     save_model(model, None, tmp_path / "m.privad")
     loaded, _ = load_model(tmp_path / "m.privad")
     np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)  # float rounding
+
+
+def test_relative_speed_per_the_rows_height_does_not_magnify_a_fragment():
+    """`speed_scale: row`: a 10 px fragment moving 2 px a frame where objects are 40 px tall moves 0.5 (x10) heights a
+    frame, as its object does, not 2.0; a box taller than its row's objects keeps its own height."""
+    from privad.vad.oneclass.attribute import relative_to_row
+    from privad.vad.regions import ORIENTATION_BINS as B
+
+    heights = np.full(100, 40.0)
+    vel = np.zeros((2, B + 7), np.float32)
+    vel[:, B + 1] = 2.0  # 90th-percentile speed, px a frame
+    vel[:, B + 2] = 10 * 2.0 / np.array([10.0, 50.0])  # per the box's own height
+    vel[:, B + 3] = [0.10, 0.50]  # heights 10 px and 50 px (shares of a 100-row frame)
+    vel[:, B + 4] = 0.5  # centred on row 50
+    out = relative_to_row(vel, heights)
+    np.testing.assert_allclose(out[:, B + 2], [0.5, 0.4])
+    np.testing.assert_array_equal(np.delete(out, B + 2, axis=1), np.delete(vel, B + 2, axis=1))
+
+
+def test_objects_with_speeds_per_the_rows_height_find_the_planted_anomaly_and_round_trip(tmp_path):
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
+    model = build_model("objects", {"speed_scale": "row"}).fit(train)
+    assert model.fitted_.arrays["row_heights"].shape == (frames[0].shape[0],)
+    scores = model.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    save_model(model, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)

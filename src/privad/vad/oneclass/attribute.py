@@ -63,7 +63,8 @@ class AttributeConfig(BaseModel):
                                      "speed_cue": "none", "predictor": None, "frame_score": "max",
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
-                                     "patches": None, "knn_calibration": "self", "appearance_checkpoint": None}
+                                     "patches": None, "knn_calibration": "self", "appearance_checkpoint": None,
+                                     "speed_scale": "box"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -160,6 +161,11 @@ class AttributeConfig(BaseModel):
         0, ge=0, description="Add the speed of the region's object track (ByteTrack) to the velocity features: its box "
                              "centre's displacement over this many frames either side, in box heights per frame "
                              "(privad.vad.tracks.track_speeds; the flow's where a track has one sighting); 0: off.")
+    speed_scale: Literal["box", "row"] = Field(
+        "box", description="The unit of the motion features' relative speed (90th-percentile flow speed per height): "
+                           "the region's box height (box), or the larger of it and the training regions' typical "
+                           "height at its row (row; privad.vad.scoring.row_heights), so that a fragment of an object "
+                           "(a limb, a head) moving at its object's pace does not look fast for its small box.")
     fragments: float = Field(
         0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
                                      "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
@@ -302,6 +308,17 @@ def _bank(features: np.ndarray, idx: np.ndarray, k: int, trim: float = 0.0,
     return bank, nn, out
 
 
+def relative_to_row(vel: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """Motion descriptors (`privad.vad.regions`) whose relative speed is per the larger of the box's height and the
+    typical height at its centre's row (`heights`, per row of the analysed frame), not per the box's height alone."""
+    vel = np.array(vel, np.float32)
+    frame_h = len(heights)
+    box_h = np.maximum(vel[:, ORIENTATION_BINS + 3] * frame_h, 1.0)
+    rows = np.clip((vel[:, ORIENTATION_BINS + 4] * frame_h).astype(int), 0, frame_h - 1)
+    vel[:, ORIENTATION_BINS + 2] = 10 * vel[:, ORIENTATION_BINS + 1] / np.maximum(box_h, heights[rows])
+    return vel
+
+
 def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.ndarray:
     """Region scores averaged along their tracks (`privad.vad.tracks.along_tracks`; unchanged when `window` is 0)."""
     return along_tracks(regions.index, regions.ids, scores, window) if window else np.asarray(scores, float)
@@ -432,8 +449,9 @@ class AttributeModel:
         if size is None:
             raise PrivadError("no training videos")
         heights = None
-        if c.fragments:
+        if c.fragments or c.speed_scale == "row":
             heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
+        if c.fragments:
             videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
         vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
@@ -452,7 +470,7 @@ class AttributeModel:
         train_cues: dict[str, np.ndarray] = {}  # in `cue_scores`' order
         edge = ~inside(boxes, size) if c.border == "apart" else None  # regions calibrated apart
         if c.use_velocity:
-            motion = self._velocity(vel)
+            motion = self._velocity(vel, heights)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
             nll = -gmm.fit(motion).score_samples(motion)
             arrays |= gmm_arrays(gmm, "gmm")
@@ -547,7 +565,7 @@ class AttributeModel:
             est["crowd_slope"] = f.params["crowd_slope"]
         if self.config.background == "scene":
             est["background"] = f.arrays["background"]
-        if self.config.fragments:
+        if self.config.fragments or self.config.speed_scale == "row":
             est["row_heights"] = f.arrays["row_heights"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca", self.config.whiten), f.params["app_calib"]
@@ -573,10 +591,13 @@ class AttributeModel:
         return region_cue(predictor.cell_scores(frames), frame_index, boxes, frames[0].shape[:2],
                           predictor.config.cell, tuple(predictor.fitted_.params["frame_size"]))
 
-    def _velocity(self, vel: np.ndarray) -> np.ndarray:
+    def _velocity(self, vel: np.ndarray, heights: np.ndarray | None = None) -> np.ndarray:
         """The features the GMM sees, from the extractor's descriptor: orientation bins and speeds (log1p-compressed),
-        then optionally the box's height and centre as shares of the frame and its shape."""
+        then optionally the box's height and centre as shares of the frame and its shape. `heights` (`speed_scale`
+        row): the training regions' typical height per row of the analysed frame."""
         c = self.config
+        if c.speed_scale == "row":
+            vel = relative_to_row(vel, heights)
         parts = [np.log1p(vel[:, :ORIENTATION_BINS + 3] if c.orientation else vel[:, ORIENTATION_BINS:ORIENTATION_BINS + 3])]
         if c.position:
             parts.append(vel[:, ORIENTATION_BINS + 3:ORIENTATION_BINS + 5])
@@ -616,7 +637,8 @@ class AttributeModel:
         if len(vel) == 0:  # no region: each of the model's cues, empty
             return {name: np.zeros(0) for key, name in _CUE_NAMES if key in s}
         if "gmm" in s:
-            cues["motion"] = _calibrated(-s["gmm"].score_samples(self._velocity(vel)), s["vel_calib"], edge)
+            motion = self._velocity(vel, s.get("row_heights"))
+            cues["motion"] = _calibrated(-s["gmm"].score_samples(motion), s["vel_calib"], edge)
         if "speed_calib" in s:
             cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"], edge)
         if "knn" in s:
