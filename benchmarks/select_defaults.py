@@ -467,7 +467,7 @@ CANDIDATES_45 = [  # run: taken (docs/benchmarks.md, set 45)
 # against 24 px): fragments that `split: all` cuts (a limb, a head), whose motion looks fast against their small
 # box. `objects`' motion features also hold a speed per box height; measured instead per the larger of the box's
 # height and the training regions' typical height at its row (`speed_scale: row`). One round, the same rule.
-CANDIDATES_46 = [
+CANDIDATES_46 = [  # run: nothing taken (docs/benchmarks.md, set 46)
     ("relative speed per the row's typical height (speed_scale: row)", {"speed_scale": "row"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
