@@ -63,7 +63,7 @@ def sightings(frames: list[np.ndarray], regions) -> Sightings:
             x1, y1, x2, y2 = square_box(box, width, height)
             if x2 - x1 < 2 or y2 - y1 < 2:
                 continue
-            middle.append(frames[fr.index][y1:y2, x1:x2])
+            middle.append(frames[fr.index][y1:y2, x1:x2].copy())  # a copy: a view would keep the frame alive
             index.append(fr.index)
             boxes.append(box)
     return Sightings(gray, np.asarray(index, int), np.asarray(boxes, np.float32).reshape(-1, 4), middle)
