@@ -29,6 +29,7 @@ from privad.engine.fit import fit_model
 from privad.engine.validate import held_out_copies
 from privad.io.sample_data import data_path
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
+from privad.vad.oneclass.multitask import combined, task_calibration
 from privad.vad.scoring import frame_maxima
 from privad.vad.synthetic import KINDS
 
@@ -50,14 +51,13 @@ def _fit(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         model = fit_model("multitask", config, [v for i, v in enumerate(videos) if i not in held])
         out = {"fit_seconds": np.asarray(time.perf_counter() - start), "failure": np.asarray(model.config.failure)}
-        for j, (fail, _) in enumerate(model.train_failures_):
+        for j, fail in enumerate(model.train_failures_):
             out[f"train{j}_fail"] = fail
         for n, (i, k, pasted) in enumerate(drawn):
             tubes = model._tubes(pasted.frames)
             fail = model._failures(tubes)
             if n == 0:  # the recorded failures give the model's own frame scores
-                mean, std = (np.asarray(v) for v in model._calib)
-                region = ((fail - mean) / std).sum(axis=1)
+                region = combined(fail, model._calib, model.config.teacher)
                 again = frame_maxima(region, tubes.frame, len(pasted.labels), model.fitted_.floor,
                                      model.config.smoothing_sigma)
                 np.testing.assert_allclose(again, model.score(pasted.frames).frames, rtol=1e-6, atol=1e-6)
@@ -92,12 +92,12 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
         approx |= recorded == "probability" and failure == "logit"
         train = [_read(d[k], recorded, failure) for k in d.files if k.startswith("train") and k.endswith("_fail")]
         stacked = np.concatenate(train)
-        mean, std = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
-        floor = float(((stacked - mean) / std).sum(axis=1).min())
+        calib = task_calibration(stacked)
+        floor = float(combined(stacked, calib).min())
         for key in sorted({k.rsplit("_", 1)[0] for k in d.files if k.endswith("_labels")}):
             video, kind = key.split("_")
             fail, frame, boxes, lab = (d[f"{key}_{x}"] for x in ("fail", "frame", "boxes", "labels"))
-            region = ((_read(fail, recorded, failure) - mean) / std).sum(axis=1)
+            region = combined(_read(fail, recorded, failure), calib)
             s, copy = frame_maxima(region, frame, len(lab), floor, sigma), len(scores)
             detections += [(copy, int(t), *map(float, b), float(v)) for t, b, v in zip(frame, boxes, region)]
             truth += [(copy, 0, int(t), *map(float, d[key + "_truth"][t])) for t in np.flatnonzero(lab)]

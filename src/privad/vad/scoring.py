@@ -153,13 +153,18 @@ def row_heights(boxes: np.ndarray, frame_height: int) -> np.ndarray:
     return np.array([np.median(heights[a:b]) if b > a else overall for a, b in zip(lo, hi)])
 
 
+def height_at(boxes: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """The typical height (`row_heights`) at each of `boxes`' centre row."""
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
+    return heights[np.clip((0.5 * (boxes[:, 1] + boxes[:, 3])).astype(int), 0, len(heights) - 1)]
+
+
 def fragments(boxes: np.ndarray, heights: np.ndarray, share: float) -> np.ndarray:
     """Which `boxes` are shorter than `share` of the typical height at their centre's row (`row_heights`)."""
     boxes = np.asarray(boxes, float).reshape(-1, 4)
     if share <= 0 or not len(boxes):
         return np.zeros(len(boxes), bool)
-    rows = np.clip((0.5 * (boxes[:, 1] + boxes[:, 3])).astype(int), 0, len(heights) - 1)
-    return boxes[:, 3] - boxes[:, 1] < share * heights[rows]
+    return boxes[:, 3] - boxes[:, 1] < share * height_at(boxes, heights)
 
 
 def box_cells(boxes: np.ndarray, grid: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:

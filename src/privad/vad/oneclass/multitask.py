@@ -74,6 +74,19 @@ class MultitaskConfig(BaseModel):
     seed: int = 0
 
 
+def task_calibration(failures: np.ndarray) -> list[list[float]]:
+    """[mean, std] per task of the training regions' failures (N, 4): what puts each task on one scale."""
+    return [failures.mean(axis=0).tolist(), (failures.std(axis=0) + 1e-9).tolist()]
+
+
+def combined(failures: np.ndarray, calib: list, distillation: bool = True) -> np.ndarray:
+    """A region score per row of `failures`: each task z-scored by `calib` (`task_calibration`), summed (the
+    distillation task only when the model has a teacher)."""
+    mean, std = (np.asarray(v) for v in calib)
+    used = [i for i, t in enumerate(TASKS) if t != "distillation" or distillation]
+    return ((failures - mean) / std)[:, used].sum(axis=1)
+
+
 def _network(config: MultitaskConfig):
     import torch
     from torch import nn
@@ -135,7 +148,7 @@ class MultitaskModel:
         self.on_epoch: Callable[[int, int, float], None] | None = None  # (epoch, epochs, loss) after each epoch
         self._net = None
         self._heights: np.ndarray | None = None  # crop "row": the training regions' typical height per row
-        self.train_failures_: list | None = None  # after fit: per training video (task failures, frames)
+        self.train_failures_: list[np.ndarray] | None = None  # after fit: per training video, its task failures
 
     def _sightings(self, frames: list[np.ndarray]) -> Sightings:
         return sightings(frames, self.extractor(frames, warmup=frames[: self.config.warmup]))
@@ -194,11 +207,10 @@ class MultitaskModel:
         self._frame_size = tuple(params["frame_size"])
         # calibrate on every training region (the sampled and the unseen ones)
         per_video = [self._failures(p, t) for p, t in zip(parts, teacher)]
-        self.train_failures_ = [(f, p.frame) for f, p in zip(per_video, parts)]  # for diagnostics; not saved
+        self.train_failures_ = per_video  # for diagnostics (benchmarks/validate_multitask.py); not saved
         failures = np.concatenate(per_video)
-        params["calib"] = [failures.mean(axis=0).tolist(), (failures.std(axis=0) + 1e-9).tolist()]
-        self._calib = params["calib"]
-        region = self._combine(failures, params["calib"])
+        params["calib"] = self._calib = task_calibration(failures)
+        region = combined(failures, self._calib, c.teacher)
         floor = float(region.min())
         calib = calibration([
             frame_maxima(region[offsets[i]:offsets[i + 1]], p.frame, n, floor, c.smoothing_sigma)
@@ -298,18 +310,13 @@ class MultitaskModel:
                            .cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
-    def _combine(self, failures: np.ndarray, calib: list) -> np.ndarray:
-        mean, std = (np.asarray(v) for v in calib)
-        used = [i for i, t in enumerate(TASKS) if t != "distillation" or self._pca is not None]
-        return ((failures - mean) / std)[:, used].sum(axis=1)
-
     def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
         f = require_fitted(self)
         if self._net is None:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._frame_size)
         tubes = self._tubes(frames)
-        region = self._combine(self._failures(tubes), self._calib)
+        region = combined(self._failures(tubes), self._calib, self._pca is not None)
         return VideoScore(name, frame_maxima(region, tubes.frame, len(frames), f.floor,
                                              self.config.smoothing_sigma),
                           scored_regions(tubes.frame, tubes.boxes, region, sx, sy))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from privad.vad.scoring import height_at
+
 
 @dataclass
 class Tubes:
@@ -74,10 +76,10 @@ def extract_tubes(seen: Sightings, radius: int, size: int, heights: np.ndarray |
     typical object height there: `privad.vad.scoring.row_heights`), a square is at least that tall at its box
     centre's row, so a fragment of an object (a limb, half a group) is seen at its object's scale."""
     height, width = seen.gray[0].shape
+    least = np.zeros(len(seen.boxes)) if heights is None else height_at(seen.boxes, heights)
     cons, skip = [], []
-    for index, box in zip(seen.frame, seen.boxes):
-        row = min(max(int(0.5 * (box[1] + box[3])), 0), height - 1)
-        crop = square_box(box, width, height, least=0.0 if heights is None else float(heights[row]))
+    for index, box, side in zip(seen.frame, seen.boxes, least):
+        crop = square_box(box, width, height, least=float(side))
         cons.append(_tube(seen.gray, index, crop, radius, 1, size))
         skip.append(_tube(seen.gray, index, crop, radius, 2, size))
     shape = (-1, 2 * radius + 1, size, size)
