@@ -98,6 +98,31 @@ def test_row_crops_and_log_odds_fit_save_and_load(ped2_data, tmp_path):
     np.testing.assert_allclose(loaded.score(frames).frames, model.score(frames).frames, rtol=1e-5, atol=1e-6)
 
 
+def test_fit_lets_each_videos_colour_crops_go(monkeypatch, ped2_data):
+    """The teacher embeds a training video's colour crops as it is read; none is held once the next video comes."""
+    import gc
+    import weakref
+
+    from privad.vad.oneclass import multitask
+
+    crops: list[weakref.ref] = []
+
+    def recorded(frames, regions):
+        seen = sightings(frames, regions)
+        crops.append(weakref.ref(seen.middle[0]))
+        return seen
+
+    def videos():
+        for v in ped2_data.train[:3]:
+            gc.collect()
+            assert all(ref() is None for ref in crops), "an earlier training video's colour crops are still held"
+            yield v.frames()[:40]
+
+    monkeypatch.setattr(multitask, "sightings", recorded)
+    model = build_model("multitask", TINY | {"epochs": 1}).fit(videos())
+    assert len(crops) == 3 and model.fitted_.info["train_videos"] == 3
+
+
 def test_scores_and_round_trips(fitted, ped2_data, tmp_path):
     video = ped2_data.test[3]
     result = fitted.score(video.frames(), video.name)

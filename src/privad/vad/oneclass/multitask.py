@@ -148,6 +148,7 @@ class MultitaskModel:
         self.on_epoch: Callable[[int, int, float], None] | None = None  # (epoch, epochs, loss) after each epoch
         self._net = None
         self._heights: np.ndarray | None = None  # crop "row": the training regions' typical height per row
+        self._encoder = None  # the teacher's AppearanceEncoder, made on first use
         self.train_failures_: list[np.ndarray] | None = None  # after fit: per training video, its task failures
 
     def _sightings(self, frames: list[np.ndarray]) -> Sightings:
@@ -157,9 +158,12 @@ class MultitaskModel:
         return extract_tubes(self._sightings(frames), self.config.radius, self.config.size, self._heights)
 
     def _teacher(self, crops: list[np.ndarray]) -> np.ndarray:
-        from privad.backbones.appearance import AppearanceEncoder
+        """The MobileNetV2 features of middle crops (the encoder made once per model)."""
+        if self._encoder is None:
+            from privad.backbones.appearance import AppearanceEncoder
 
-        return AppearanceEncoder(size=64)(crops)
+            self._encoder = AppearanceEncoder(size=64)
+        return self._encoder(crops)
 
     def fit(self, X: Iterable[list[np.ndarray]], y=None) -> MultitaskModel:
         """Extract tubes from every normal video of X (y is not used), train the network on the proxy tasks,
@@ -169,10 +173,13 @@ class MultitaskModel:
         c = self.config
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
-        parts, lengths, sizes = [], [], set()
+        parts, lengths, sizes, teacher = [], [], set(), []
         for frames in X:  # crop "row" cuts the tubes once every video's boxes give the heights: keeps gray frames
             sizes.add(frames[0].shape[:2])
             seen = self._sightings(frames)
+            if c.teacher:  # every region's teacher features now: no video's colour crops outlive it
+                teacher.append(self._teacher(seen.middle))
+            seen.middle = []
             parts.append(seen if c.crop == "row" else extract_tubes(seen, c.radius, c.size))
             lengths.append(len(frames))
         if len(sizes) > 1:
@@ -192,13 +199,14 @@ class MultitaskModel:
         params: dict = {"frame_size": list(sizes.pop())}
         info: dict = {"train_regions": total, "train_tubes": len(keep), "train_videos": len(parts)}
         offsets = np.cumsum([0] + [len(p.frame) for p in parts])
-        target, teacher = None, [None] * len(parts)
-        if c.teacher:  # teacher features of every region, once: training uses the sample, calibration all
-            feats = self._teacher([m for p in parts for m in p.middle])
-            pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats[keep])
-            target = torch.from_numpy(pca.transform(feats[keep]).astype(np.float32))
-            teacher = np.split(feats, offsets[1:-1])
+        target = None
+        if c.teacher:  # training uses the sampled regions' teacher features, calibration every region's
+            feats = np.concatenate(teacher)[keep]
+            pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats)
+            target = torch.from_numpy(pca.transform(feats).astype(np.float32))
             arrays |= pca_arrays(pca, "pca")
+        else:
+            teacher = [None] * len(parts)
         start = time.perf_counter()
         net, info["history"] = self._train(cons, skip, target)
         info["train_seconds"] = time.perf_counter() - start
