@@ -59,8 +59,8 @@ class MultitaskConfig(BaseModel):
     max_minutes: float = Field(30.0, gt=0, description="Stop training after this many minutes (whole epochs).")
     regions: Literal["mog2", "median"] = "median"
     split: Split = Field(
-        "all", description="How merged blobs are split (privad.vad.split); by a fixed rule, as the `objects` "
-                            "model splits them.")
+        "all", description="How merged blobs are split (privad.vad.split); validated against every other rule on "
+                            "training videos only (docs/benchmarks.md, multitask, sixteenth session).")
     crop: Literal["box", "row"] = Field(
         "box", description="A tube's square: around the region's box (box), or at least as tall as the training "
                            "regions typically are at its row (row; privad.vad.scoring.row_heights), so that a "
