@@ -123,6 +123,16 @@ def test_fit_lets_each_videos_colour_crops_go(monkeypatch, ped2_data):
     assert len(crops) == 3 and model.fitted_.info["train_videos"] == 3
 
 
+def test_fit_without_a_teacher_scores_on_three_tasks(ped2_data):
+    model = build_model("multitask", TINY | {"epochs": 1, "teacher": False}).fit(
+        [v.frames()[:40] for v in ped2_data.train[:2]])
+    assert "pca.mean_" not in model.fitted_.arrays and model.fitted_.threshold > model.fitted_.floor
+    frames = ped2_data.test[3].frames()[:30]
+    failures = model._failures(model._tubes(frames))
+    assert (failures[:, 3] == 0).all() and (failures[:, 2] > 0).all()  # no distillation; reconstruction errs
+    assert np.isfinite(model.score(frames).frames).all()
+
+
 def test_scores_and_round_trips(fitted, ped2_data, tmp_path):
     video = ped2_data.test[3]
     result = fitted.score(video.frames(), video.name)

@@ -205,8 +205,6 @@ class MultitaskModel:
             pca = PCA(min(c.teacher_dim, len(keep) - 1), whiten=True, random_state=c.seed).fit(feats)
             target = torch.from_numpy(pca.transform(feats).astype(np.float32))
             arrays |= pca_arrays(pca, "pca")
-        else:
-            teacher = [None] * len(parts)
         start = time.perf_counter()
         net, info["history"] = self._train(cons, skip, target)
         info["train_seconds"] = time.perf_counter() - start
@@ -214,7 +212,7 @@ class MultitaskModel:
         self._net, self._pca = net.eval(), (pca if c.teacher else None)
         self._frame_size = tuple(params["frame_size"])
         # calibrate on every training region (the sampled and the unseen ones)
-        per_video = [self._failures(p, t) for p, t in zip(parts, teacher)]
+        per_video = [self._failures(p, t) for p, t in zip(parts, teacher or [None] * len(parts))]
         self.train_failures_ = per_video  # for diagnostics (benchmarks/validate_multitask.py); not saved
         failures = np.concatenate(per_video)
         params["calib"] = self._calib = task_calibration(failures)

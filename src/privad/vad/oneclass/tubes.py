@@ -15,7 +15,8 @@ class Tubes:
     """Tubes of one or more videos.
 
     `consecutive` and `skipped` are uint8 (N, 2r+1, S, S) gray tubes with frame steps 1 and 2 around each region's
-    frame; `middle` holds the colour crop of the region's own frame (for the appearance teacher); `frame` and `boxes`
+    frame; `middle` holds the colour crop of the region's own frame (for the appearance teacher; empty in tubes cut
+    while fitting, whose teacher features are taken as each video is read); `frame` and `boxes`
     say where each tube came from.
     """
 
