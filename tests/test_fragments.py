@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from privad.data.synthetic import synthetic_scene
@@ -64,4 +65,33 @@ def test_objects_with_speeds_per_the_rows_height_find_the_planted_anomaly_and_ro
     assert roc_auc_score(labels, scores.frames) > 0.9
     save_model(model, None, tmp_path / "m.privad")
     loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)
+
+
+def test_slow_usual_reads_a_slow_region_as_moving_at_the_typical_pace(tmp_path):
+    """`slow: usual`: a region that stands still scores as one moving at the training median with the same shape
+    (the density alone scores them apart); faster than the median is read as it is; the planted fast anomaly is found
+    and the floor survives a save and load."""
+    from privad.vad.regions import ORIENTATION_BINS as B
+
+    train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
+    frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
+    usual = build_model("attribute", {"slow": "usual"}).fit(train)
+    density = build_model("attribute").fit(train)
+    floor = usual.fitted_.arrays["speed_floor"]  # log1p of the median mean speed, p90 speed and speed per height
+    assert floor.shape == (3,) and (floor > 0).all()
+    vel = np.zeros((3, B + 7), np.float32)
+    vel[:, B + 3:] = [0.3, 0.5, -0.7, 0.6]  # one shape for all three
+    vel[1, B:B + 3] = np.expm1(floor)  # the median pace
+    vel[2, B:B + 3] = 3 * np.expm1(floor)  # faster
+    still, typical, fast = usual.cue_scores(vel)["motion"]
+    assert still == pytest.approx(typical, abs=1e-6)
+    assert fast > typical
+    a, b, _ = density.cue_scores(vel)["motion"]
+    assert abs(a - b) > 1e-3  # the density alone tells them apart
+    scores = usual.score(frames)
+    assert roc_auc_score(labels, scores.frames) > 0.9
+    save_model(usual, None, tmp_path / "m.privad")
+    loaded, _ = load_model(tmp_path / "m.privad")
+    np.testing.assert_array_equal(loaded._estimators["speed_floor"], floor)
     np.testing.assert_allclose(loaded.score(frames).frames, scores.frames, rtol=1e-5, atol=1e-6)

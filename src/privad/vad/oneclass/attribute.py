@@ -64,7 +64,7 @@ class AttributeConfig(BaseModel):
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
                                      "patches": None, "knn_calibration": "self", "appearance_checkpoint": None,
-                                     "speed_scale": "box"}
+                                     "speed_scale": "box", "slow": "density"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -166,6 +166,12 @@ class AttributeConfig(BaseModel):
                            "the region's box height (box), or the larger of it and the training regions' typical "
                            "height at its row (row; privad.vad.scoring.row_heights), so that a fragment of an object "
                            "(a limb, a head) moving at its object's pace does not look fast for its small box.")
+    slow: Literal["density", "usual"] = Field(
+        "density", description="How the motion density reads a region slower than the training regions typically "
+                               "move: as the density has it (density: moving unusually slowly is unusual too), or as "
+                               "moving at their typical pace (usual: each speed feature is raised to its training "
+                               "median before the density is read, so a slow region scores by its shape alone; the "
+                               "density is fitted on the speeds as they are; privad.vad.oneclass.attribute.floored).")
     fragments: float = Field(
         0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
                                      "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
@@ -306,6 +312,14 @@ def _bank(features: np.ndarray, idx: np.ndarray, k: int, trim: float = 0.0,
         in_bank[idx] = True
         out[self_out] = np.where(in_bank[self_out], dist[:, 1:].mean(axis=1), dist[:, :-1].mean(axis=1))
     return bank, nn, out
+
+
+def floored(motion: np.ndarray, columns: list[int], floor: np.ndarray) -> np.ndarray:
+    """`motion` features with each of `columns` raised to at least its `floor` (`slow: usual`: a region slower than
+    the training regions' median is read as moving at it)."""
+    out = motion.copy()
+    out[:, columns] = np.maximum(out[:, columns], floor)
+    return out
 
 
 def relative_to_row(vel: np.ndarray, heights: np.ndarray) -> np.ndarray:
@@ -472,7 +486,11 @@ class AttributeModel:
         if c.use_velocity:
             motion = self._velocity(vel, heights)
             gmm = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
-            nll = -gmm.fit(motion).score_samples(motion)
+            gmm.fit(motion)
+            if c.slow == "usual":
+                arrays["speed_floor"] = est["speed_floor"] = np.median(motion[:, self._speed_columns()], axis=0)
+                motion = floored(motion, self._speed_columns(), est["speed_floor"])
+            nll = -gmm.score_samples(motion)
             arrays |= gmm_arrays(gmm, "gmm")
             params["vel_calib"] = est["vel_calib"] = _calibration(nll, c.calibration, edge)
             est["gmm"] = gmm
@@ -567,6 +585,8 @@ class AttributeModel:
             est["background"] = f.arrays["background"]
         if self.config.fragments or self.config.speed_scale == "row":
             est["row_heights"] = f.arrays["row_heights"]
+        if self.config.use_velocity and self.config.slow == "usual":
+            est["speed_floor"] = f.arrays["speed_floor"]
         if self.config.use_appearance:
             est["pca"], est["app_calib"] = pca_from(f.arrays, "pca", self.config.whiten), f.params["app_calib"]
             est["knn"] = NearestNeighbors(n_neighbors=self.config.knn_k).fit(f.arrays["bank"])
@@ -607,6 +627,12 @@ class AttributeModel:
             parts.append(np.log1p(np.where(np.isnan(vel[:, -1]), vel[:, ORIENTATION_BINS + 2], vel[:, -1]))[:, None])
         return np.concatenate(parts, 1)
 
+    def _speed_columns(self) -> list[int]:
+        """The columns of `_velocity`'s features that are speeds: mean, 90th percentile, per height (after the
+        orientation bins, when there are any), and the track speed (last) where the model has it."""
+        first = ORIENTATION_BINS if self.config.orientation else 0
+        return list(range(first, first + 3)) + ([-1] if self.config.track_speed else [])
+
     def _speed(self, vel: np.ndarray) -> np.ndarray:
         """The one-sided speed cue: 90th-percentile flow speed, in px/frame or in box heights per frame."""
         column = ORIENTATION_BINS + (1 if self.config.speed_cue == "pixels" else 2)
@@ -638,6 +664,8 @@ class AttributeModel:
             return {name: np.zeros(0) for key, name in _CUE_NAMES if key in s}
         if "gmm" in s:
             motion = self._velocity(vel, s.get("row_heights"))
+            if "speed_floor" in s:
+                motion = floored(motion, self._speed_columns(), s["speed_floor"])
             cues["motion"] = _calibrated(-s["gmm"].score_samples(motion), s["vel_calib"], edge)
         if "speed_calib" in s:
             cues["speed"] = _calibrated(self._speed(vel), s["speed_calib"], edge)
