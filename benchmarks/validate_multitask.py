@@ -6,12 +6,13 @@ how failures are read (`failure`: probability or log-odds) is compared on one tr
     python benchmarks/validate_multitask.py fit --folds 0,2 --set '{"crop": "row"}' --tag row --out DIR
     python benchmarks/validate_multitask.py summarize --out DIR --base box:probability row:logit row:probability
 
-`fit` writes DIR/fold{F}_{TAG}.npz: per copy its regions' failures, frames and boxes, its labels and the pasted
-object's boxes; per training video its regions' failures. `summarize` scores each copy as the model does (each task
-z-scored by the training regions' failures, summed, maximum per frame, Gaussian sigma 3) and prints JSON: micro,
-macro, RBDC, TBDC, micro per kind, and the paired 95 % interval of each against the first (`--base`). A tag's
-failures recorded as log-odds give the probabilities exactly (sigmoid); recorded as probabilities, log-odds are read
-back from them clipped at 1e-7 (approximate: marked "approx").
+`fit` writes DIR/fold{F}_{TAG}.npz: per copy its regions' failures, frames and boxes, its labels, the pasted
+object's boxes and the pasted normal traffic's; per training video its regions' failures. `summarize` scores each
+copy as the model does (each task z-scored by the training regions' failures, summed, maximum per frame, Gaussian
+sigma 3) and prints JSON: micro, macro, RBDC, TBDC, micro per kind, how often the top 10 % of normal frames' top
+region and any normal region lie on a pasted walker (IoU >= 0.1), and the paired 95 % interval of each against the
+first (`--base`). A tag's failures recorded as log-odds give the probabilities exactly (sigmoid); recorded as
+probabilities, log-odds are read back from them clipped at 1e-7 (approximate: marked "approx").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 
 from privad.data import load_dataset
 from privad.engine.fit import fit_model
-from privad.engine.validate import held_out_copies
+from privad.engine.validate import held_out_copies, walker_under
 from privad.io.sample_data import data_path
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.vad.oneclass.multitask import combined, task_calibration
@@ -45,7 +46,8 @@ def _fit(args: argparse.Namespace) -> None:
     config = json.loads(args.set)
     videos = [read_all(v.source)[0] for v in load_dataset("ucsd_ped2", data_path("ucsd_ped2")).train]
     want = {int(f) for f in args.folds.split(",")}
-    for f, held, drawn in held_out_copies(videos):
+    walkers: dict[int, np.ndarray] = {}
+    for f, held, drawn in held_out_copies(videos, walkers=walkers):
         if f not in want:
             continue
         start = time.perf_counter()
@@ -63,7 +65,8 @@ def _fit(args: argparse.Namespace) -> None:
                 np.testing.assert_allclose(again, model.score(pasted.frames).frames, rtol=1e-6, atol=1e-6)
             key = f"{i}_{k}"
             out |= {key + "_fail": fail, key + "_frame": tubes.frame, key + "_boxes": tubes.boxes,
-                    key + "_labels": np.asarray(pasted.labels), key + "_truth": np.asarray(pasted.boxes)}
+                    key + "_labels": np.asarray(pasted.labels), key + "_truth": np.asarray(pasted.boxes),
+                    key + "_walkers": walkers.get(i, np.zeros((0, len(pasted.labels), 4)))}
         np.savez_compressed(Path(args.out) / f"fold{f}_{args.tag}.npz", **out)
         print(json.dumps({"fold": f, "tag": args.tag, "fit_seconds": round(float(out["fit_seconds"]))}), flush=True)
 
@@ -84,6 +87,7 @@ def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
 def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
     """Validation figures of the copies of every fold of `tag`, failures read as `failure`."""
     scores, labels, made, detections, truth, per_kind = [], [], [], [], [], {k: ([], []) for k in KINDS}
+    tops, on = [], []  # each normal frame's top region (score, on a pasted walker), and each normal region's
     approx = False
     paths = sorted(glob.glob(str(out / f"fold*_{tag}.npz")))
     for path in paths:
@@ -100,6 +104,13 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
             region = combined(_read(fail, recorded, failure), calib)
             s, copy = frame_maxima(region, frame, len(lab), floor, sigma), len(scores)
             detections += [(copy, int(t), *map(float, b), float(v)) for t, b, v in zip(frame, boxes, region)]
+            if key + "_walkers" in d.files:  # where the normal traffic walks (recorded from 2026-12-07)
+                normal = np.flatnonzero(lab[frame] == 0)
+                under = walker_under(frame[normal], boxes[normal], d[key + "_walkers"]) >= 0
+                on.append(under)
+                for t in np.unique(frame[normal]):
+                    at = frame[normal] == t
+                    tops.append((region[normal][at].max(), under[at][np.argmax(region[normal][at])]))
             truth += [(copy, 0, int(t), *map(float, d[key + "_truth"][t])) for t in np.flatnonzero(lab)]
             scores.append(s)
             labels.append(lab)
@@ -112,7 +123,16 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
             "macro_auc": round(100 * frame_auc(scores, labels, "macro"), 1),
             "rbdc": round(100 * rbdc, 1), "tbdc": round(100 * tbdc, 1),
             **{f"{k}_micro_auc": round(100 * frame_auc(*per_kind[k]), 1) for k in KINDS if per_kind[k][0]},
-            "_copies": (made, scores, labels)}
+            **_on_walkers(tops, on), "_copies": (made, scores, labels)}
+
+
+def _on_walkers(tops: list, on: list) -> dict:
+    """How often the top region of the top 10 % of normal frames, and any normal region, lies on a pasted walker."""
+    if not tops:
+        return {}
+    tops = sorted(tops, key=lambda x: -x[0])[: len(tops) // 10]
+    return {"top_10pct_normal_frames_on_a_pasted_walker": round(float(np.mean([u for _, u in tops])), 3),
+            "normal_regions_on_a_pasted_walker": round(float(np.mean(np.concatenate(on))), 3)}
 
 
 def _summarize(args: argparse.Namespace) -> None:

@@ -247,7 +247,7 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
 
 def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     """Traffic: by default as many walkers as the scene's median frame has regions, upright, at the scene's stride,
-    in view from the first frame (`traffic` returns frames only: walkers add no label); a validation under protocol
+    in view from the first frame (walkers add no label; `traffic` says where they are); a validation under protocol
     5 still finds pasted anomalies."""
     from privad.data.synthetic import synthetic_scene
     from privad.engine.validate import validate
@@ -257,11 +257,15 @@ def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     boxes = [np.zeros((n, 4), np.float32) for n in (2, 3, 3, 3, 5)]  # a median frame has 3 regions
     scene = Scene(boxes, np.full(50, 100.0, np.float32), np.full(50, 40.0, np.float32), 0.02, stride=0.03)
     pool = [Donor(np.full((20, 8, 3), v, np.uint8), np.ones((20, 8), bool)) for v in (0, 60, 120)]
-    crowded = traffic(frames, pool, np.random.default_rng(1), scene)
+    crowded, where = traffic(frames, pool, np.random.default_rng(1), scene)
     assert all(np.array_equal(a, b) for a, b in
-               zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=3)))
+               zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=3).frames))
     assert not all(np.array_equal(a, b) for a, b in
-                   zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=2)))
+                   zip(crowded, traffic(frames, pool, np.random.default_rng(1), scene, walkers=2).frames))
+    assert where.shape == (3, 60, 4)  # each walker's box in every frame it is seen
+    for box, f in ((b, f) for w in where for b, f in zip(w, crowded) if np.isfinite(b).all()):
+        x1, y1, x2, y2 = box.astype(int)
+        assert (f[y1:y2, x1:x2, 0] != 200).all()  # solid walkers: their box is all walker
     walked, labels, _ = paste(frames, pool[0], WALKER, np.random.default_rng(0), scene, protocol=5)
     shown = [np.argwhere(f[..., 0] == 0) for f in walked]
     assert labels[0] == 1 and len(shown[0]) == 40 * 16  # in view at once, upright, as tall as the row's objects
@@ -321,6 +325,27 @@ def test_a_folds_copies_do_not_depend_on_which_folds_are_taken():
     for (_, _, x), (_, _, y) in zip(a, b):
         np.testing.assert_array_equal(x.labels, y.labels)
         np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
+
+
+def test_held_out_copies_say_where_the_normal_traffic_walks():
+    """`walkers`: every crowded held-out video's traffic boxes (protocol 7 on: all of them), one row a walker; the
+    copies are drawn as without it; each box holds pixels the walkers changed."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.engine.validate import held_out_copies
+
+    videos = [synthetic_scene(n_frames=60, abnormal=(0, 0), seed=s)[0] for s in range(4)]
+    walkers: dict = {}
+    plain = [c for _, _, drawn in held_out_copies(videos, folds=2) for c in drawn]
+    told = [c for _, _, drawn in held_out_copies(videos, folds=2, walkers=walkers) for c in drawn]
+    assert sorted(walkers) == [0, 1, 2, 3]
+    for (i, k, x), (_, _, y) in zip(plain, told):
+        np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
+    for i, where in walkers.items():
+        assert where.ndim == 3 and where.shape[1:] == (60, 4) and len(where) >= 1
+        crowded = next(c for j, k, c in told if j == i)
+        changed = [np.abs(f.astype(int) - g).sum(axis=2) > 0 for f, g in zip(crowded.frames, videos[i])]
+        seen = [(t, b.astype(int)) for w in where for t, b in enumerate(w) if np.isfinite(b).all()]
+        assert seen and all(changed[t][y1:y2, x1:x2].any() for t, (x1, y1, x2, y2) in seen)
 
 
 def test_protocol_8_cuts_a_walker_along_its_path_not_its_jittering_box():

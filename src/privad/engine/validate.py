@@ -60,16 +60,19 @@ from privad.engine.fit import fit_model
 from privad.engine.views import anonymized
 from privad.errors import PrivadError
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
+from privad.metrics.vad.region import IOU_THRESHOLD, box_iou
 from privad.protect.config import AnonymizeConfig
 from privad.vad.registry import DEFAULT
-from privad.vad.synthetic import KINDS, PROTOCOL, Pasted, check_protocol, donors, paste, scene, traffic
+from privad.vad.synthetic import KINDS, PROTOCOL, Pasted, Traffic, check_protocol, donors, paste, scene, traffic
 
 
-def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 0,
-                    protocol: int = PROTOCOL) -> Iterator[tuple[int, list[int], Iterator[tuple[int, str, Pasted]]]]:
+def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 0, protocol: int = PROTOCOL,
+                    walkers: dict[int, np.ndarray] | None = None
+                    ) -> Iterator[tuple[int, list[int], Iterator[tuple[int, str, Pasted]]]]:
     """The folds of `validate`: per fold, its index, its held-out videos and a generator of their copies (video,
     kind, `Pasted`), one per kind each, drawn in a fixed order from `seed` (so a fold's copies are the same whichever
-    folds are fitted: the copies of a fold its caller does not take are drawn all the same)."""
+    folds are fitted: the copies of a fold its caller does not take are drawn all the same). `walkers`: filled, as a
+    fold's copies are drawn, with where each crowded held-out video's normal traffic walks (`Traffic.boxes`)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(videos))
     scenes = [scene(v) for v in videos]  # once per video: donors, rows, sizes and paces all come from them
@@ -78,9 +81,12 @@ def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 
     def copies(held: list[int]) -> Iterator[tuple[int, str, Pasted]]:
         # normal traffic, the same in a video's copies of every kind: protocols 5-6 every second held-out video, 7 all
         base = {i: traffic(videos[i], pool, rng, scenes[i], protocol=protocol)
-                if protocol >= 7 or (protocol >= 5 and j % 2) else videos[i] for j, i in enumerate(held)}
+                if protocol >= 7 or (protocol >= 5 and j % 2) else Traffic(videos[i], np.zeros((0, len(videos[i]), 4)))
+                for j, i in enumerate(held)}
+        if walkers is not None:
+            walkers.update({i: t.boxes for i, t in base.items() if len(t.boxes)})
         for i, k in ((i, k) for i in held for k in KINDS):
-            yield i, k, paste(base[i], pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
+            yield i, k, paste(base[i].frames, pool[int(rng.integers(len(pool)))], k, rng, scenes[i], protocol)
 
     for f in range(folds):
         held = [int(i) for i in order[f::folds]]
@@ -88,6 +94,19 @@ def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 
         yield f, held, drawn
         for _ in drawn:  # what the caller left undrawn
             pass
+
+
+def walker_under(index: np.ndarray, boxes: np.ndarray, walkers: np.ndarray) -> np.ndarray:
+    """Per region (frame `index`, `boxes` (N, 4) xyxy), the pasted normal walker it lies on (`Traffic.boxes`:
+    walkers x frames x 4; the one with the highest IoU, if that is at least RBDC's 0.1), or -1."""
+    out = np.full(len(boxes), -1)
+    for j, (t, box) in enumerate(zip(np.asarray(index, int), np.asarray(boxes, float))):
+        where = walkers[:, t] if len(walkers) else np.zeros((0, 4))
+        seen = np.flatnonzero(np.isfinite(where).all(axis=1))
+        if len(seen):
+            iou = box_iou(box, where[seen])
+            out[j] = seen[np.argmax(iou)] if iou.max() >= IOU_THRESHOLD else -1
+    return out
 
 
 def validate(train: list, kind: str = DEFAULT, config: dict | None = None,

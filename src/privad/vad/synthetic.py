@@ -107,6 +107,14 @@ class Pasted(NamedTuple):
     boxes: np.ndarray
 
 
+class Traffic(NamedTuple):
+    """A video crowded with normal walkers (`traffic`): its `frames`, and each walker's box per frame (walkers,
+    frames, 4), as `Pasted.boxes`."""
+
+    frames: list[np.ndarray]
+    boxes: np.ndarray
+
+
 def _solid(mask: np.ndarray) -> np.ndarray:
     """A thresholded object mask closed and opened, its largest piece kept (protocol 3: one whole object)."""
     m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, _ELLIPSE5)
@@ -284,15 +292,17 @@ def _bounce(t: int, n: int) -> int:
 
 
 def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generator, scene: Scene,
-            walkers: int | None = None, protocol: int = PROTOCOL) -> list[np.ndarray]:
+            walkers: int | None = None, protocol: int = PROTOCOL) -> Traffic:
     """A copy of `frames` with `walkers` donors from `pool` added as normal traffic (protocol 5; default: as many as
     the scene has regions in a median frame): each upright, at the scene's stride, along one of its rows at the
-    row's height, from the first frame."""
+    row's height, from the first frame; and where each walker is."""
     if walkers is None:
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
+    boxes = []
     for _ in range(walkers):
-        frames = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol).frames
-    return frames
+        frames, _, walked = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol)
+        boxes.append(walked)
+    return Traffic(frames, np.stack(boxes) if boxes else np.zeros((0, len(frames), 4)))
 
 
 def crowded(frames: list[np.ndarray], index: np.ndarray, boxes: np.ndarray, speeds: np.ndarray, crowd: float,
@@ -305,4 +315,4 @@ def crowded(frames: list[np.ndarray], index: np.ndarray, boxes: np.ndarray, spee
     if not walkers or not len(boxes):
         return None
     pool = donors([frames], [sc], seed=int(rng.integers(2**31)))
-    return traffic(frames, pool, rng, sc, walkers)
+    return traffic(frames, pool, rng, sc, walkers).frames

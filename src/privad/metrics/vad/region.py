@@ -24,7 +24,7 @@ IOU_THRESHOLD = 0.1
 TRACK_SHARE = 0.1
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     x1 = np.maximum(box[0], boxes[:, 0])
     y1 = np.maximum(box[1], boxes[:, 1])
     x2 = np.minimum(box[2], boxes[:, 2])
@@ -64,7 +64,7 @@ def detection_curves(detections: Sequence, gt_regions: Sequence, num_frames: int
         candidates = by_frame.get((video, int(frame)), [])
         if candidates:
             idx = np.asarray(candidates)
-            iou = _iou(np.array([x1, y1, x2, y2], float), boxes[idx])
+            iou = box_iou(np.array([x1, y1, x2, y2], float), boxes[idx])
             overlapping = idx[iou >= IOU_THRESHOLD]
             if len(overlapping) == 0:
                 fp += 1
