@@ -327,6 +327,19 @@ def test_a_folds_copies_do_not_depend_on_which_folds_are_taken():
         np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
 
 
+def test_walker_under_names_the_pasted_walker_a_region_lies_on():
+    """A region on a walker's box (IoU >= 0.1) names it, the best of two; one that barely touches it, or a frame
+    where no walker is seen (NaN boxes), gives -1."""
+    from privad.engine.validate import walker_under
+
+    walkers = np.full((2, 3, 4), np.nan)
+    walkers[0, :2] = [10, 10, 20, 30]
+    walkers[1, :2] = [15, 10, 25, 30]
+    boxes = np.array([[16, 10, 26, 30], [10, 10, 20, 30], [19, 29, 40, 60], [10, 10, 20, 30]], float)
+    assert walker_under(np.array([0, 1, 0, 2]), boxes, walkers).tolist() == [1, 0, -1, -1]
+    assert walker_under(np.array([0]), boxes[:1], np.zeros((0, 3, 4))).tolist() == [-1]
+
+
 def test_held_out_copies_say_where_the_normal_traffic_walks():
     """`walkers`: every crowded held-out video's traffic boxes (protocol 7 on: all of them), one row a walker; the
     copies are drawn as without it; each box holds pixels the walkers changed."""

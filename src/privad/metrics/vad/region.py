@@ -25,6 +25,7 @@ TRACK_SHARE = 0.1
 
 
 def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of `box` with each of `boxes` (N, 4), all (x1, y1, x2, y2) with exclusive x2, y2."""
     x1 = np.maximum(box[0], boxes[:, 0])
     y1 = np.maximum(box[1], boxes[:, 1])
     x2 = np.minimum(box[2], boxes[:, 2])
