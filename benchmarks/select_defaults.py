@@ -35,7 +35,8 @@ every second held-out video crowded by normal walkers) CANDIDATES_30 to 32 and (
 (2026-12-06, twelfth session; objects cut along their tracks' smooth paths) from set 39 on (CANDIDATES_39, run
 in the thirteenth session; CANDIDATES_40 and 41, each written then before its run; CANDIDATES_42, fourteenth
 session, written before its run; CANDIDATES_43 to 45, the same session, each written before its run; CANDIDATES_46,
-fifteenth session; CANDIDATES_47, seventeenth session, each written before its run).
+fifteenth session; CANDIDATES_47, seventeenth session, each written before its run); protocol 9 (2026-12-07,
+seventeenth session; donors only from tracks followed over at least 12 frames) from set 48 on.
 Earlier protocols' runs are reproduced by checking out the commit they were made at.
 """
 
@@ -481,6 +482,19 @@ CANDIDATES_46 = [  # run: nothing taken (docs/benchmarks.md, set 46)
 # written after it, gives the same: 13.0 %, 25.8 %, 28.8 %.)
 CANDIDATES_47 = [  # run: nothing taken (docs/benchmarks.md, set 47)
     ("slow read as the typical pace (slow: usual)", {"slow": "usual"}),
+]
+# set 48 (2026-12-07, seventeenth session, written before its run): protocol 9 (donors only from tracks followed over
+# at least 12 frames; privad.engine.validate's docstring). Its start validated anew, and, by a rule fixed here, every
+# candidate of protocol 8's sets (39-47) that gained at least 0.5 micro over its start and kept RBDC and TBDC within
+# 0.5, but was not taken because its paired interval reached 0: set 39's frame score corrected for crowding (+0.5),
+# set 41's part memory added (+1.3) and in place of the crop appearance (+0.5), set 47's `slow: usual` (+0.9). (Set
+# 44's silhouette removed gained 0.6 but lost RBDC 1.2: out by the rule.) One round, set 39's rule.
+CANDIDATES_48 = [
+    ("frame score corrected for crowding (set 39)", {"frame_score": "crowd"}),
+    ("part memory cue (set 41)", {"patches": {"place": "objects"}}),
+    ("part memory in place of the crops' appearance (set 41)",
+     {"patches": {"place": "objects"}, "use_appearance": False}),
+    ("slow read as the typical pace (set 47)", {"slow": "usual"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

@@ -389,6 +389,28 @@ def test_protocol_8_cuts_a_walker_along_its_path_not_its_jittering_box():
     assert {patch.shape[:2] for patch, _ in steps} == {(20, 10)}
 
 
+def test_protocol_9_takes_donors_only_from_tracks_followed_long_enough():
+    """Each frame has a tracked block (area 200, the same track all along) and two blocks of the typical area whose
+    track ids change every frame. Protocol 8 cuts the typical-area blocks (one sighting each); protocol 9 cuts the
+    tracked block, with at least MIN_STEPS sightings, and passes over frames too late in the video for that."""
+    from privad.vad.synthetic import MIN_STEPS, Scene, donors
+
+    frames, boxes, tracks = [], [], []
+    for t in range(30):
+        f = np.full((120, 200, 3), 200, np.uint8)
+        f[50:70, 20 + 2 * t:30 + 2 * t] = 40
+        f[10:26, 150:158] = 90
+        f[90:106, 150:158] = 90
+        frames.append(f)
+        boxes.append(np.array([[20 + 2 * t, 50, 30 + 2 * t, 70], [150, 10, 158, 26], [150, 90, 158, 106]], np.float32))
+        tracks.append(np.array([0, 100 + 2 * t, 101 + 2 * t]))
+    sc = Scene(boxes, np.full(90, 60.0), np.full(90, 20.0), 0.1, 0.1, tracks)
+    old = donors([frames], [sc], per_video=5, protocol=8)
+    assert len(old) == 5 and all(len(d.steps) == 1 and d.patch.shape[:2] == (16, 8) for d in old)
+    new = donors([frames], [sc], per_video=5, protocol=9)
+    assert len(new) == 5 and all(len(d.steps) >= MIN_STEPS and d.patch.shape[:2] == (20, 10) for d in new)
+
+
 def test_paired_difference_pairs_copies_and_refuses_others():
     """Two validations' copies: the same scores differ by 0; scores that order every copy's frames rightly against
     scores that invert them differ by 1 in every resample; copies of other kinds or labels are refused."""

@@ -46,8 +46,15 @@ only: a walker's box jitters with its limbs, so cut on the box the body jumps ab
 steady pace protocol 7's walkers moved unevenly. The default model's motion cue on them had a median of 1.82 (90th
 percentile 4.95) against -0.07 (0.99) on the videos' own regions; cut along the path, 0.71 (3.21). Their mean flow
 over the pace they were pasted at spread over 0.29-1.57 (10th-90th percentile), a tracked walker's over its
-displacement over 0.48-1.20; cut along the path, 0.35-1.16 (`privad.vad.synthetic._along_path`). The objects and
-their pasting are in `privad.vad.synthetic`.
+displacement over 0.48-1.20; cut along the path, 0.35-1.16 (`privad.vad.synthetic._along_path`); 9 (2026-12-07,
+seventeenth session) cuts objects only from tracks followed over at least 12 frames (`MIN_STEPS`, about a stride).
+Reason, measured on training videos only (benchmarks/validation_false_alarms.py, the default model): pasted walkers
+were 47 % of the normal regions but the top region of 87.7 % of the top 10 % of normal frames, and a pasted walker
+alone had a heavier flow tail than the videos' own regions (90th-percentile flow speed at its 90th / 99th percentile
+1.31 / 2.63 px a frame against 1.08 / 1.56). 17 of protocol 8's 48 donors had fewer than 6 sightings (4 had 1, 4 had
+2): played forth and back, their limbs swing to and fro every frame or two. Pasted alone on a still background at
+the pace, protocol 8's donors gave 1.49 / 2.83, one sighting (rigid) 0.87 / 0.90, the videos' own regions 1.10 / 1.54.
+The objects and their pasting are in `privad.vad.synthetic`.
 """
 
 from __future__ import annotations

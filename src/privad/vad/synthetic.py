@@ -28,10 +28,12 @@ KINDS = ("fast", "brisk", "turned", "flipped")
 CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
 PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
-PROTOCOL = 8
-PROTOCOLS = (2, 3, 4, 5, 6, 7, 8)
+PROTOCOL = 9
+PROTOCOLS = (2, 3, 4, 5, 6, 7, 8, 9)
 STEPS = 24  # protocol 6: a donor's sightings along its track, at most (about two strides of a walker)
 AREA_SPAN = 1.5  # protocol 6: a sighting whose box is over 1.5x larger or smaller than the first's ends the track
+MIN_STEPS = 12  # protocol 9: a donor's track followed over at least this many frames (half of STEPS: about a stride)
+CROWD_PROTOCOL = 8  # the crowded training copies of `AttributeConfig.crowd` paste as protocol 8 did (a model setting)
 STRIDE_WINDOW = 5  # protocol 4: a region's displacement is measured over its track within this many frames either side
 _ELLIPSE3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 _ELLIPSE5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -138,21 +140,28 @@ def _area(box: np.ndarray) -> float:
     return float(max(box[2] - box[0], 1) * max(box[3] - box[1], 1))
 
 
-def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, background: np.ndarray,
-           protocol: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-    """Protocol 6: the sightings of the track of box `pick` of frame `index` in the next `STEPS` frames, each scaled
-    to the first's height, and the way it walked; until the track is lost or its box's area leaves `AREA_SPAN` of the
-    first's (it merged with a neighbour, or lost a part). Protocol 8: each cut in a window that follows the track's
-    smooth path (`_along_path`)."""
+def _followed(sc: Scene, index: int, pick: int) -> tuple[list[int], list[np.ndarray]]:
+    """Protocol 6: the frames and boxes of the track of box `pick` of frame `index` over the next `STEPS` frames,
+    until the track is lost or its box's area leaves `AREA_SPAN` of the first's (it merged with a neighbour, or lost a
+    part)."""
     track = sc.tracks[index][pick]
     area = _area(sc.boxes[index][pick])
     times, boxes = [index], [sc.boxes[index][pick]]
-    for t in range(index + 1, min(len(frames), index + STEPS)):
+    for t in range(index + 1, min(len(sc.boxes), index + STEPS)):
         seen = np.flatnonzero(sc.tracks[t] == track)
         if not len(seen) or not 1 / AREA_SPAN <= _area(sc.boxes[t][seen[0]]) / area <= AREA_SPAN:
             break
         times.append(t)
         boxes.append(sc.boxes[t][seen[0]])
+    return times, boxes
+
+
+def _steps(frames: list[np.ndarray], sc: Scene, index: int, pick: int, background: np.ndarray,
+           protocol: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """Protocol 6: the sightings of the track of box `pick` of frame `index` (`_followed`), each scaled to the first's
+    height, and the way it walked. Protocol 8: each cut in a window that follows the track's smooth path
+    (`_along_path`)."""
+    times, boxes = _followed(sc, index, pick)
     if protocol >= 8:
         steps = _along_path(frames, times, np.asarray(boxes, float), background)
     else:
@@ -189,7 +198,9 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
     """Objects cut from moving regions of a few frames of each video (`scenes`: the `scene` of each). Protocol 2: the
     frame's largest region, its pixels as thresholded; protocol 3: the region nearest the video's median area (one
     object, not a group), its mask made solid; protocol 6: also its next sightings along its track (protocol 8: cut
-    along its smooth path)."""
+    along its smooth path); protocol 9: of the regions whose track is followed over at least `MIN_STEPS` frames, the
+    one nearest the median area, and frames without one are passed over (a track of a few sightings, played forth and
+    back, swings its limbs to and fro every frame or two)."""
     rng = np.random.default_rng(seed)
     out = []
     for frames, sc in zip(videos, scenes):
@@ -198,12 +209,25 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
         typical = float(np.median(np.concatenate(areas))) if any(len(a) for a in areas) else 0.0
         background = np.median(np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames[:30]]), axis=0)
         found = [i for i, b in enumerate(per_frame) if len(b)]
-        for index in (found[i] for i in rng.permutation(len(found))[:per_video]) if found else []:
-            pick = int(np.argmin(np.abs(areas[index] - typical)) if protocol >= 3 else np.argmax(areas[index]))
+        taken = 0
+        for index in (found[i] for i in rng.permutation(len(found))) if found else []:
+            if taken == per_video:
+                break
+            if protocol < 3:
+                pick = int(np.argmax(areas[index]))
+            elif protocol < 9 or sc.tracks is None:
+                pick = int(np.argmin(np.abs(areas[index] - typical)))
+            else:
+                long = [j for j in np.argsort(np.abs(areas[index] - typical), kind="stable")
+                        if len(_followed(sc, index, int(j))[0]) >= MIN_STEPS]
+                if not long:
+                    continue
+                pick = int(long[0])
             donor = Donor(*_cut(frames[index], per_frame[index][pick], background, protocol))
             if protocol >= 6 and sc.tracks is not None:
                 donor.steps, donor.heading = _steps(frames, sc, index, pick, background, protocol)
             out.append(donor)
+            taken += 1
     if not out:
         raise PrivadError("no moving objects found in the training videos to paste as synthetic anomalies")
     return out
@@ -314,5 +338,5 @@ def crowded(frames: list[np.ndarray], index: np.ndarray, boxes: np.ndarray, spee
     walkers = round(crowd * float(np.median([len(b) for b in sc.boxes])))
     if not walkers or not len(boxes):
         return None
-    pool = donors([frames], [sc], seed=int(rng.integers(2**31)))
-    return traffic(frames, pool, rng, sc, walkers).frames
+    pool = donors([frames], [sc], seed=int(rng.integers(2**31)), protocol=CROWD_PROTOCOL)
+    return traffic(frames, pool, rng, sc, walkers, CROWD_PROTOCOL).frames
