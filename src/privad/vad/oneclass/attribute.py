@@ -756,8 +756,10 @@ class ObjectsConfig(AttributeConfig):
     5, set 30) a frame scored by how unlikely its top region is among as many normal regions as it has; then (protocol
     6, set 35) regions touching the frame's edge neither fitted nor scored; then (protocol 7, set 37) those regions
     kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side; then (set 45) every
-    2nd sighting embedded, the rate the same cost rule allows today (docs/benchmarks.md, set 45). Frames are
-    analysed at most 360 px on their longer side (a fixed rule)."""
+    2nd sighting embedded, the rate the same cost rule allows today (docs/benchmarks.md, set 45); then (protocol 9,
+    set 48) a region slower than the training median read as moving at it, the highest firm gain of those that keep
+    the issue's scoring speed (docs/benchmarks.md, set 48). Frames are analysed at most 360 px on their longer side
+    (a fixed rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
@@ -776,6 +778,7 @@ class ObjectsConfig(AttributeConfig):
     # fixed rule, not selected: the scale the defaults were chosen at (Ped2's 360x240), so their pixel units (speed
     # thresholds in px/frame, areas in px) mean the same on every camera, and live 640x360 costs a third as much
     max_side: int | None = _default("max_side", 360)
+    slow: Literal["density", "usual"] = _default("slow", "usual")
 
 
 class ObjectsModel(AttributeModel):
