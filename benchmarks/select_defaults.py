@@ -53,9 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from privad.device import resolve
-from privad.data import load_dataset
-from privad.engine.validate import PROTOCOL, pick_change, validate
-from privad.io.sample_data import data_path
+from privad.engine.validate import PROTOCOL, pick_change, training_videos, validate
 from privad.vad.registry import build_model
 
 # each candidate: a name and the settings it changes (appearance as AI-VAD uses it: 1-NN on normalized features)
@@ -506,14 +504,7 @@ _VIDEOS: list = []
 
 def _load(dataset: str, root: Path | None) -> None:
     """Worker start: the training videos, one thread per process (the processes share the cores)."""
-    import cv2
-    import torch
-
-    from privad.io.sources import read_all
-
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
-    _VIDEOS[:] = [read_all(v.source)[0] for v in load_dataset(dataset, root or data_path("ucsd_ped2")).train]
+    _VIDEOS[:] = training_videos(dataset, root)
 
 
 def _validate(kind: str, config: dict, folds: int, copies: bool) -> dict:

@@ -20,15 +20,11 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
-from privad.data import load_dataset
-from privad.engine.fit import fit_model
-from privad.engine.validate import held_out_copies, walker_under
-from privad.io.sample_data import data_path
+from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.vad.oneclass.multitask import combined, task_calibration
 from privad.vad.scoring import frame_maxima
@@ -36,23 +32,11 @@ from privad.vad.synthetic import KINDS
 
 
 def _fit(args: argparse.Namespace) -> None:
-    import cv2
-    import torch
-
-    from privad.io.sources import read_all
-
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
-    config = json.loads(args.set)
-    videos = [read_all(v.source)[0] for v in load_dataset("ucsd_ped2", data_path("ucsd_ped2")).train]
-    want = {int(f) for f in args.folds.split(",")}
+    videos = training_videos()
     walkers: dict[int, np.ndarray] = {}
-    for f, held, drawn in held_out_copies(videos, walkers=walkers):
-        if f not in want:
-            continue
-        start = time.perf_counter()
-        model = fit_model("multitask", config, [v for i, v in enumerate(videos) if i not in held])
-        out = {"fit_seconds": np.asarray(time.perf_counter() - start), "failure": np.asarray(model.config.failure)}
+    wanted = {int(f) for f in args.folds.split(",")}
+    for f, model, seconds, drawn in fitted_folds(videos, "multitask", json.loads(args.set), wanted, walkers):
+        out = {"fit_seconds": np.asarray(seconds), "failure": np.asarray(model.config.failure)}
         for j, fail in enumerate(model.train_failures_):
             out[f"train{j}_fail"] = fail
         for n, (i, k, pasted) in enumerate(drawn):

@@ -19,15 +19,11 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
-from privad.data import load_dataset
-from privad.engine.fit import fit_model
-from privad.engine.validate import held_out_copies, walker_under
-from privad.io.sample_data import data_path
+from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.vad.oneclass.attribute import _along_tracks
 from privad.vad.regions import ORIENTATION_BINS
 from privad.vad.synthetic import KINDS
@@ -36,21 +32,10 @@ TOP = 0.1  # the share of normal frames, by their top region's score, looked at
 
 
 def _fit(args: argparse.Namespace) -> None:
-    import cv2
-    import torch
-
-    from privad.io.sources import read_all
-
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
-    videos = [read_all(v.source)[0] for v in load_dataset("ucsd_ped2", data_path("ucsd_ped2")).train]
-    want = {int(f) for f in args.folds.split(",")}
+    videos = training_videos()
     walkers: dict[int, np.ndarray] = {}
-    for f, held, drawn in held_out_copies(videos, walkers=walkers):
-        if f not in want:
-            continue
-        start = time.perf_counter()
-        model = fit_model("objects", json.loads(args.set), [v for i, v in enumerate(videos) if i not in held])
+    wanted = {int(f) for f in args.folds.split(",")}
+    for f, model, seconds, drawn in fitted_folds(videos, "objects", json.loads(args.set), wanted, walkers):
         out: dict[str, np.ndarray] = {}
         for i, k, pasted in drawn:
             score, regions, cues = model._score(pasted.frames, "copy")
@@ -61,7 +46,7 @@ def _fit(args: argparse.Namespace) -> None:
             window = model.config.track_window
             out |= {f"{key}_cue_{name}": _along_tracks(regions, v, window) for name, v in cues.items()}
         np.savez_compressed(Path(args.out) / f"fold{f}.npz", **out)
-        print(json.dumps({"fold": f, "seconds": round(time.perf_counter() - start)}), flush=True)
+        print(json.dumps({"fold": f, "fit_seconds": round(seconds)}), flush=True)
 
 
 def _copies(out: str) -> dict[str, dict[str, np.ndarray]]:

@@ -327,6 +327,22 @@ def test_a_folds_copies_do_not_depend_on_which_folds_are_taken():
         np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
 
 
+def test_fitted_folds_fit_only_the_folds_wanted_on_the_other_videos():
+    """`fitted_folds`: the wanted fold alone, its model fitted, its copies those `held_out_copies` draws for it."""
+    from privad.data.synthetic import synthetic_scene
+    from privad.engine.validate import fitted_folds, held_out_copies
+
+    videos = [synthetic_scene(n_frames=60, abnormal=(0, 0), seed=s)[0] for s in range(4)]
+    got = [(f, model, seconds, list(drawn)) for f, model, seconds, drawn in
+           fitted_folds(videos, "attribute", {"use_appearance": False}, {1})]
+    assert [g[0] for g in got] == [1] and got[0][2] > 0
+    got[0][1].check_fitted()
+    expected = [list(drawn) for f, _, drawn in held_out_copies(videos) if f == 1][0]
+    assert [(i, k) for i, k, _ in got[0][3]] == [(i, k) for i, k, _ in expected]
+    for (_, _, x), (_, _, y) in zip(got[0][3], expected):
+        np.testing.assert_array_equal(np.stack(x.frames), np.stack(y.frames))
+
+
 def test_walker_under_names_the_pasted_walker_a_region_lies_on():
     """A region on a walker's box (IoU >= 0.1) names it, the best of two; one that barely touches it, or a frame
     where no walker is seen (NaN boxes), gives -1."""

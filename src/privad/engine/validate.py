@@ -59,7 +59,9 @@ The objects and their pasting are in `privad.vad.synthetic`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -69,6 +71,7 @@ from privad.errors import PrivadError
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.metrics.vad.region import IOU_THRESHOLD, box_iou
 from privad.protect.config import AnonymizeConfig
+from privad.vad.model import AnomalyModel
 from privad.vad.registry import DEFAULT
 from privad.vad.synthetic import KINDS, PROTOCOL, Pasted, Traffic, check_protocol, donors, paste, scene, traffic
 
@@ -101,6 +104,32 @@ def held_out_copies(videos: list[list[np.ndarray]], folds: int = 4, seed: int = 
         yield f, held, drawn
         for _ in drawn:  # what the caller left undrawn
             pass
+
+
+def training_videos(dataset: str = "ucsd_ped2", root: Path | None = None) -> list[list[np.ndarray]]:
+    """Every training video of `dataset` (at `root`; the sample data's by default) read whole, with OpenCV and torch
+    on one thread: validation scripts run one process per core."""
+    import cv2
+    import torch
+
+    from privad.data import load_dataset
+    from privad.io.sample_data import data_path
+    from privad.io.sources import read_all
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    return [read_all(v.source)[0] for v in load_dataset(dataset, root or data_path(dataset)).train]
+
+
+def fitted_folds(videos: list[list[np.ndarray]], kind: str, config: dict | None, wanted: set[int],
+                 walkers: dict[int, np.ndarray] | None = None) -> Iterator[tuple[int, AnomalyModel, float, Iterator]]:
+    """`held_out_copies`' folds in `wanted` (one process can take some, another the rest), each with a model of `kind`
+    fitted on the other videos: (fold, model, seconds its fit took, the held-out copies)."""
+    for f, held, drawn in held_out_copies(videos, walkers=walkers):
+        if f in wanted:
+            start = time.perf_counter()
+            model = fit_model(kind, config, [v for i, v in enumerate(videos) if i not in held])
+            yield f, model, time.perf_counter() - start, drawn
 
 
 def walker_under(index: np.ndarray, boxes: np.ndarray, walkers: np.ndarray) -> np.ndarray:
