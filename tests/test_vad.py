@@ -537,8 +537,8 @@ def test_track_window_fits_scores_and_finds_the_planted_object():
 
 
 def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
-    """The density flags a still object as much as a fast one (both are rare); the speed cue only the fast one,
-    and alone it still finds the planted fast walker, and scores the same after a save and load."""
+    """The plain density (`slow: density`) flags a still object as much as a fast one (both are rare); the speed cue
+    only the fast one, and alone it still finds the planted fast walker, and scores the same after a save and load."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -548,7 +548,7 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
     speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False, "silhouette": False,
                                     "use_appearance": False}).fit(train)
-    density = build_model("objects", {"silhouette": False, "use_appearance": False}).fit(train)
+    density = build_model("objects", {"silhouette": False, "use_appearance": False, "slow": "density"}).fit(train)
     assert roc_auc_score(labels, speed.score(frames).frames) > 0.95
     # one walker-like region at three speeds: still, the training median, 5x the median
     typical = np.median(_train_descriptors(speed, train), axis=0)
