@@ -27,7 +27,7 @@ import numpy as np
 from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.vad.oneclass.multitask import combined, task_calibration
-from privad.vad.scoring import frame_maxima
+from privad.vad.scoring import frame_maxima, top_regions
 from privad.vad.synthetic import KINDS
 
 
@@ -92,9 +92,8 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
                 normal = np.flatnonzero(lab[frame] == 0)
                 under = walker_under(frame[normal], boxes[normal], d[key + "_walkers"]) >= 0
                 on.append(under)
-                for t in np.unique(frame[normal]):
-                    at = frame[normal] == t
-                    tops.append((region[normal][at].max(), under[at][np.argmax(region[normal][at])]))
+                best = top_regions(frame[normal], region[normal])
+                tops += list(zip(region[normal][best], under[best]))
             truth += [(copy, 0, int(t), *map(float, d[key + "_truth"][t])) for t in np.flatnonzero(lab)]
             scores.append(s)
             labels.append(lab)

@@ -26,6 +26,7 @@ import numpy as np
 from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.vad.oneclass.attribute import _along_tracks
 from privad.vad.regions import ORIENTATION_BINS
+from privad.vad.scoring import top_regions
 from privad.vad.synthetic import KINDS
 
 TOP = 0.1  # the share of normal frames, by their top region's score, looked at
@@ -82,8 +83,8 @@ def _summarize(args: argparse.Namespace) -> None:
                      c["vel"][normal, ORIENTATION_BINS + 1], (c["regions"][normal, 4] - c["regions"][normal, 2]), pace,
                      c["vel"][normal, ORIENTATION_BINS + 5]]
         regions.append(rows)
-        tops += [rows[rows[:, 0] == f][np.argmax(rows[rows[:, 0] == f, 1])] for f in np.unique(rows[:, 0])]
-    tops, regions = np.array(tops), np.concatenate(regions)
+        tops.append(rows[top_regions(rows[:, 0], rows[:, 1])])
+    tops, regions = np.concatenate(tops), np.concatenate(regions)
     top = tops[np.argsort(-tops[:, 1], kind="stable")][: int(TOP * len(tops))]
     walkers = [w for name, c in copies.items() if name.endswith(KINDS[0]) for w in c["walkers"]]  # once a video
 

@@ -218,11 +218,11 @@ def donors(videos: list[list[np.ndarray]], scenes: list[Scene], per_video: int =
             elif protocol < 9 or sc.tracks is None:
                 pick = int(np.argmin(np.abs(areas[index] - typical)))
             else:
-                long = [j for j in np.argsort(np.abs(areas[index] - typical), kind="stable")
-                        if len(_followed(sc, index, int(j))[0]) >= MIN_STEPS]
-                if not long:
+                nearest = np.argsort(np.abs(areas[index] - typical), kind="stable")
+                long = next((int(j) for j in nearest if len(_followed(sc, index, int(j))[0]) >= MIN_STEPS), None)
+                if long is None:
                     continue
-                pick = int(long[0])
+                pick = long
             donor = Donor(*_cut(frames[index], per_frame[index][pick], background, protocol))
             if protocol >= 6 and sc.tracks is not None:
                 donor.steps, donor.heading = _steps(frames, sc, index, pick, background, protocol)
