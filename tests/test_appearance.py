@@ -172,3 +172,19 @@ def test_the_appearance_cue_embeds_crops_with_a_local_clip_checkpoint_and_needs_
         load_model(tmp_path / "m.privad")[0].score(frames)
     with pytest.raises(PrivadError, match="neither appearance_grid nor patches"):
         build_model("objects", {"appearance_checkpoint": str(path), "patches": {"place": "crops"}})
+
+
+def test_network_input_is_the_float_normalization_to_the_bit():
+    """The per-channel lookup gives exactly what normalizing in float32 gives (RGB order, ImageNet mean and std);
+    anything but uint8 is refused."""
+    from privad.backbones.appearance import MEAN, STD, network_input
+    from privad.errors import PrivadError
+
+    images = list(np.random.default_rng(0).integers(0, 256, (3, 17, 23, 3), dtype=np.uint8))
+    x = np.stack([image[:, :, ::-1] for image in images]).astype(np.float32) / 255.0
+    expected = ((x - MEAN) / STD).transpose(0, 3, 1, 2)
+    got = network_input(images)
+    assert got.shape == (3, 3, 17, 23) and got.dtype == np.float32 and got.flags.c_contiguous
+    assert np.array_equal(got, expected)
+    with pytest.raises(PrivadError, match="uint8"):
+        network_input([images[0].astype(np.float32)])

@@ -56,10 +56,20 @@ def export_onnx(module, outputs: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+# each RGB channel's input for each byte value: (v / 255 - mean) / std, in float32 as the network takes it
+_INPUT = ((np.arange(256, dtype=np.float32)[:, None] / 255.0 - MEAN) / STD).T.copy()
+
+
 def network_input(images: list[np.ndarray]) -> np.ndarray:
-    """BGR uint8 images of one size as the network's input: (N, 3, H, W) float32, RGB, ImageNet-normalized."""
-    x = np.stack([image[:, :, ::-1] for image in images]).astype(np.float32) / 255.0
-    return np.ascontiguousarray(((x - MEAN) / STD).transpose(0, 3, 1, 2))
+    """BGR uint8 images of one size as the network's input: (N, 3, H, W) float32, RGB, ImageNet-normalized (a
+    lookup per channel: the same values as normalizing in float32, at half the cost)."""
+    x = np.stack(images)
+    if x.dtype != np.uint8:
+        raise PrivadError(f"network input must be uint8 images, not {x.dtype}")
+    out = np.empty((x.shape[0], 3, *x.shape[1:3]), np.float32)
+    for c in range(3):
+        np.take(_INPUT[c], x[..., 2 - c], out=out[:, c])
+    return out
 
 
 def levels_onnx(final: bool = False) -> bytes:

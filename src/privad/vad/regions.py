@@ -36,6 +36,17 @@ class FrameRegions:
     silhouettes: np.ndarray
 
 
+def percentile_90(values: np.ndarray) -> float:
+    """`np.percentile(values, 90)` (linear, the same float to the bit) by a partial sort: a tenth of its cost on a
+    region's few hundred flow vectors."""
+    at = 0.9 * (len(values) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(values) - 1)
+    part = np.partition(values, [lo, hi])
+    a, b, t = part[lo], part[hi], at - lo
+    return float(b - (b - a) * (1 - t)) if t >= 0.5 else float(a + (b - a) * t)
+
+
 def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> np.ndarray:
     """Orientation histogram of flow magnitude inside the mask (per pixel), speed statistics and the box's place.
 
@@ -48,7 +59,7 @@ def velocity_descriptor(flow: np.ndarray, mask: np.ndarray, box: np.ndarray) -> 
     ang = np.arctan2(v[:, 1], v[:, 0])
     bins = ((ang + np.pi) / (2 * np.pi) * ORIENTATION_BINS).astype(int) % ORIENTATION_BINS
     hist = np.bincount(bins, weights=mag, minlength=ORIENTATION_BINS) / max(len(mag), 1)
-    p90 = float(np.percentile(mag, 90)) if len(mag) else 0.0
+    p90 = percentile_90(mag) if len(mag) else 0.0
     height = max(float(box[3] - box[1]), 1.0)
     frame_h = flow.shape[0]
     width = max(float(box[2] - box[0]), 1.0)
