@@ -505,7 +505,8 @@ CANDIDATES_48 = [
 CANDIDATES_49 = [
     ("part memory cue, every 4th sighting's appearance (cost gate)",
      {"patches": {"place": "objects"}, "appearance_every": 4}),
-    ("part memory in place of the crops' appearance (set 48)", {"patches": {"place": "objects"}, "use_appearance": False}),
+    ("part memory in place of the crops' appearance (set 48)",
+     {"patches": {"place": "objects"}, "use_appearance": False}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
