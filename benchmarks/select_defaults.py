@@ -496,7 +496,7 @@ CANDIDATES_48 = [
 ]
 # Set 49 (protocol 9, 2026-12-07, eighteenth session; written before its run): round 2 from set 48's default
 # (`slow: usual`), the part memory again, as set 48's rule picked it and its cost ruled it out. Cost gate, fixed here
-# on cost figures only (no validation or test score of these configurations was seen for it): a candidate runs only if
+# on cost figures only (the gate reads no validation or test score): a candidate runs only if
 # it scores Ped2's test frames (`bench_appearance_cost.py --on test`, median of 3, frames only, measured one after the
 # other in this session) at least as fast as the current default does in the same session; the rule's absolute 55
 # fps moves with the shared machine from day to day (the default itself measured 58.4 on 2026-12-06 and 48.8 today).
