@@ -169,15 +169,16 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     shutil.rmtree(outdir / "events", ignore_errors=True)  # an earlier run's clips
     clips = write_event_clips(outdir / "anonymized.mp4", events, rate, outdir / "events")
     span = list(scorer.calibration_span) if scorer.calibration_span else None
-    summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
-                         (f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
-                          if calibrate_seconds is not None else "")) if model_path is None
-                         else str(model_path), span, len(anonymizer.stats.incidents), anonymizer.compute)
+    described = ((f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
+                  if calibrate_seconds is not None else "")) if model_path is None else str(model_path))
     write_report(outdir / "report.html", f"privad run: {Path(str(input)).name}", frame_scores, threshold, rate,
-                 events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": summary.model,
+                 events, pictures, {"input": input, "frames": total, "fps": round(rate, 2), "model": described,
                                     "anonymization": (view or DEFAULT_ANONYMIZATION).method,
                                     "threshold": round(threshold, 3), "events": len(events)},
                  calibration=tuple(span) if span else None, clips=clips)
+    # the job's time includes every output it writes, the report too
+    summary = JobSummary(str(input), str(outdir), total, len(events), threshold, time.perf_counter() - start,
+                         described, span, len(anonymizer.stats.incidents), anonymizer.compute)
     (outdir / "summary.json").write_text(json.dumps(asdict(summary), indent=2))
     return summary
 
