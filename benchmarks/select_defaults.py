@@ -508,6 +508,18 @@ CANDIDATES_49 = [
     ("part memory in place of the crops' appearance (set 48)",
      {"patches": {"place": "objects"}, "use_appearance": False}),
 ]
+# Set 50 (protocol 9, 2026-12-07, nineteenth session; written before its run): round 2 from set 48's default
+# (`slow: usual`). Reason, read on training videos only (validation_false_alarms.py under today's default,
+# docs/benchmarks.md): boxes wider than the normal regions' 90th percentile are 42.7 % of the top 10 % of normal
+# frames' top regions against 10 % of all normal regions, mostly merged groups of people, real or pasted. A crowded
+# copy of each training video shows the model such groups as normal. Caveat written down before the run (as for set
+# 33): the copies are crowded by the same `traffic` pasting that crowds the held-out videos, so the validation could
+# favour it; it was last validated under protocol 6 (set 34), before protocols 7-9. The half dose only: crowd 1 lost
+# more than 0.5 in sets 33 and 34 and doubles the fit. One round, set 39's rule. The fit's cost grows (about 1.5x the
+# regions); scoring's does not.
+CANDIDATES_50 = [
+    ("a crowded copy of each training video (crowd 0.5)", {"crowd": 0.5}),
+]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
