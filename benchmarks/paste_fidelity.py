@@ -1,0 +1,126 @@
+"""How real the validation's pasted normal walkers look to `objects`' motion cue (training videos only, no label).
+
+Every Ped2 training video's regions (DIS medium, `split: all`, the clip's median background, as `objects` finds them)
+give the motion features the cue's density sees: log1p of the mean flow speed, its 90th percentile and that per box
+height, and the box's aspect and fill. A Gaussian mixture (8 full components, as `objects`) is fitted to all of them.
+Each video is then crowded by `privad.vad.synthetic.traffic` with protocol 9's donors, and the regions on a pasted
+walker (`walker_under`) are read against that density: the share beyond the real regions' 99th percentile of
+negative log-likelihood (1 % for real regions, by construction) is how often a pasted walker's motion alone looks
+odd. Variants change how walkers are pasted (anomalies are not pasted here):
+
+- `base`: protocol 9 as it is;
+- `own`: each walker at its donor's own pace (its track's straight-line displacement per frame, in box heights), not
+  the scene's median stride;
+- `loop`: a donor's sightings played forward in a loop, not forth and back;
+- `flowpace`: walkers at the scene's median *flow* speed per box height (protocol 3's pace), not its displacement.
+
+Prints JSON (and the per-feature quantiles of walkers and real regions).
+
+    python benchmarks/paste_fidelity.py base own loop flowpace
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+import numpy as np
+from sklearn.mixture import GaussianMixture
+
+import privad.vad.synthetic as synthetic
+from privad.engine.validate import training_videos, walker_under
+from privad.vad.regions import ORIENTATION_BINS as B
+from privad.vad.regions import RegionExtractor
+
+FEATURES = ("log1p mean speed", "log1p p90 speed", "log1p p90 speed / height", "aspect", "fill")
+_paste, _bounce, _steps = synthetic.paste, synthetic._bounce, synthetic._steps
+
+
+def motion(vel: np.ndarray) -> np.ndarray:
+    """The motion cue's features of `objects` (no orientation, no place; shape on) from region descriptors."""
+    return np.c_[np.log1p(vel[:, B:B + 3]), vel[:, B + 5:B + 7]]
+
+
+def regions(extractor: RegionExtractor, frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    vel, index, boxes = [], [], []
+    for fr in extractor(frames):
+        vel.append(fr.velocity)
+        index.append(np.full(len(fr.boxes), fr.index))
+        boxes.append(fr.boxes)
+    return np.concatenate(vel), np.concatenate(index), np.concatenate(boxes)
+
+
+def own_paces(videos: list, scenes: list) -> tuple[list, dict[int, float]]:
+    """Protocol 9's donors, and each one's own pace (box heights per frame along its followed track)."""
+    paces: list[float] = []
+
+    def steps(frames, sc, index, pick, background, protocol):
+        times, boxes = synthetic._followed(sc, index, pick)
+        b = np.asarray(boxes, float)
+        centre, height = 0.5 * (b[:, 0] + b[:, 2]), float(np.mean(b[:, 3] - b[:, 1]))
+        paces.append(abs(np.polyfit(np.asarray(times, float), centre, 1)[0]) / height if len(times) > 1 else np.nan)
+        return _steps(frames, sc, index, pick, background, protocol)
+
+    synthetic._steps = steps
+    try:
+        pool = synthetic.donors(videos, scenes, seed=0, protocol=9)
+    finally:
+        synthetic._steps = _steps
+    return pool, {id(d): p for d, p in zip(pool, paces)}
+
+
+def pasted_as(variant: str, own: dict[int, float]) -> None:
+    """Patch `synthetic` to paste walkers as `variant` says (module docstring)."""
+    synthetic.paste, synthetic._bounce = _paste, _bounce
+
+    def paste(frames, donor, kind, rng, scene=None, protocol=9):
+        if kind == synthetic.WALKER and scene is not None:
+            if variant == "own" and np.isfinite(own.get(id(donor), np.nan)):
+                scene = dataclasses.replace(scene, stride=own[id(donor)])
+            elif variant == "flowpace":
+                scene = dataclasses.replace(scene, stride=scene.pace)
+        return _paste(frames, donor, kind, rng, scene, protocol)
+
+    synthetic.paste = paste
+    if variant == "loop":
+        synthetic._bounce = lambda t, n: t % n
+
+
+def main() -> None:
+    variants = sys.argv[1:] or ["base"]
+    videos = training_videos()
+    scenes = [synthetic.scene(v) for v in videos]
+    pool, own = own_paces(videos, scenes)
+    extractor = RegionExtractor(source="median", flow_preset="medium", split="all")
+    real = motion(np.concatenate([regions(extractor, v)[0] for v in videos]))
+    density = GaussianMixture(8, covariance_type="full", random_state=0).fit(real)
+    nll = -density.score_samples(real)
+    p99 = np.percentile(nll, 99)
+    quantiles = (5, 50, 95, 99)
+    out = {"donors": len(pool), "real": {"regions": len(real), "nll_median": round(float(np.median(nll)), 2),
+                                         "quantiles": {f: np.percentile(real[:, j], quantiles).round(2).tolist()
+                                                       for j, f in enumerate(FEATURES)}}}
+    for variant in variants:
+        pasted_as(variant, own)
+        on, off = [], []
+        for i, v in enumerate(videos):
+            crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i], protocol=9)
+            vel, index, boxes = regions(extractor, crowded.frames)
+            under = walker_under(index, boxes, crowded.boxes)
+            on.append(motion(vel[under >= 0]))
+            off.append(motion(vel[under < 0]))
+        on, off = np.concatenate(on), np.concatenate(off)
+        walker_nll, other_nll = -density.score_samples(on), -density.score_samples(off)
+        out[variant] = {"walker_regions": len(on), "walker_nll_median": round(float(np.median(walker_nll)), 2),
+                        "walkers_beyond_real_p99": round(float(np.mean(walker_nll > p99)), 3),
+                        "other_regions_beyond_real_p99": round(float(np.mean(other_nll > p99)), 3),
+                        "walker_quantiles": {f: np.percentile(on[:, j], quantiles).round(2).tolist()
+                                             for j, f in enumerate(FEATURES)}}
+        print(variant, out[variant]["walkers_beyond_real_p99"], file=sys.stderr, flush=True)
+    synthetic.paste, synthetic._bounce = _paste, _bounce
+    print(json.dumps({"quantiles_at": quantiles, **out}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
