@@ -12,11 +12,12 @@ odd. Variants change how walkers are pasted (anomalies are not pasted here):
 - `own`: each walker at its donor's own pace (its track's straight-line displacement per frame, in box heights), not
   the scene's median stride;
 - `loop`: a donor's sightings played forward in a loop, not forth and back;
-- `flowpace`: walkers at the scene's median *flow* speed per box height (protocol 3's pace), not its displacement.
+- `flowpace`: walkers at the scene's median *flow* speed per box height (protocol 3's pace), not its displacement;
+- `subpixel`: walkers placed where they are, not at whole pixels (`paste`'s `subpixel`).
 
 Prints JSON (and the per-feature quantiles of walkers and real regions).
 
-    python benchmarks/paste_fidelity.py base own loop flowpace
+    python benchmarks/paste_fidelity.py base own loop flowpace subpixel
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def main() -> None:
         pasted_as(variant, own)
         on, off = [], []
         for i, v in enumerate(videos):
-            crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i], protocol=9)
+            crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i], protocol=9,
+                                        subpixel=variant == "subpixel")
             vel, index, boxes = regions(extractor, crowded.frames)
             under = walker_under(index, boxes, crowded.boxes)
             on.append(motion(vel[under >= 0]))

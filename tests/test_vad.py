@@ -245,6 +245,35 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
         validate([frames, frames], protocol=1)
 
 
+def test_subpixel_placement_moves_the_object_smoothly_and_whole_pixels_do_not():
+    """`subpixel`: a dark square pasted at 0.4 px a frame onto a bright frame moves its intensity centroid by 0.4 px
+    every frame, to the uint8 rounding of the blend (bilinear shift, the mask as alpha); at whole pixels it moves by 0
+    or 1. Same labels either way, and
+    the box is where the alpha is above one half; the frames are otherwise untouched."""
+    from privad.vad.synthetic import Donor, Scene, paste
+
+    frames = [np.full((120, 200, 3), 200, np.uint8) for _ in range(60)]
+    scene = Scene([], np.full(10, 60.0, np.float32), np.full(10, 20.0, np.float32), 0.02, stride=0.02)
+    donor = Donor(np.zeros((20, 20, 3), np.uint8), np.ones((20, 20), bool))
+
+    def centroids(out, labels):
+        dark = [200.0 - f[..., 0].astype(float) for f in out]
+        return np.array([(d.sum(axis=0) * np.arange(d.shape[1])).sum() / d.sum() for d in dark])[labels == 1]
+
+    smooth = paste(frames, donor, "walker", np.random.default_rng(3), scene, protocol=9, subpixel=True)
+    whole = paste(frames, donor, "walker", np.random.default_rng(3), scene, protocol=9)
+    assert (smooth.labels == whole.labels).all() and smooth.labels.sum() > 30
+    steps = np.abs(np.diff(centroids(smooth.frames, smooth.labels)))
+    assert steps == pytest.approx(np.full(len(steps), 0.4), abs=0.05)  # uint8 rounding of the blend
+    assert steps.mean() == pytest.approx(0.4, abs=0.005)
+    jumps = np.abs(np.diff(centroids(whole.frames, whole.labels)))
+    assert set(np.round(jumps, 6)) <= {0.0, 1.0} and 0 < jumps.mean() < 1
+    for f, box in zip(smooth.frames, smooth.boxes[smooth.labels == 1]):
+        x1, y1, x2, y2 = box.astype(int)
+        assert y2 - y1 == 20 and 20 <= x2 - x1 <= 21
+        assert (f[:y1] == 200).all() and (f[y2:] == 200).all()  # nothing written outside the object's rows
+
+
 def test_protocol_5_crowds_every_second_held_out_video_with_normal_walkers():
     """Traffic: by default as many walkers as the scene's median frame has regions, upright, at the scene's stride,
     in view from the first frame (walkers add no label; `traffic` says where they are); a validation under protocol

@@ -246,11 +246,13 @@ def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarr
 
 
 def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Generator,
-          scene: Scene | None = None, protocol: int = PROTOCOL) -> Pasted:
+          scene: Scene | None = None, protocol: int = PROTOCOL, subpixel: bool = False) -> Pasted:
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
     without a scene), at the protocol's speed and (protocol 3) the row's height; labelled and boxed where it is
     visible (`Pasted`). A `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves
-    the frame."""
+    the frame. The protocols place the object at whole pixels (its position truncated each frame); `subpixel`
+    places it where it is, its pixels and mask shifted by the fraction (`_placed`), so it moves as smoothly as it
+    should (an option for studying the protocols, not one of them)."""
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     check_protocol(protocol)
@@ -296,17 +298,40 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
         sh, sw = patch.shape[:2]  # a step of protocol 6 may be narrower or wider than the first: centred on it
         x = x_start + direction * speed * (t - start) + (pw - sw) / 2
         top = y if sh == ph else int(np.clip(y + (ph - sh) / 2, 0, max(0, h - sh)))
-        x0, x1 = max(0, int(x)), min(w, int(x) + sw)
-        if x1 <= x0:
-            continue
-        region = out[t][top:top + sh, x0:x1]
-        m = mask[:region.shape[0], x0 - int(x):x1 - int(x)]
-        region[m] = patch[:region.shape[0], x0 - int(x):x1 - int(x)][m]
+        if subpixel:
+            x0, m = _placed(out[t], patch, mask, x, top)
+        else:
+            x0, x1 = max(0, int(x)), min(w, int(x) + sw)
+            if x1 <= x0:
+                continue
+            region = out[t][top:top + sh, x0:x1]
+            m = mask[:region.shape[0], x0 - int(x):x1 - int(x)]
+            region[m] = patch[:region.shape[0], x0 - int(x):x1 - int(x)][m]
         if m.any():
             rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
             labels[t] = 1
             boxes[t] = (x0 + cols[0], top + rows[0], x0 + cols[-1] + 1, top + rows[-1] + 1)
     return Pasted(out, labels, boxes)
+
+
+def _placed(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, x: float, top: int) -> tuple[int, np.ndarray]:
+    """`patch` blended into `frame` (in place) with its left edge at column `x` (fractional) and its top at row `top`:
+    the patch and its mask are shifted right by x's fraction (bilinear), and the shifted mask is the blend's alpha.
+    Returns the first column written and where the alpha is above one half (the object's pixels), in that window."""
+    xi = int(np.floor(x))
+    shift = np.float32([[1, 0, x - xi], [0, 1, 0]])
+    sh, sw = patch.shape[:2]
+    moved = cv2.warpAffine(patch, shift, (sw + 1, sh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    alpha = cv2.warpAffine(mask.astype(np.float32), shift, (sw + 1, sh), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
+    x0, x1 = max(0, xi), min(frame.shape[1], xi + sw + 1)
+    if x1 <= x0:
+        return x0, np.zeros((0, 0), bool)
+    region = frame[top:top + sh, x0:x1]
+    a = alpha[:region.shape[0], x0 - xi:x1 - xi]
+    region[:] = np.round(a[..., None] * moved[:region.shape[0], x0 - xi:x1 - xi]
+                         + (1 - a[..., None]) * region).astype(np.uint8)
+    return x0, a > 0.5
 
 
 def _bounce(t: int, n: int) -> int:
@@ -316,7 +341,7 @@ def _bounce(t: int, n: int) -> int:
 
 
 def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generator, scene: Scene,
-            walkers: int | None = None, protocol: int = PROTOCOL) -> Traffic:
+            walkers: int | None = None, protocol: int = PROTOCOL, subpixel: bool = False) -> Traffic:
     """A copy of `frames` with `walkers` donors from `pool` added as normal traffic (protocol 5; default: as many as
     the scene has regions in a median frame): each upright, at the scene's stride, along one of its rows at the
     row's height, from the first frame; and where each walker is."""
@@ -324,7 +349,7 @@ def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generato
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
     boxes = []
     for _ in range(walkers):
-        frames, _, walked = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol)
+        frames, _, walked = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol, subpixel)
         boxes.append(walked)
     return Traffic(frames, np.stack(boxes) if boxes else np.zeros((0, len(frames), 4)))
 
