@@ -75,13 +75,13 @@ def pasted_as(variant: str, own: dict[int, float]) -> None:
     """Patch `synthetic` to paste walkers as `variant` says (module docstring)."""
     synthetic.paste, synthetic._bounce = _paste, _bounce
 
-    def paste(frames, donor, kind, rng, scene=None, protocol=9):
+    def paste(frames, donor, kind, rng, scene=None, protocol=9, subpixel=False):
         if kind == synthetic.WALKER and scene is not None:
             if variant == "own" and np.isfinite(own.get(id(donor), np.nan)):
                 scene = dataclasses.replace(scene, stride=own[id(donor)])
             elif variant == "flowpace":
                 scene = dataclasses.replace(scene, stride=scene.pace)
-        return _paste(frames, donor, kind, rng, scene, protocol)
+        return _paste(frames, donor, kind, rng, scene, protocol, subpixel)
 
     synthetic.paste = paste
     if variant == "loop":
