@@ -1,8 +1,9 @@
 """How real the validation's pasted normal walkers look to `objects`' motion cue (training videos only, no label).
 
-Every Ped2 training video's regions (DIS medium, `split: all`, the clip's median background, as `objects` finds them)
-give the motion features the cue's density sees: log1p of the mean flow speed, its 90th percentile and that per box
-height, and the box's aspect and fill. A Gaussian mixture (8 full components, as `objects`) is fitted to all of them.
+Every Ped2 training video's regions, found by `objects`' own region extractor, give the motion features its density
+sees (`_velocity`: log1p of the mean flow speed, its 90th percentile and that per box height, and the box's aspect
+and fill). A Gaussian mixture with `objects`' settings is fitted to all of them and read as `objects` reads it (a
+speed below the training median read at it: `slow: usual`).
 Each video is then crowded by `privad.vad.synthetic.traffic` with protocol 9's donors, and the regions on a pasted
 walker (`walker_under`) are read against that density: the share beyond the real regions' 99th percentile of
 negative log-likelihood (1 % for real regions, by construction) is how often a pasted walker's motion alone looks
@@ -31,16 +32,11 @@ from sklearn.mixture import GaussianMixture
 
 import privad.vad.synthetic as synthetic
 from privad.engine.validate import training_videos, walker_under
-from privad.vad.regions import ORIENTATION_BINS as B
+from privad.vad.oneclass.attribute import ObjectsModel, floored
 from privad.vad.regions import RegionExtractor
 
 FEATURES = ("log1p mean speed", "log1p p90 speed", "log1p p90 speed / height", "aspect", "fill")
 _paste, _bounce, _steps = synthetic.paste, synthetic._bounce, synthetic._steps
-
-
-def motion(vel: np.ndarray) -> np.ndarray:
-    """The motion cue's features of `objects` (no orientation, no place; shape on) from region descriptors."""
-    return np.c_[np.log1p(vel[:, B:B + 3]), vel[:, B + 5:B + 7]]
 
 
 def regions(extractor: RegionExtractor, frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,13 +89,20 @@ def main() -> None:
     videos = training_videos()
     scenes = [synthetic.scene(v) for v in videos]
     pool, own = own_paces(videos, scenes)
-    extractor = RegionExtractor(source="median", flow_preset="medium", split="all")
-    real = motion(np.concatenate([regions(extractor, v)[0] for v in videos]))
-    density = GaussianMixture(8, covariance_type="full", random_state=0).fit(real)
-    nll = -density.score_samples(real)
-    p99 = np.percentile(nll, 99)
+    model = ObjectsModel()
+    c, columns = model.config, model._speed_columns()
+    real = model._velocity(np.concatenate([regions(model.extractor, v)[0] for v in videos]))
+    floor = np.median(real[:, columns], axis=0) if c.slow == "usual" else np.full(len(columns), -np.inf)
+    density = GaussianMixture(c.gmm_components, covariance_type="full", reg_covar=1e-3, random_state=c.seed)
+    density.fit(floored(real, columns, floor))
+
+    def nll(features: np.ndarray) -> np.ndarray:
+        """As `objects` reads them: slower than the training median read at it (`slow: usual`)."""
+        return -density.score_samples(floored(features, columns, floor))
+
+    p99 = np.percentile(nll(real), 99)
     quantiles = (5, 50, 95, 99)
-    out = {"donors": len(pool), "real": {"regions": len(real), "nll_median": round(float(np.median(nll)), 2),
+    out = {"donors": len(pool), "real": {"regions": len(real), "nll_median": round(float(np.median(nll(real))), 2),
                                          "quantiles": {f: np.percentile(real[:, j], quantiles).round(2).tolist()
                                                        for j, f in enumerate(FEATURES)}}}
     for variant in variants:
@@ -108,12 +111,12 @@ def main() -> None:
         for i, v in enumerate(videos):
             crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i], protocol=9,
                                         subpixel=variant == "subpixel")
-            vel, index, boxes = regions(extractor, crowded.frames)
+            vel, index, boxes = regions(model.extractor, crowded.frames)
             under = walker_under(index, boxes, crowded.boxes)
-            on.append(motion(vel[under >= 0]))
-            off.append(motion(vel[under < 0]))
+            on.append(model._velocity(vel[under >= 0]))
+            off.append(model._velocity(vel[under < 0]))
         on, off = np.concatenate(on), np.concatenate(off)
-        walker_nll, other_nll = -density.score_samples(on), -density.score_samples(off)
+        walker_nll, other_nll = nll(on), nll(off)
         out[variant] = {"walker_regions": len(on), "walker_nll_median": round(float(np.median(walker_nll)), 2),
                         "walkers_beyond_real_p99": round(float(np.mean(walker_nll > p99)), 3),
                         "other_regions_beyond_real_p99": round(float(np.mean(other_nll > p99)), 3),
