@@ -1,5 +1,5 @@
 """Which of `multitask`'s tasks fail on the validation's pasted normal walkers, as they are pasted and as they could be
-(training videos only, no label). One fold of `privad.engine.validate`'s current protocol: `multitask` fitted on the
+(training videos only, no label). One fold of `privad.engine.validate`'s protocol 9: `multitask` fitted on the
 other folds' videos; each held-out video crowded by `privad.vad.synthetic.traffic` (protocol 9's donors) in each
 variant, and every region's four task failures z-scored by the training regions' (as the model combines them). Mean
 z per task of the regions on a pasted walker (`walker_under`) and of the others. Variants:
@@ -37,7 +37,7 @@ def main() -> None:
     model = fit_model("multitask", {}, [v for i, v in enumerate(videos) if i not in held])
     mean, std = (np.asarray(v) for v in task_calibration(np.concatenate(model.train_failures_)))
     scenes = [synthetic.scene(v) for v in videos]
-    pool = synthetic.donors(videos, scenes, seed=0, protocol=synthetic.PROTOCOL)
+    pool = synthetic.donors(videos, scenes, seed=0, protocol=9)
     bounce = synthetic._bounce
     out = {"fold": args.fold, "held_out": held}
     for variant in args.variants.split(","):
@@ -45,7 +45,7 @@ def main() -> None:
         walker, other = [], []
         try:
             for i in held:
-                crowded = synthetic.traffic(videos[i], pool, np.random.default_rng(100 + i), scenes[i],
+                crowded = synthetic.traffic(videos[i], pool, np.random.default_rng(100 + i), scenes[i], protocol=9,
                                             subpixel=variant == "subpixel")
                 tubes = model._tubes(crowded.frames)
                 z = (model._failures(tubes) - mean) / std

@@ -520,6 +520,22 @@ CANDIDATES_49 = [
 CANDIDATES_50 = [  # run: nothing taken, 71.1 against 74.5 (docs/benchmarks.md, set 50)
     ("a crowded copy of each training video (crowd 0.5)", {"crowd": 0.5}),
 ]
+# Set 51 (2026-12-07, twentieth session; written before its run): protocol 10 (pasted objects placed at their
+# fractional columns, not whole pixels; privad.engine.validate's docstring). Its start (set 48's default, `slow:
+# usual`) validated anew, and, by set 48's rule for a new protocol, every candidate of the previous protocol's sets
+# (48-50) that gained at least 0.5 micro over its start and kept RBDC and TBDC within 0.5 but was not taken: set 49's
+# two part-memory candidates (paired intervals reaching 0). Set 48's part memory at every 2nd sighting's appearance
+# gained more but failed set 49's cost gate; the gate is applied again here, measured this session before the run
+# (`bench_appearance_cost.py --on test`, median of 3, one after the other; cost figures only): the part memory with
+# every 4th sighting's appearance runs only if it scores the test frames at least as fast as the current default;
+# the part memory in place of the crops' appearance drops the crops' network call and is cheaper (set 49). One
+# round, set 39's rule.
+CANDIDATES_51 = [
+    ("part memory cue, every 4th sighting's appearance (set 49)",
+     {"patches": {"place": "objects"}, "appearance_every": 4}),
+    ("part memory in place of the crops' appearance (set 49)",
+     {"patches": {"place": "objects"}, "use_appearance": False}),
+]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()

@@ -53,8 +53,14 @@ were 47 % of the normal regions but the top region of 87.7 % of the top 10 % of 
 alone had a heavier flow tail than the videos' own regions (90th-percentile flow speed at its 90th / 99th percentile
 1.31 / 2.63 px a frame against 1.08 / 1.56). 17 of protocol 8's 48 donors had fewer than 6 sightings (4 had 1, 4 had
 2): played forth and back, their limbs swing to and fro every frame or two. Pasted alone on a still background at
-the pace, protocol 8's donors gave 1.49 / 2.83, one sighting (rigid) 0.87 / 0.90, the videos' own regions 1.10 / 1.54.
-The objects and their pasting are in `privad.vad.synthetic`.
+the pace, protocol 8's donors gave 1.49 / 2.83, one sighting (rigid) 0.87 / 0.90, the videos' own regions 1.10 / 1.54;
+10 (2026-12-07, twentieth session) places each pasted object at its fractional column (shifted bilinearly, its mask
+as the blend's alpha), not truncated to whole pixels. Reason, measured on training videos only (fold 0's held-out
+copies, benchmarks/multitask_pasting.py and paste_fidelity.py): at whole pixels a walker at 0.4 px a frame stands
+still and jumps a pixel in turn, which `multitask`'s motion-irregularity head read as frame skipping (mean z 1.19 on
+pasted walkers, 0.81 placed at their columns, -0.14 on the videos' own regions), and 7.7 % of pasted walkers lay
+beyond the real regions' 99th percentile of `objects`' motion density (6.4 % placed at their columns; 1 % of real
+regions). The objects and their pasting are in `privad.vad.synthetic`.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ KINDS = ("fast", "brisk", "turned", "flipped")
 CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
 PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
-PROTOCOL = 9
-PROTOCOLS = (2, 3, 4, 5, 6, 7, 8, 9)
+PROTOCOL = 10
+PROTOCOLS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 STEPS = 24  # protocol 6: a donor's sightings along its track, at most (about two strides of a walker)
 AREA_SPAN = 1.5  # protocol 6: a sighting whose box is over 1.5x larger or smaller than the first's ends the track
 MIN_STEPS = 12  # protocol 9: a donor's track followed over at least this many frames (half of STEPS: about a stride)
@@ -250,12 +250,13 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
     without a scene), at the protocol's speed and (protocol 3) the row's height; labelled and boxed where it is
     visible (`Pasted`). A `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves
-    the frame. The protocols place the object at whole pixels (its position truncated each frame); `subpixel`
-    places it where it is, its pixels and mask shifted by the fraction (`_placed`), so it moves as smoothly as it
-    should (an option for studying the protocols, not one of them)."""
+    the frame. Protocols 2-9 place the object at whole pixels (its position truncated each frame); protocol 10, or
+    `subpixel` with an earlier one, places it where it is, its pixels and mask shifted by the fraction (`_placed`),
+    so it moves as smoothly as it should."""
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     check_protocol(protocol)
+    subpixel = subpixel or protocol >= 10
     turn = {"turned": np.rot90, "flipped": lambda a: a[::-1]}.get(kind, lambda a: a)
     steps = donor.steps if protocol >= 6 and donor.steps else [(donor.patch, donor.mask)]
     steps = [(turn(p).copy(), turn(m).copy()) for p, m in steps] if kind in ("turned", "flipped") else steps
