@@ -56,19 +56,23 @@ def export_onnx(module, outputs: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-# each RGB channel's input for each byte value: (v / 255 - mean) / std, in float32 as the network takes it
-_INPUT = ((np.arange(256, dtype=np.float32)[:, None] / 255.0 - MEAN) / STD).T.copy()
+# each RGB channel's input for each byte value: (v / 255 - mean) / std, in float32 as the network takes it; a column
+# per channel, as cv2.LUT takes a table
+_INPUT = ((np.arange(256, dtype=np.float32)[:, None] / 255.0 - MEAN) / STD).T[:, :, None].copy()
 
 
 def network_input(images: list[np.ndarray]) -> np.ndarray:
-    """BGR uint8 images of one size as the network's input: (N, 3, H, W) float32, RGB, ImageNet-normalized (a
-    lookup per channel: the same values as normalizing in float32, at half the cost)."""
+    """BGR uint8 images of one size as the network's input: (N, 3, H, W) float32, RGB, ImageNet-normalized. The
+    bytes are made planar first, then each plane is looked up (cv2.LUT): the same values as normalizing in float32,
+    at a tenth of its cost."""
     x = np.stack(images)
     if x.dtype != np.uint8:
         raise PrivadError(f"network input must be uint8 images, not {x.dtype}")
-    out = np.empty((x.shape[0], 3, *x.shape[1:3]), np.float32)
-    for c in range(3):
-        np.take(_INPUT[c], x[..., 2 - c], out=out[:, c])
+    planes = np.ascontiguousarray(x[..., ::-1].transpose(0, 3, 1, 2))  # RGB planes, still bytes
+    out = np.empty(planes.shape, np.float32)
+    for i in range(len(planes)):
+        for c in range(3):
+            cv2.LUT(planes[i, c], _INPUT[c], dst=out[i, c])
     return out
 
 
