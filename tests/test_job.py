@@ -64,6 +64,21 @@ def test_run_writes_every_output(demo_run):
         assert 0 < len(frames) <= 6 * 25 + 1
         first = max(0, e["start"] - 12, e["peak"] - 75)  # half a second before the event, at most 3 s before the peak
         assert np.abs(frames[0].astype(int) - written[first].astype(int)).mean() < 3  # the same (re-encoded) frame
+    # a picture per event: its peak frame as written, at the thumbnail's size (boxes drawn on it)
+    import base64
+
+    import cv2
+
+    pictures = [cv2.imdecode(np.frombuffer(base64.b64decode(p.split("'")[0]), np.uint8), cv2.IMREAD_COLOR)
+                for p in page.split("src='data:image/jpeg;base64,")[1:]]
+    assert events and len(pictures) == len(events)
+    for e, picture in zip(events, pictures):
+        peak = cv2.resize(written[e["peak"]], picture.shape[1::-1], interpolation=cv2.INTER_AREA)
+        others = [cv2.resize(written[i], picture.shape[1::-1], interpolation=cv2.INTER_AREA)
+                  for i in (0, len(written) - 1) if abs(i - e["peak"]) > 25]
+        assert all(np.median(np.abs(picture.astype(int) - peak)) < np.median(np.abs(picture.astype(int) - o))
+                   for o in others)
+        assert np.median(np.abs(picture.astype(int) - peak)) <= 2
 
 
 def test_run_needs_model_or_calibration(tmp_path, demo_run):
@@ -200,3 +215,39 @@ def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
     run_job(video, tmp_path / "default", calibrate_seconds=7.0)
     run_job(video, tmp_path / "skip", calibrate_seconds=7.0, model_config={"border": "skip"})
     assert at_edge(tmp_path / "skip") == 0 < at_edge(tmp_path / "default")
+
+
+def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_frames(ped2, ped2_model, monkeypatch):
+    """Frames larger than the model's are held shrunk to its size as they come (the window and its context), and
+    every score and region box (in the input's pixels) is the same, to the bit, as when the whole frames are held."""
+    import cv2
+
+    from privad.engine import stream
+    from privad.engine.views import AnonymizedView
+    from privad.io.sources import read_all
+    from privad.vad import load_model
+
+    model, view = load_model(ped2_model)
+    frames = AnonymizedView(view)(read_all(ped2 / "testing" / "frames" / "02")[0][:120])
+    big = [cv2.resize(f, (2 * f.shape[1], 2 * f.shape[0]), interpolation=cv2.INTER_LINEAR) for f in frames]
+
+    def scored(check_held: bool) -> tuple[dict, dict]:
+        scorer = stream.StreamScorer(model, 25.0, window=40, context=10)
+        scores, regions = {}, {}
+        for i, f in enumerate(big):
+            out = scorer.push(i, f)
+            scores.update(out.scores)
+            regions.update(out.regions)
+            if check_held:
+                held = [g for _, g in scorer._run] + scorer._context
+                assert held and all(g.shape[:2] == model.frame_size for g in held)
+        out = scorer.end()
+        return scores | dict(out.scores), regions | out.regions
+
+    assert model.frame_size == frames[0].shape[:2]
+    shrunk = scored(True)
+    monkeypatch.setattr(stream, "frame_size", lambda model: None)  # the frames held whole, as before
+    whole = scored(False)
+    assert sorted(shrunk[0]) == list(range(len(big))) and shrunk == whole
+    boxes = np.array([r[1:5] for rs in shrunk[1].values() for r in rs])
+    assert len(boxes) and boxes[:, 2].max() > frames[0].shape[1]  # boxes in the input's (doubled) pixels

@@ -4,6 +4,7 @@ clips."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,15 +37,18 @@ def clip_span(event: Event, fps: float, seconds: float = 6.0) -> tuple[int, int]
     return max(0, event.start - margin, event.peak - half), min(event.end + margin, event.peak + half)
 
 
-def write_event_clips(video: Path, events: list[Event], fps: float, folder: Path) -> dict[int, str]:
+def write_event_clips(video: Path, events: list[Event], fps: float, folder: Path,
+                      on_peak: Callable[[int, np.ndarray], None] | None = None) -> dict[int, str]:
     """Short clips of each event cut from the written (anonymized) video into FOLDER/event_N.mp4, in one pass over
-    it; returns {event peak: path relative to FOLDER's parent}."""
+    it; returns {event peak: path relative to FOLDER's parent}. `on_peak(index, image)` is called with each event's
+    peak frame as the pass reads it."""
     from privad.io.sinks import open_sink
     from privad.io.sources import open_source
 
     if not events:
         return {}
     spans = [clip_span(e, fps) for e in events]
+    peaks = {e.peak for e in events}
     last = max(b for _, b in spans)
     folder.mkdir(parents=True, exist_ok=True)
     open_clips: dict = {}
@@ -54,6 +58,8 @@ def write_event_clips(video: Path, events: list[Event], fps: float, folder: Path
         for frame in source:
             if frame.index > last:
                 break
+            if on_peak is not None and frame.index in peaks and frame.image is not None:
+                on_peak(frame.index, frame.image)
             for i, (a, b) in enumerate(spans):
                 if i in open_clips and frame.index > b:
                     open_clips.pop(i).close()  # committed: the clip is complete

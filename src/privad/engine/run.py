@@ -20,7 +20,7 @@ import numpy as np
 
 from privad.engine.executor import Executor, LocalExecutor
 from privad.engine.outputs import write_csv, write_event_clips, write_scores
-from privad.engine.stream import EventThumbnails, StreamScorer, check_calibration_settings
+from privad.engine.stream import StreamScorer, check_calibration_settings
 from privad.engine.views import DEFAULT_ANONYMIZATION
 from privad.engine.workdir import WorkDir
 from privad.io.atomic import missing_parents, remove_empty, write_text
@@ -29,7 +29,7 @@ from privad.io.corpus import video_name
 from privad.io.sinks import open_sink
 from privad.io.sources import decoded_ahead, open_source, prefetch
 from privad.protect.pipeline import Anonymizer
-from privad.report.html import write_report
+from privad.report.html import thumbnail, write_report
 from privad.report.plots import pyplot
 from privad.types import VideoScore
 from privad.vad import load_model
@@ -122,20 +122,15 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     scorer = StreamScorer(model, rate, chunk_frames, context_frames, calibrate_frames=calibrate,
                           calibrate_width=None, model_config=model_config, score_calibration=True,
                           min_run=1)
-    pending: dict[int, np.ndarray] = {}  # written frames not scored yet (thumbnails are drawn from them)
-    thumbs = EventThumbnails(pending.get)
     scores: dict[int, float] = {}
     regions: list[tuple] = []
-    events, pictures = [], {}
+    events = []
 
     def take(out) -> None:
-        for event, jpeg in thumbs.update(out, scorer):
-            events.append(event)
-            pictures[event.peak] = jpeg
+        events.extend(out.events)
         for index, s in out.scores:
             scores[index] = s
             regions.extend(out.regions.get(index, []))
-            pending.pop(index, None)
 
     created = [outdir, *missing_parents(outdir)] if not outdir.exists() else []
     try:
@@ -144,11 +139,9 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
             def anonymized():  # on a thread of its own (prefetch): anonymizing runs on while a chunk is scored
                 for frame, result in anonymizer.stream(frames, (info.height, info.width)):
                     sink.write(result.image, pts=frame.pts)
-                    yield frame.index, result.image, (result.image if view is not None or frame.image is None
-                                                      else frame.image)
+                    yield frame.index, (result.image if view is not None or frame.image is None else frame.image)
 
-            for index, image, seen in prefetch(anonymized(), frames_ahead(info.height, info.width)):
-                pending[index] = image
+            for index, seen in prefetch(anonymized(), frames_ahead(info.height, info.width)):
                 take(scorer.push(index, seen))
             if anonymizer.stats.frames_in == 0:
                 raise PrivadError(f"no frames could be read from {input}")
@@ -171,7 +164,19 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
               ((e.start, e.end, e.peak, f"{e.peak_score:.4f}", f"{e.start_s:.3f}", f"{e.end_s:.3f}") for e in events))
     (outdir / "events.json").write_text(json.dumps([e.to_dict() for e in events], indent=2))
     shutil.rmtree(outdir / "events", ignore_errors=True)  # an earlier run's clips
-    clips = write_event_clips(outdir / "anonymized.mp4", events, rate, outdir / "events")
+    # each event's picture is drawn from its peak as written, in the clips' one pass over the anonymized video, so
+    # no frame is held for it while the video is scored
+    peaks = {e.peak for e in events}
+    at: dict[int, list[tuple]] = {}
+    for r in regions:
+        if r[0] in peaks:
+            at.setdefault(r[0], []).append(r)
+    pictures: dict[int, bytes] = {}
+
+    def draw(index: int, image: np.ndarray) -> None:
+        pictures[index] = thumbnail(image, at.get(index, []))
+
+    clips = write_event_clips(outdir / "anonymized.mp4", events, rate, outdir / "events", on_peak=draw)
     span = list(scorer.calibration_span) if scorer.calibration_span else None
     described = ((f"calibrated on the first {calibrate} frames" + (f" ({calibrate_seconds:g} s)"
                   if calibrate_seconds is not None else "")) if model_path is None else str(model_path))

@@ -26,8 +26,10 @@ import numpy as np
 from privad.errors import PrivadError
 from privad.types import Event, VideoScore
 from privad.vad import AnomalyModel, build_model
-from privad.vad.registry import DEFAULT
 from privad.vad.events import OnlineEvents
+from privad.vad.model import frame_size
+from privad.vad.registry import DEFAULT
+from privad.vad.scoring import resized
 
 MIN_SEGMENT = 10
 
@@ -67,8 +69,10 @@ class StreamScorer:
     """Feed `push(index, frame)` in order (indices may skip); `end()` at the end of the stream.
 
     `window`: frames scored together; `context`: frames of the previous window put in front of the next (their
-    scores are dropped). Memory stays bounded by `window + context` frames (plus the calibration buffer). A run of
-    fewer than `min_run` consecutive frames (default: `window`) with no context is left unscored (counted).
+    scores are dropped). Memory stays bounded by `window + context` frames (plus the calibration buffer), held at the
+    size the model analyses them (`privad.vad.model.frame_size`; shrunk as they come, as the model would shrink
+    them: the same scores and boxes as the whole frames give). A run of fewer than `min_run` consecutive frames
+    (default: `window`) with no context is left unscored (counted).
     """
 
     def __init__(self, model: AnomalyModel | None, fps: float, window: int, context: int | None = None,
@@ -92,6 +96,7 @@ class StreamScorer:
         self._last: int | None = None
         self._start: int | None = None  # the first frame calibration saw
         self._built: Future | None = None
+        self._source: tuple[int, int] | None = None  # the pushed frames' size, when they are held shrunk
         if model is None:  # the model's modules are imported while the first frames arrive, not after them
             pool = ThreadPoolExecutor(1, thread_name_prefix="privad-model")
             self._built = pool.submit(build_model, DEFAULT, model_config)
@@ -113,7 +118,7 @@ class StreamScorer:
         if self.model is None:
             self._calibrate(index, frame, out)
             return out
-        self._run.append((index, frame))
+        self._run.append((index, self._held(frame)))
         if len(self._run) >= (self.n if self._context else self.n + self.context_frames):
             self._flush(out)
         return out
@@ -180,6 +185,13 @@ class StreamScorer:
     def _small(self, frame: np.ndarray) -> np.ndarray:
         return shrink(frame, self.calibrate_width)
 
+    def _held(self, frame: np.ndarray) -> np.ndarray:
+        """`frame` as the window holds it: at the model's size when it has one (its input size kept for the boxes)."""
+        if (size := frame_size(self.model)) is None or frame.shape[:2] == tuple(size):
+            return frame
+        self._source = frame.shape[:2]
+        return resized(frame, size)
+
     def _flush(self, out: Scored, result: VideoScore | None = None) -> None:
         """Score the pending run (with the context before it) into `out`; `result`: its score, already known."""
         run, self._run = self._run, []
@@ -190,7 +202,9 @@ class StreamScorer:
             return
         k = len(self._context)
         frames = [f for _, f in run]
-        result = self.model.score(self._context + frames) if result is None else result
+        if result is None:
+            result = (self.model.score(self._context + frames) if self._source is None
+                      else self.model.score(self._context + frames, source_size=self._source))
         for p, *rest in result.regions:
             if p >= k:
                 out.regions.setdefault(run[p - k][0], []).append((run[p - k][0], *rest))
@@ -198,7 +212,7 @@ class StreamScorer:
             out.scores.append((index, float(s)))
             if (event := self.events.push(index, float(s))) is not None:
                 out.events.append(event)
-        self._context = frames[-self.context_frames:] if self.context_frames else []
+        self._context = [self._held(f) for f in frames[-self.context_frames:]] if self.context_frames else []
 
 
 class EventThumbnails:

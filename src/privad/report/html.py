@@ -82,9 +82,13 @@ def write_report(path: Path, title: str, scores: np.ndarray, threshold: float, f
                  shown: str = "as written to anonymized.mp4") -> None:
     """Write the report page (images embedded). `calibration`: the first and last frame a calibrated model took as
     normal (drawn, and the threshold named after it); `labels`: ground-truth frame labels, when known; `clips`: per
-    event peak, the path (relative to the page) of a short anonymized clip of the event; `shown`: what the pictures
-    are."""
+    event peak, the path (relative to the page) of a short anonymized clip of the event; `thumbs`: per event peak,
+    its picture (JPEG; an event without one gets none); `shown`: what the pictures are."""
     clips = clips or {}
+
+    def picture(e: Event) -> str:
+        data = thumbs.get(e.peak)  # none when the peak frame could not be read back
+        return f"<img src='{_b64(data, 'image/jpeg')}' alt='peak frame {e.peak}'>" if data else ""
 
     def clip(e: Event) -> str:
         name = clips.get(e.peak)
@@ -94,7 +98,7 @@ def write_report(path: Path, title: str, scores: np.ndarray, threshold: float, f
     rows = "\n".join(
         f"<tr><td>{i + 1}</td><td>{e.start_s:.2f}–{e.end_s:.2f} s</td><td>{e.start}–{e.end}</td>"
         f"<td>{e.peak}</td><td>{e.peak_score:.2f}</td>"
-        f"<td><img src='{_b64(thumbs[e.peak], 'image/jpeg')}' alt='peak frame {e.peak}'></td><td>{clip(e)}</td></tr>"
+        f"<td>{picture(e)}</td><td>{clip(e)}</td></tr>"
         for i, e in enumerate(events)
     ) or "<tr><td colspan='7'>no events above the threshold</td></tr>"
     basis = "the calibration frames" if calibration is not None else "the training videos"

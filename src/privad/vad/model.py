@@ -56,6 +56,13 @@ class AnomalyModel(Protocol):
         """Per-frame scores and scored regions of one video; `frames` a list or any iterable, read once."""
 
 
+def frame_size(model: AnomalyModel) -> tuple[int, int] | None:
+    """The (height, width) a fitted model resizes colour frames to before anything else, when it says so (its
+    `frame_size`); such a model's `score(frames, name, source_size)` takes frames already `resized` to it from an
+    input of `source_size`. None: frames go to the model as they are."""
+    return getattr(model, "frame_size", None)
+
+
 def require_fitted(model: AnomalyModel) -> Fitted:
     """The model's fitted state, or a PrivadError when it was never fitted."""
     from privad.errors import PrivadError

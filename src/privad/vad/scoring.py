@@ -116,20 +116,27 @@ def analysis_size(size: tuple[int, int], max_side: int | None) -> tuple[int, int
     return max(1, round(h * f)), max(1, round(w * f))
 
 
-def to_training_size(frames: Iterable[np.ndarray], size: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
-    """Frames resized to the training (height, width) — speeds and sizes are in training pixels — and the factors
-    (sx, sy) that map boxes back to the input's pixels. `frames` may be any iterable: each is resized as it comes, so
-    a stream's full-size frames are never all held at once."""
+def resized(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`frame` at (height, width) `size` (area interpolation), or itself when it is that size already."""
     import cv2
 
     h, w = size
-    out, first = [], None
+    return frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def to_training_size(frames: Iterable[np.ndarray], size: tuple[int, int],
+                     source_size: tuple[int, int] | None = None) -> tuple[list[np.ndarray], float, float]:
+    """Frames resized to the training (height, width) — speeds and sizes are in training pixels — and the factors
+    (sx, sy) that map boxes back to the input's pixels. `frames` may be any iterable: each is resized as it comes, so
+    a stream's full-size frames are never all held at once. `source_size` (height, width): the input's size when the
+    frames were already `resized` from it (a stream scorer holds them so); else the first frame's."""
+    out, first = [], source_size
     for f in frames:
         first = f.shape[:2] if first is None else first
-        out.append(f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA))
+        out.append(resized(f, size))
     if first is None:
         return out, 1.0, 1.0
-    return out, first[1] / w, first[0] / h
+    return out, first[1] / size[1], first[0] / size[0]
 
 
 ROW_REACH = 0.1  # regions centred within this share of the frame's height of a row describe that row

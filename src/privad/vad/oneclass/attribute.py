@@ -701,15 +701,23 @@ class AttributeModel:
         score, regions, cues = self._score(frames, name)
         return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
 
-    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
-        return self._score(frames, name)[0]
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """The (height, width) colour frames are `resized` to before anything else (None until fitted): `score`
+        takes frames already at it, with `source_size`."""
+        return None if self.fitted_ is None else tuple(self.fitted_.params["frame_size"])
 
-    def _score(self, frames: Iterable[np.ndarray], name: str) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
+    def score(self, frames: Iterable[np.ndarray], name: str = "video",
+              source_size: tuple[int, int] | None = None) -> VideoScore:
+        return self._score(frames, name, source_size)[0]
+
+    def _score(self, frames: Iterable[np.ndarray], name: str, source_size: tuple[int, int] | None = None
+               ) -> tuple[VideoScore, VideoRegions, dict[str, np.ndarray]]:
         """The video's score, its regions and their calibrated cues (before the track average)."""
         require_fitted(self)
         if self._estimators is None:
             self.check_fitted()
-        frames, sx, sy = to_training_size(frames, self._estimators["frame_size"])
+        frames, sx, sy = to_training_size(frames, self._estimators["frame_size"], source_size)
         regions = _tracked(_features(self.extractor, frames, self.config, self._estimators.get("background")),
                            self.config, len(frames), self._estimators.get("row_heights"), self.encoder)
         cue, size = {}, frames[0].shape[:2]

@@ -316,11 +316,18 @@ class MultitaskModel:
                            .cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
-    def score(self, frames: Iterable[np.ndarray], name: str = "video") -> VideoScore:
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """The (height, width) colour frames are `resized` to before anything else (None until fitted): `score`
+        takes frames already at it, with `source_size`."""
+        return None if self.fitted_ is None else tuple(self.fitted_.params["frame_size"])
+
+    def score(self, frames: Iterable[np.ndarray], name: str = "video",
+              source_size: tuple[int, int] | None = None) -> VideoScore:
         f = require_fitted(self)
         if self._net is None:
             self.check_fitted()
-        frames, sx, sy = to_training_size(frames, self._frame_size)
+        frames, sx, sy = to_training_size(frames, self._frame_size, source_size)
         tubes = self._tubes(frames)
         region = combined(self._failures(tubes), self._calib, self._pca is not None)
         return VideoScore(name, frame_maxima(region, tubes.frame, len(frames), f.floor,
