@@ -217,9 +217,12 @@ def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
     assert at_edge(tmp_path / "skip") == 0 < at_edge(tmp_path / "default")
 
 
-def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_frames(ped2, ped2_model, monkeypatch):
-    """Frames larger than the model's are held shrunk to its size as they come (the window and its context), and
-    every score and region box (in the input's pixels) is the same, to the bit, as when the whole frames are held."""
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_frames(ped2, ped2_model, calibrated,
+                                                                                      monkeypatch):
+    """Frames larger than the model analyses are held shrunk to its size as they come (the calibration frames, the
+    window and its context), and every score and region box (in the input's pixels) is the same, to the bit, as when
+    the whole frames are held: with a model file, and with a model calibrated on the first frames and scoring them."""
     import cv2
 
     from privad.engine import stream
@@ -230,24 +233,27 @@ def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_
     model, view = load_model(ped2_model)
     frames = AnonymizedView(view)(read_all(ped2 / "testing" / "frames" / "02")[0][:120])
     big = [cv2.resize(f, (2 * f.shape[1], 2 * f.shape[0]), interpolation=cv2.INTER_LINEAR) for f in frames]
+    size = frames[0].shape[:2]  # Ped2's 360x240: what either model analyses
 
     def scored(check_held: bool) -> tuple[dict, dict]:
-        scorer = stream.StreamScorer(model, 25.0, window=40, context=10)
+        scorer = (stream.StreamScorer(None, 25.0, window=40, context=10, calibrate_frames=50, calibrate_width=None,
+                                      score_calibration=True, min_run=1) if calibrated
+                  else stream.StreamScorer(model, 25.0, window=40, context=10))
         scores, regions = {}, {}
         for i, f in enumerate(big):
             out = scorer.push(i, f)
             scores.update(out.scores)
             regions.update(out.regions)
             if check_held:
-                held = [g for _, g in scorer._run] + scorer._context
-                assert held and all(g.shape[:2] == model.frame_size for g in held)
+                held = [g for _, g in scorer._run] + scorer._context + [g for s in scorer._segments for _, g in s]
+                assert held and all(g.shape[:2] == size for g in held)
         out = scorer.end()
         return scores | dict(out.scores), regions | out.regions
 
-    assert model.frame_size == frames[0].shape[:2]
+    assert model.analysed_size(big[0].shape[:2]) == size
     shrunk = scored(True)
-    monkeypatch.setattr(stream, "frame_size", lambda model: None)  # the frames held whole, as before
+    monkeypatch.setattr(stream, "analysed_size", lambda model, size: None)  # the frames held whole, as before
     whole = scored(False)
     assert sorted(shrunk[0]) == list(range(len(big))) and shrunk == whole
     boxes = np.array([r[1:5] for rs in shrunk[1].values() for r in rs])
-    assert len(boxes) and boxes[:, 2].max() > frames[0].shape[1]  # boxes in the input's (doubled) pixels
+    assert len(boxes) and boxes[:, 2].max() > size[1]  # boxes in the input's (doubled) pixels

@@ -453,17 +453,15 @@ def test_scorer_thread_priority_is_lowered_and_the_rest_keep_theirs():
 
 
 def test_a_bad_model_setting_still_stops_calibration_with_its_message():
-    """The model is built on a thread while the first frames arrive; its error reaches the caller at calibration."""
+    """The model is built on a thread from the start; its error reaches the caller with the first frame (which is
+    held at the size that model would analyse it)."""
     from privad.engine.stream import StreamScorer
     from privad.errors import PrivadError
 
     scorer = StreamScorer(None, 10.0, window=20, calibrate_frames=10, calibrate_width=None,
                           model_config={"no_such": 1})
-    frame = np.zeros((60, 80, 3), np.uint8)
-    for i in range(9):
-        scorer.push(i, frame)
     with pytest.raises(PrivadError, match="no_such"):
-        scorer.push(9, frame)
+        scorer.push(0, np.zeros((60, 80, 3), np.uint8))
 
 
 def test_settings_given_reach_every_calibrated_source(ped2_clip, tmp_path, monkeypatch):

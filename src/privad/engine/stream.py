@@ -9,7 +9,8 @@ Without a model, the first frames calibrate one (the default one-class model, on
 `calibrate_width` wide). Runs of consecutive frames are kept until they hold `calibrate_frames` frames; runs of at
 least `MIN_SEGMENT` frames are preferred, but once the stream has gone on for twice the calibration time (frame
 drops leave only short runs) every run of two or more frames counts, so calibration finishes on time. The buffer
-never holds more than `calibrate_frames` frames (the oldest runs go first). With `score_calibration`, the
+never holds more than `calibrate_frames` frames (the oldest runs go first), each at the size the model will analyse
+it (as every frame the scorer holds). With `score_calibration`, the
 calibration frames are scored too, as the model is fitted on them and at the size it saw them (a file: every frame
 gets a score); live, they are not.
 """
@@ -27,7 +28,7 @@ from privad.errors import PrivadError
 from privad.types import Event, VideoScore
 from privad.vad import AnomalyModel, build_model
 from privad.vad.events import OnlineEvents
-from privad.vad.model import frame_size
+from privad.vad.model import analysed_size
 from privad.vad.registry import DEFAULT
 from privad.vad.scoring import resized
 
@@ -70,7 +71,7 @@ class StreamScorer:
 
     `window`: frames scored together; `context`: frames of the previous window put in front of the next (their
     scores are dropped). Memory stays bounded by `window + context` frames (plus the calibration buffer), held at the
-    size the model analyses them (`privad.vad.model.frame_size`; shrunk as they come, as the model would shrink
+    size the model analyses them (`privad.vad.model.analysed_size`; shrunk as they come, as the model would shrink
     them: the same scores and boxes as the whole frames give). A run of fewer than `min_run` consecutive frames
     (default: `window`) with no context is left unscored (counted).
     """
@@ -95,7 +96,7 @@ class StreamScorer:
         self._context: list[np.ndarray] = []
         self._last: int | None = None
         self._start: int | None = None  # the first frame calibration saw
-        self._built: Future | None = None
+        self._built: Future | AnomalyModel | None = None  # the model to calibrate, while it is built and unfitted
         self._source: tuple[int, int] | None = None  # the pushed frames' size, when they are held shrunk
         if model is None:  # the model's modules are imported while the first frames arrive, not after them
             pool = ThreadPoolExecutor(1, thread_name_prefix="privad-model")
@@ -151,7 +152,7 @@ class StreamScorer:
 
     def _calibrate(self, index: int, frame: np.ndarray, out: Scored) -> None:
         self._start = index if self._start is None else self._start
-        self._segments[-1].append((index, frame))
+        self._segments[-1].append((index, self._held(self._small(frame), self._unfitted())))
         while sum(map(len, self._segments)) > self.calibrate_need:  # bounded: the oldest frames go first
             self._segments[0].pop(0)
             if not self._segments[0] and len(self._segments) > 1:
@@ -160,12 +161,11 @@ class StreamScorer:
         if not usable or (sum(map(len, usable)) < self.calibrate_need
                           and not (self._late() and index % MIN_SEGMENT == 0)):
             return
-        videos = [[self._small(f) for _, f in s] for s in usable]
-        built, self._built = self._built, None
-        model, scored = built.result() if built is not None else build_model(DEFAULT, self.model_config), []
+        videos = [[f for _, f in s] for s in usable]
+        model, scored, self._built = self._unfitted(), [], None  # a retry fits a model built anew
         try:
             if self.score_calibration:  # scored as the model is fitted on them: their regions are found once
-                scored = model.fit_score(videos)
+                scored = model.fit_score(videos, **self._sized())
             else:
                 model.fit(videos)
         except PrivadError:
@@ -185,12 +185,26 @@ class StreamScorer:
     def _small(self, frame: np.ndarray) -> np.ndarray:
         return shrink(frame, self.calibrate_width)
 
-    def _held(self, frame: np.ndarray) -> np.ndarray:
-        """`frame` as the window holds it: at the model's size when it has one (its input size kept for the boxes)."""
-        if (size := frame_size(self.model)) is None or frame.shape[:2] == tuple(size):
+    def _unfitted(self) -> AnomalyModel:
+        """The model to calibrate (built on a thread of its own from the start)."""
+        if isinstance(self._built, Future):
+            self._built = self._built.result()
+        if self._built is None:
+            self._built = build_model(DEFAULT, self.model_config)
+        return self._built
+
+    def _held(self, frame: np.ndarray, model: AnomalyModel | None = None) -> np.ndarray:
+        """`frame` as it is held: at the size the model (`model`, or the fitted one) analyses it at, when it says
+        (the input's size kept for the boxes)."""
+        size = analysed_size(model or self.model, frame.shape[:2])
+        if size is None or frame.shape[:2] == size:
             return frame
         self._source = frame.shape[:2]
         return resized(frame, size)
+
+    def _sized(self) -> dict:
+        """What the model is told of the frames' size: the input's, when they are held shrunk."""
+        return {} if self._source is None else {"source_size": self._source}
 
     def _flush(self, out: Scored, result: VideoScore | None = None) -> None:
         """Score the pending run (with the context before it) into `out`; `result`: its score, already known."""
@@ -202,9 +216,7 @@ class StreamScorer:
             return
         k = len(self._context)
         frames = [f for _, f in run]
-        if result is None:
-            result = (self.model.score(self._context + frames) if self._source is None
-                      else self.model.score(self._context + frames, source_size=self._source))
+        result = self.model.score(self._context + frames, **self._sized()) if result is None else result
         for p, *rest in result.regions:
             if p >= k:
                 out.regions.setdefault(run[p - k][0], []).append((run[p - k][0], *rest))

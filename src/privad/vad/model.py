@@ -56,11 +56,13 @@ class AnomalyModel(Protocol):
         """Per-frame scores and scored regions of one video; `frames` a list or any iterable, read once."""
 
 
-def frame_size(model: AnomalyModel) -> tuple[int, int] | None:
-    """The (height, width) a fitted model resizes colour frames to before anything else, when it says so (its
-    `frame_size`); such a model's `score(frames, name, source_size)` takes frames already `resized` to it from an
-    input of `source_size`. None: frames go to the model as they are."""
-    return getattr(model, "frame_size", None)
+def analysed_size(model: AnomalyModel, size: tuple[int, int]) -> tuple[int, int] | None:
+    """The (height, width) a model resizes colour frames of `size` to before anything else, when it says so (its
+    `analysed_size`); such a model's `score(frames, name, source_size)` (and, for a model that calibrates, its
+    `fit_score`) takes frames already `resized` to it from an input of `source_size`. None: frames go to the model
+    as they are."""
+    method = getattr(model, "analysed_size", None)
+    return None if method is None else tuple(method(tuple(size)))
 
 
 def require_fitted(model: AnomalyModel) -> Fitted:

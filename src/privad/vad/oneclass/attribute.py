@@ -405,17 +405,21 @@ class AttributeModel:
         self._fit(X)
         return self
 
-    def fit_score(self, X: list[list[np.ndarray]], names: list[str] | None = None) -> list[VideoScore]:
+    def fit_score(self, X: list[list[np.ndarray]], names: list[str] | None = None,
+                  source_size: tuple[int, int] | None = None) -> list[VideoScore]:
         """Fit on the normal videos X and score each of them: what `fit(X)` and then `score` of each would give, with
-        each video's regions found once, not twice (`privad run` scores the frames it calibrated on)."""
+        each video's regions found once, not twice (`privad run` scores the frames it calibrated on).
+        `source_size`: the input's size, when the frames were already `resized` to `analysed_size` (the regions'
+        boxes map back to it)."""
         names = names or [f"video{i}" for i in range(len(X))]
         if self._frame_cues:
             self.fit(X)
-            return [self.score(frames, name) for frames, name in zip(X, names)]
-        videos, lengths, (sx, sy) = self._fit(X)
+            return [self.score(frames, name, source_size) for frames, name in zip(X, names)]
+        videos, lengths, (sx, sy) = self._fit(X, source_size)
         return [self._scored(regions, None, n, sx, sy, name)[0] for regions, n, name in zip(videos, lengths, names)]
 
-    def _fit(self, X: Iterable[list[np.ndarray]]) -> tuple[list[VideoRegions], list[int], tuple[float, float]]:
+    def _fit(self, X: Iterable[list[np.ndarray]], source_size: tuple[int, int] | None = None
+             ) -> tuple[list[VideoRegions], list[int], tuple[float, float]]:
         """`fit`; returns each training video's regions, its length, and the scale from the analysed frames back to
         the input's pixels."""
         c = self.config
@@ -453,7 +457,7 @@ class AttributeModel:
             elif frames[0].shape[:2] != first:
                 raise PrivadError(f"training videos differ in frame size {sorted({first, frames[0].shape[:2]})}: "
                                   "one model per camera view")
-            frames, sx, sy = to_training_size(frames, size)
+            frames, sx, sy = to_training_size(frames, size, source_size)
             own.append(len(videos))
             regions = add(frames)
             if c.crowd:
@@ -701,11 +705,13 @@ class AttributeModel:
         score, regions, cues = self._score(frames, name)
         return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
 
-    @property
-    def frame_size(self) -> tuple[int, int] | None:
-        """The (height, width) colour frames are `resized` to before anything else (None until fitted): `score`
-        takes frames already at it, with `source_size`."""
-        return None if self.fitted_ is None else tuple(self.fitted_.params["frame_size"])
+    def analysed_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The (height, width) frames of `size` are `resized` to before anything else: the training frames' once
+        fitted, else `size` within `max_side`. `fit_score` and `score` take frames already at it, with
+        `source_size`."""
+        if self.fitted_ is not None:
+            return tuple(self.fitted_.params["frame_size"])
+        return analysis_size(tuple(size), self.config.max_side)
 
     def score(self, frames: Iterable[np.ndarray], name: str = "video",
               source_size: tuple[int, int] | None = None) -> VideoScore:

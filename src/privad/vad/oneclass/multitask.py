@@ -316,11 +316,10 @@ class MultitaskModel:
                            .cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
-    @property
-    def frame_size(self) -> tuple[int, int] | None:
-        """The (height, width) colour frames are `resized` to before anything else (None until fitted): `score`
-        takes frames already at it, with `source_size`."""
-        return None if self.fitted_ is None else tuple(self.fitted_.params["frame_size"])
+    def analysed_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The (height, width) frames of `size` are `resized` to before anything else: the training frames' once
+        fitted (`score` takes frames already at it, with `source_size`); before, frames are fitted as they are."""
+        return tuple(size) if self.fitted_ is None else tuple(self.fitted_.params["frame_size"])
 
     def score(self, frames: Iterable[np.ndarray], name: str = "video",
               source_size: tuple[int, int] | None = None) -> VideoScore:
