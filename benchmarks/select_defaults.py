@@ -530,7 +530,7 @@ CANDIDATES_50 = [  # run: nothing taken, 71.1 against 74.5 (docs/benchmarks.md, 
 # every 4th sighting's appearance runs only if it scores the test frames at least as fast as the current default;
 # the part memory in place of the crops' appearance drops the crops' network call and is cheaper (set 49). One
 # round, set 39's rule.
-CANDIDATES_51 = [
+CANDIDATES_51 = [  # run: nothing taken; the first +1.4, paired [-0.11, 3.25] (docs/benchmarks.md, set 51)
     ("part memory cue, every 4th sighting's appearance (set 49)",
      {"patches": {"place": "objects"}, "appearance_every": 4}),
     ("part memory in place of the crops' appearance (set 49)",

@@ -40,13 +40,13 @@ OUTPUTS = ("anonymized.mp4", "scores.csv", "regions.csv", "events.csv", "events.
            "events")
 
 
-# frames anonymized ahead of the scorer: up to this many bytes of them (the anonymized and the scored frame each)
+# frames anonymized ahead of the scorer: up to this many bytes of them (the frame the scorer sees, one each)
 AHEAD_BYTES = 256 << 20
 
 
 def frames_ahead(height: int, width: int) -> int:
     """How many anonymized frames may wait for the scorer: 8 to 64, within AHEAD_BYTES."""
-    return int(np.clip(AHEAD_BYTES // (2 * 3 * height * width), 8, 64))
+    return int(np.clip(AHEAD_BYTES // (3 * height * width), 8, 64))
 
 
 @dataclass

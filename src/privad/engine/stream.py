@@ -10,9 +10,8 @@ Without a model, the first frames calibrate one (the default one-class model, on
 least `MIN_SEGMENT` frames are preferred, but once the stream has gone on for twice the calibration time (frame
 drops leave only short runs) every run of two or more frames counts, so calibration finishes on time. The buffer
 never holds more than `calibrate_frames` frames (the oldest runs go first), each at the size the model will analyse
-it (as every frame the scorer holds). With `score_calibration`, the
-calibration frames are scored too, as the model is fitted on them and at the size it saw them (a file: every frame
-gets a score); live, they are not.
+it (as every frame the scorer holds). With `score_calibration`, the calibration frames are scored too, as the model
+is fitted on them and at the size it saw them (a file: every frame gets a score); live, they are not.
 """
 
 from __future__ import annotations
