@@ -257,3 +257,27 @@ def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_
     assert sorted(shrunk[0]) == list(range(len(big))) and shrunk == whole
     boxes = np.array([r[1:5] for rs in shrunk[1].values() for r in rs])
     assert len(boxes) and boxes[:, 2].max() > size[1]  # boxes in the input's (doubled) pixels
+
+
+def test_run_scores_with_one_blas_thread_throughout(demo_run, tmp_path, monkeypatch):
+    """The blur limits BLAS to one thread while it runs, a process-wide setting; `privad run` holds BLAS at one
+    thread for the whole stream, so the scorer never sums over one thread or two as timing falls (scores would
+    differ between runs in their 6th decimal), and lets it go after."""
+    from threadpoolctl import threadpool_info
+
+    from privad.engine import stream
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    run, _ = demo_run
+    seen, real = set(), stream.StreamScorer.push
+
+    def push(self, index, frame):
+        seen.update(blas_threads())
+        return real(self, index, frame)
+
+    monkeypatch.setattr(stream.StreamScorer, "push", push)
+    before = blas_threads()
+    run_job(run.parent / "synthetic_scene.mp4", tmp_path / "out", calibrate_seconds=3.0)
+    assert seen == {1} and blas_threads() == before

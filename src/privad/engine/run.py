@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from privad.engine.executor import Executor, LocalExecutor
 from privad.engine.outputs import write_csv, write_event_clips, write_scores
@@ -135,7 +136,11 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     created = [outdir, *missing_parents(outdir)] if not outdir.exists() else []
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-        with decoded_ahead(source) as frames, open_sink(outdir / "anonymized.mp4", info) as sink:
+        # one BLAS thread for the whole stream: the blur limits BLAS to one thread while it runs (a process-wide
+        # setting), so a scorer beside it would otherwise sum its products over one thread or two as the timing
+        # falls, and the scores of two runs would differ in their 6th decimal
+        with (threadpool_limits(limits=1, user_api="blas"), decoded_ahead(source) as frames,
+              open_sink(outdir / "anonymized.mp4", info) as sink):
             def anonymized():  # on a thread of its own (prefetch): anonymizing runs on while a chunk is scored
                 for frame, result in anonymizer.stream(frames, (info.height, info.width)):
                     sink.write(result.image, pts=frame.pts)
