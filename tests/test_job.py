@@ -191,9 +191,9 @@ def test_a_scoring_failure_mid_stream_stops_the_anonymizer_and_leaves_nothing(de
 def test_frames_ahead_stay_within_their_bytes():
     from privad.engine.run import AHEAD_BYTES, frames_ahead
 
-    assert frames_ahead(240, 360) == 64 and frames_ahead(4320, 7680) == 8
-    n = frames_ahead(2160, 3840)
-    assert 8 < n < 64 and 3 * 2160 * 3840 * n <= AHEAD_BYTES
+    assert frames_ahead(240, 360) == 64 and frames_ahead(2160, 3840) == 8
+    n = frames_ahead(1080, 1920)
+    assert 8 < n < 64 and 3 * 1080 * 1920 * n <= AHEAD_BYTES
 
 
 def test_run_calibrates_with_the_settings_given(demo_run, tmp_path):
