@@ -246,9 +246,10 @@ def test_protocols_3_and_4_paste_at_the_rows_height_and_the_scenes_pace():
 
 
 def test_subpixel_placement_moves_the_object_smoothly_and_whole_pixels_do_not():
-    """`subpixel` (protocol 10's placement): a dark square pasted at 0.4 px a frame onto a bright frame moves its intensity centroid by 0.4 px
-    every frame, to the uint8 rounding of the blend (bilinear shift, the mask as alpha); at whole pixels it moves by 0
-    or 1. Same labels either way; the box is where the alpha is above one half, and no row outside it is written."""
+    """`subpixel` (protocol 10's placement): a dark square pasted at 0.4 px a frame onto a bright frame moves its
+    intensity centroid by 0.4 px every frame, to the uint8 rounding of the blend (bilinear shift, the mask as alpha);
+    at whole pixels it moves by 0 or 1. Same labels either way; the box is where the alpha is above one half, and no
+    row outside it is written."""
     from privad.vad.synthetic import Donor, Scene, paste
 
     frames = [np.full((120, 200, 3), 200, np.uint8) for _ in range(60)]
