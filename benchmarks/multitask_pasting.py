@@ -5,7 +5,7 @@ variant, and every region's four task failures z-scored by the training regions'
 z per task of the regions on a pasted walker (`walker_under`) and of the others. Variants:
 
 - `base`: protocol 9 as it is (whole-pixel placement, sightings played forth and back);
-- `subpixel`: walkers placed where they are, not at whole pixels (`paste`'s `subpixel`);
+- `subpixel`: walkers placed where they are, not at whole pixels (protocol 10's placement);
 - `loop`: a donor's sightings played forward in a loop, not forth and back.
 
 Prints JSON. One process, ~12 min on this machine (most of it the fit).
@@ -45,8 +45,8 @@ def main() -> None:
         walker, other = [], []
         try:
             for i in held:
-                crowded = synthetic.traffic(videos[i], pool, np.random.default_rng(100 + i), scenes[i], protocol=9,
-                                            subpixel=variant == "subpixel")
+                crowded = synthetic.traffic(videos[i], pool, np.random.default_rng(100 + i), scenes[i],
+                                            protocol=10 if variant == "subpixel" else 9)
                 tubes = model._tubes(crowded.frames)
                 z = (model._failures(tubes) - mean) / std
                 under = walker_under(tubes.frame, tubes.boxes, crowded.boxes)

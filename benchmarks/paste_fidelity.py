@@ -14,7 +14,7 @@ odd. Variants change how walkers are pasted (anomalies are not pasted here):
   the scene's median stride;
 - `loop`: a donor's sightings played forward in a loop, not forth and back;
 - `flowpace`: walkers at the scene's median *flow* speed per box height (protocol 3's pace), not its displacement;
-- `subpixel`: walkers placed where they are, not at whole pixels (`paste`'s `subpixel`).
+- `subpixel`: walkers placed where they are, not at whole pixels (protocol 10's placement).
 
 Prints JSON (and the per-feature quantiles of walkers and real regions).
 
@@ -71,13 +71,13 @@ def pasted_as(variant: str, own: dict[int, float]) -> None:
     """Patch `synthetic` to paste walkers as `variant` says (module docstring)."""
     synthetic.paste, synthetic._bounce = _paste, _bounce
 
-    def paste(frames, donor, kind, rng, scene=None, protocol=9, subpixel=False):
+    def paste(frames, donor, kind, rng, scene=None, protocol=9):
         if kind == synthetic.WALKER and scene is not None:
             if variant == "own" and np.isfinite(own.get(id(donor), np.nan)):
                 scene = dataclasses.replace(scene, stride=own[id(donor)])
             elif variant == "flowpace":
                 scene = dataclasses.replace(scene, stride=scene.pace)
-        return _paste(frames, donor, kind, rng, scene, protocol, subpixel)
+        return _paste(frames, donor, kind, rng, scene, protocol)
 
     synthetic.paste = paste
     if variant == "loop":
@@ -109,8 +109,8 @@ def main() -> None:
         pasted_as(variant, own)
         on, off = [], []
         for i, v in enumerate(videos):
-            crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i], protocol=9,
-                                        subpixel=variant == "subpixel")
+            crowded = synthetic.traffic(v, pool, np.random.default_rng(100 + i), scenes[i],
+                                        protocol=10 if variant == "subpixel" else 9)
             vel, index, boxes = regions(model.extractor, crowded.frames)
             under = walker_under(index, boxes, crowded.boxes)
             on.append(model._velocity(vel[under >= 0]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ from privad.io.sinks import open_sink
 from privad.io.sources import decoded_ahead, open_source, prefetch
 from privad.protect.pipeline import Anonymizer
 from privad.report.html import thumbnail, write_report
-from privad.report.plots import pyplot
 from privad.types import VideoScore
 from privad.vad import load_model
 
@@ -118,8 +116,6 @@ def run_job(input: str | Path, outdir: str | Path, model_path: Path | None = Non
     if model is None and calibrate < 10:
         source.close()
         raise PrivadError(f"{asked} is only {calibrate} frames; give at least 10")
-    # the report's plotting library is imported while frames go through, not after them (~0.3 s)
-    threading.Thread(target=pyplot, name="privad-plots").start()
     anonymizer = Anonymizer((view or DEFAULT_ANONYMIZATION).model_copy(update={"on_error": "obfuscate"}), fps=rate)
     scorer = StreamScorer(model, rate, chunk_frames, context_frames, calibrate_frames=calibrate,
                           calibrate_width=None, model_config=model_config, score_calibration=True,

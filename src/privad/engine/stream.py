@@ -223,7 +223,7 @@ class StreamScorer:
             out.scores.append((index, float(s)))
             if (event := self.events.push(index, float(s))) is not None:
                 out.events.append(event)
-        self._context = [self._held(f) for f in frames[-self.context_frames:]] if self.context_frames else []
+        self._context = frames[-self.context_frames:] if self.context_frames else []  # held already
 
 
 class EventThumbnails:

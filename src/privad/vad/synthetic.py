@@ -246,17 +246,15 @@ def _resize(patch: np.ndarray, mask: np.ndarray, scale: float) -> tuple[np.ndarr
 
 
 def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Generator,
-          scene: Scene | None = None, protocol: int = PROTOCOL, subpixel: bool = False) -> Pasted:
+          scene: Scene | None = None, protocol: int = PROTOCOL) -> Pasted:
     """A copy of `frames` with `donor` moving across a span of them, centred on one of the scene's rows (a random row
     without a scene), at the protocol's speed and (protocol 3) the row's height; labelled and boxed where it is
     visible (`Pasted`). A `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves
-    the frame. Protocols 2-9 place the object at whole pixels (its position truncated each frame); protocol 10, or
-    `subpixel` with an earlier one, places it where it is, its pixels and mask shifted by the fraction (`_placed`),
-    so it moves as smoothly as it should."""
+    the frame. Protocols 2-9 place the object at whole pixels (its position truncated each frame); protocol 10 places
+    it where it is, its pixels and mask shifted by the fraction (`_placed`), so it moves as smoothly as it should."""
     if kind not in KINDS + (WALKER,):
         raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
     check_protocol(protocol)
-    subpixel = subpixel or protocol >= 10
     turn = {"turned": np.rot90, "flipped": lambda a: a[::-1]}.get(kind, lambda a: a)
     steps = donor.steps if protocol >= 6 and donor.steps else [(donor.patch, donor.mask)]
     steps = [(turn(p).copy(), turn(m).copy()) for p, m in steps] if kind in ("turned", "flipped") else steps
@@ -299,7 +297,7 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
         sh, sw = patch.shape[:2]  # a step of protocol 6 may be narrower or wider than the first: centred on it
         x = x_start + direction * speed * (t - start) + (pw - sw) / 2
         top = y if sh == ph else int(np.clip(y + (ph - sh) / 2, 0, max(0, h - sh)))
-        if subpixel:
+        if protocol >= 10:
             x0, m = _placed(out[t], patch, mask, x, top)
         else:
             x0, x1 = max(0, int(x)), min(w, int(x) + sw)
@@ -342,7 +340,7 @@ def _bounce(t: int, n: int) -> int:
 
 
 def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generator, scene: Scene,
-            walkers: int | None = None, protocol: int = PROTOCOL, subpixel: bool = False) -> Traffic:
+            walkers: int | None = None, protocol: int = PROTOCOL) -> Traffic:
     """A copy of `frames` with `walkers` donors from `pool` added as normal traffic (protocol 5; default: as many as
     the scene has regions in a median frame): each upright, at the scene's stride, along one of its rows at the
     row's height, from the first frame; and where each walker is."""
@@ -350,7 +348,7 @@ def traffic(frames: list[np.ndarray], pool: list[Donor], rng: np.random.Generato
         walkers = round(float(np.median([len(b) for b in scene.boxes]))) if scene.boxes else 0
     boxes = []
     for _ in range(walkers):
-        frames, _, walked = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol, subpixel)
+        frames, _, walked = paste(frames, pool[int(rng.integers(len(pool)))], WALKER, rng, scene, protocol)
         boxes.append(walked)
     return Traffic(frames, np.stack(boxes) if boxes else np.zeros((0, len(frames), 4)))
 
