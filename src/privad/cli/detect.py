@@ -25,6 +25,7 @@ from privad.cli.options import (
     Set,
     Targets,
     Templates,
+    View,
     Weights,
     Workers,
     anonymization,
@@ -49,6 +50,7 @@ def fit(
     set_: Set = None,
     dataset: Dataset = None,
     root: Root = None,
+    view: View = None,
     method: Method = None,
     targets: Targets = None,
     weights: Weights = None,
@@ -77,11 +79,13 @@ def fit(
         raise PrivadError(f"--features/--labels are for the weak models (mil, mgfn, pel), not '{kind}'")
     sources = list(train or [])
     if dataset:
-        from privad.data import load_dataset
+        from privad.data import load_dataset, one_view
 
         if root is None:
             raise PrivadError("--dataset needs --root")
-        sources += [v.source for v in load_dataset(dataset, root).train]
+        sources += [v.source for v in one_view(load_dataset(dataset, root).train, view)]
+    elif view is not None:
+        raise PrivadError("--view picks a dataset's videos: give --dataset too")
     start = time.perf_counter()
     with progress(unit="videos/s") as bar:
         task = bar.add_task("fit", total=len(sources))
@@ -138,6 +142,7 @@ def score(
 def evaluate(
     dataset: Dataset = None,
     root: Root = None,
+    view: View = None,
     kind: Kind = None,
     set_: Set = None,
     method: Method = None,
@@ -161,7 +166,7 @@ def evaluate(
 ) -> None:
     """Fit on a dataset's training split (anonymized with --method, if given), score its test split, report
     AUC/AP/EER/RBDC/TBDC."""
-    from privad.data import load_dataset
+    from privad.data import load_dataset, of_view
     from privad.engine.evaluate import evaluate as run_evaluation
     from privad.engine.weak import evaluate_weak
     from privad.vad.registry import DEFAULT, is_weak
@@ -171,6 +176,8 @@ def evaluate(
     if dataset is None or root is None:
         raise PrivadError("give --dataset NAME and --root FOLDER")
     data = load_dataset(dataset, root)
+    if view is not None:
+        data.train, data.test = of_view(data.train, view), of_view(data.test, view)
     weak = is_weak(kind)
     if weak and (max_train or max_test or max_train_frames is not None):
         raise PrivadError("--max-train/--max-test/--max-train-frames apply to the one-class models")

@@ -37,6 +37,8 @@ Kind = Annotated[Optional[str], typer.Option(help="Model kind: objects (default)
 Set = Annotated[Optional[list[str]], typer.Option("--set", help="Setting KEY=VALUE (repeatable), e.g. epochs=4.")]
 Dataset = Annotated[Optional[str], typer.Option(help="Dataset name (see 'privad datasets list').")]
 Root = Annotated[Optional[Path], typer.Option(help="Dataset root folder.")]
+View = Annotated[Optional[str], typer.Option(help="Only the dataset's videos of this camera view (ShanghaiTech: its "
+                                                  "scene, e.g. 01).")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Also write the results as JSON here.")]
 Config = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML/TOML anonymization settings file.")]
 Fps = Annotated[Optional[float], typer.Option(help="Frame rate of frame-folder inputs (which have none of their own; 25 if not given).")]

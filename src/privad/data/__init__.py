@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from privad.data.base import Dataset, Video
+from privad.data.base import Dataset, Video, of_view, one_view, views
 from privad.errors import PrivadError
 
 DATASETS = {
@@ -41,4 +41,4 @@ def load_dataset(name: str, root: Path) -> Dataset:
     raise PrivadError(f"unknown dataset '{name}'; choose from {', '.join(DATASETS)}")
 
 
-__all__ = ["DATASETS", "Dataset", "Video", "load_dataset"]
+__all__ = ["DATASETS", "Dataset", "Video", "load_dataset", "of_view", "one_view", "views"]

@@ -20,6 +20,8 @@ class Video:
 
     `source` is anything `privad.io.open_source` reads (a frames folder or a video file); feature datasets set
     `features` instead. `labels` are per-frame 0/1 (test videos), `label` the video-level label (weak supervision).
+    `view` names the camera view the video was filmed from, where the dataset has several ("" where it has one):
+    a one-class model is fitted per view (`views`).
     """
 
     name: str
@@ -29,6 +31,7 @@ class Video:
     label: int | None = None
     features: Path | None = None
     mask_loader: Callable[[], list[np.ndarray]] | None = field(default=None, repr=False)
+    view: str = ""
 
     @property
     def has_masks(self) -> bool:
@@ -74,7 +77,43 @@ class Dataset:
             "abnormal_frames": int(sum(int(v.labels.sum()) for v in labelled)),
             "test_videos_abnormal": sum(1 for v in self.test if (v.label or 0) or (v.labels is not None and v.labels.any())),
             "test_videos_with_masks": sum(1 for v in self.test if v.has_masks),
+            "views": len({v.view for v in self.train + self.test}),
         }
+
+
+def views(train: list[Video], test: list[Video]) -> list[tuple[str, list[Video], list[Video]]]:
+    """The camera views the `test` videos come from, in their order, each with its training and test videos: a
+    one-class model learns one fixed camera's normal footage, so each view is fitted apart. A test video whose view
+    has no training video is an error (one view, "", when the dataset names none)."""
+    out = []
+    for view in dict.fromkeys(v.view for v in test):
+        mine = [v for v in train if v.view == view]
+        if not mine:
+            raise PrivadError(f"test video {next(v.name for v in test if v.view == view)} is of camera view "
+                              f"'{view}', which no training video is of: a model is fitted per view")
+        out.append((view, mine, [v for v in test if v.view == view]))
+    return out
+
+
+def one_view(videos: list[Video], view: str | None) -> list[Video]:
+    """The `videos` of camera `view`, for one model: `view` may be None only where they are all of one view."""
+    named = sorted({v.view for v in videos})
+    if view is None and len(named) > 1:
+        raise PrivadError(f"these videos are of {len(named)} camera views ({', '.join(named)}): give --view, "
+                          "since a model learns one view")
+    return of_view(videos, view)
+
+
+def of_view(videos: list[Video], view: str | None) -> list[Video]:
+    """The `videos` of camera `view` (all of them when `view` is None)."""
+    if view is None:
+        return videos
+    known = sorted({v.view for v in videos})
+    if known == [""]:
+        raise PrivadError("this dataset's videos are all of one camera view: give no --view")
+    if view not in known:
+        raise PrivadError(f"no video of camera view '{view}'; the views are {', '.join(known)}")
+    return [v for v in videos if v.view == view]
 
 
 def image_files(folder: Path) -> list[Path]:

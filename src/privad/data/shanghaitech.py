@@ -1,5 +1,6 @@
 """ShanghaiTech Campus: `training/videos/01_001.avi`, `testing/frames/01_0014/000.jpg`,
-`testing/test_frame_mask/01_0014.npy`, `testing/test_pixel_mask/01_0014.npy` (also accepted at the root)."""
+`testing/test_frame_mask/01_0014.npy`, `testing/test_pixel_mask/01_0014.npy` (also accepted at the root). A video's
+name starts with its camera view (scene `01` of 13)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ def _find(root: Path, name: str) -> Path:
     raise PrivadError(f"{name}/ not found under {root} or {root / 'testing'}")
 
 
+def scene(name: str) -> str:
+    """The camera view a video's name starts with (`01_0014` → `01`)."""
+    view, sep, rest = name.partition("_")
+    if not (sep and view.isdigit() and rest):
+        raise PrivadError(f"{name}: a ShanghaiTech video is named SCENE_NUMBER (01_001, 01_0014)")
+    return view
+
+
 def load_shanghaitech(root: Path) -> Dataset:
     root = require(Path(root), "dataset root")
     train_files = natsorted(require(root / "training" / "videos", "training/videos").glob("*.avi"))
@@ -27,7 +36,7 @@ def load_shanghaitech(root: Path) -> Dataset:
         raise PrivadError(f"no .avi videos in {root / 'training' / 'videos'}")
     frame_masks = _find(root, "test_frame_mask")
     pixel_dir = next((d for d in (root / "testing" / "test_pixel_mask", root / "test_pixel_mask") if d.is_dir()), None)
-    train = [Video(f.stem, frame_count(f), source=f) for f in train_files]
+    train = [Video(f.stem, frame_count(f), source=f, view=scene(f.stem)) for f in train_files]
     test = []
     for folder in subfolders(require(root / "testing" / "frames", "testing/frames")):
         n = len(image_files(folder))
@@ -35,7 +44,7 @@ def load_shanghaitech(root: Path) -> Dataset:
         labels = np.load(label_file).reshape(-1).astype(np.int8)
         if len(labels) != n:
             raise PrivadError(f"{label_file.name} has {len(labels)} labels, {folder.name} has {n} frames")
-        video = Video(folder.name, n, source=folder, labels=labels)
+        video = Video(folder.name, n, source=folder, labels=labels, view=scene(folder.name))
         pixel = pixel_dir / f"{folder.name}.npy" if pixel_dir else None
         if pixel is not None and pixel.is_file():
             video.mask_loader = lambda p=pixel: [m > 0 for m in np.load(p)]

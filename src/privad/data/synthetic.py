@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
+from privad.data.base import Dataset, Video
+
 
 def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260), size: tuple[int, int] = (240, 320),
-                    walkers: int = 5, seed: int = 0, anomaly: str = "fast") -> tuple[list[np.ndarray], np.ndarray]:
-    """Frames (BGR) and 0/1 frame labels. Walkers (upright ellipses) move ~1 px/frame. In `abnormal`, either one more
+                    walkers: int = 5, seed: int = 0, anomaly: str = "fast",
+                    pace: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Frames (BGR) and 0/1 frame labels. Walkers (upright ellipses) move ~`pace` px/frame. In `abnormal`, either one more
     walker crosses at 7 px/frame (`anomaly="fast"`), or an object never seen otherwise moves at walking pace: a
     walker's shape and size, but bright yellow where every walker is dark (`anomaly="object"`; only its appearance
     tells it apart)."""
@@ -18,7 +23,7 @@ def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260),
     background = cv2.cvtColor(texture, cv2.COLOR_GRAY2BGR)
     starts = rng.uniform(0, w, walkers)
     rows = np.linspace(40, h - 40, walkers)
-    speeds = rng.uniform(0.7, 1.3, walkers) * rng.choice([-1, 1], walkers)
+    speeds = pace * rng.uniform(0.7, 1.3, walkers) * rng.choice([-1, 1], walkers)
     frames, labels = [], np.zeros(n_frames, np.int8)
     for t in range(n_frames):
         frame = background.copy()
@@ -36,6 +41,31 @@ def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260),
         noise = rng.normal(0, 2, frame.shape)
         frames.append(np.clip(frame + noise, 0, 255).astype(np.uint8))
     return frames, labels
+
+
+def two_views(root: Path, n_frames: int = 150) -> Dataset:
+    """A dataset of two fixed cameras, written under `root` as folders of PNG frames (`synthetic_scene`'s): in view
+    `a` walkers cross at ~1 px/frame, in view `b` at ~6 (a nearer camera); two training videos each. View a's test
+    video has a walker crossing at 7 px/frame, odd in view a and usual in view b; view b's test video is normal."""
+
+    def video(name: str, view: str, seed: int, pace: float = 1.0, abnormal=(0, 0), test: bool = False) -> Video:
+        frames, labels = synthetic_scene(n_frames=n_frames, abnormal=abnormal, seed=seed, pace=pace)
+        folder = Path(root) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, image in enumerate(frames):
+            cv2.imwrite(str(folder / f"{i:03d}.png"), image)
+        return Video(name, len(frames), source=folder, labels=labels if test else None, view=view)
+
+    train = [video(f"a{s}", "a", s) for s in range(2)] + [video(f"b{s}", "b", 10 + s, pace=6) for s in range(2)]
+    middle = (n_frames * 8 // 15, n_frames * 13 // 15)
+    test = [video("a_test", "a", 7, abnormal=middle, test=True), video("b_test", "b", 17, pace=6, test=True)]
+    return Dataset("two-views", Path(root), train, test)
+
+
+def as_one_view(data: Dataset) -> Dataset:
+    """The same videos with no camera view named: one model for them all."""
+    return Dataset(data.name, data.root, *([Video(v.name, v.num_frames, v.source, v.labels) for v in videos]
+                                           for videos in (data.train, data.test)))
 
 
 def planted_features(normal: int = 40, abnormal: int = 40, length: tuple[int, int] = (40, 120), dim: int = 64,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from privad.data import Dataset
+from privad.data import Dataset, views
 from privad.engine.executor import Executor, LocalExecutor, failures_line
 from privad.engine.fit import EpochCallback, fit_model
 from privad.engine.outputs import write_video_report
@@ -46,9 +46,11 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
              executor: Executor | None = None, workdir: Path | None = None, report_dir: Path | None = None,
              fps: float = 25.0, max_train_frames: int | None = MAX_TRAIN_FRAMES) -> EvaluationResult:
     """Fit a one-class model of `kind` on the dataset's training split, score its test split, compute every frame
-    and region metric. With an `executor` (or a `workdir`), each test video is scored as one task. `report_dir`:
-    also a report page per test video (REPORT_DIR/NAME/report.html, with its labelled spans; `fps` for its time
-    axis). At most `max_train_frames` training frames are read (`training_plan`; None: all)."""
+    and region metric. A dataset of several camera views (`privad.data.views`) gets a model per view, fitted on that
+    view's training videos and scoring its test videos; the metrics pool every test video. With an `executor` (or a
+    `workdir`), each test video is scored as one task. `report_dir`: also a report page per test video
+    (REPORT_DIR/NAME/report.html, with its labelled spans; `fps` for its time axis). At most `max_train_frames`
+    training frames are read in all (`training_plan`, an equal share per view; None: all)."""
     train = dataset.train[:max_train] if max_train else dataset.train
     test = dataset.test[:max_test] if max_test else dataset.test
     if report_dir is not None and (executor is not None or workdir is not None):
@@ -56,32 +58,52 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
     if executor is not None or workdir is not None:
         return evaluate_tasks(dataset, executor or LocalExecutor(), kind, anonymize, config, train, test, workdir,
                               progress, on_epoch, max_train_frames)
-    lengths = training_plan([v.num_frames for v in train], max_train_frames)
-    start = time.perf_counter()
-    m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
-                  on_epoch=on_epoch)
-    fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    results = []
-    for v in test:
-        # a report draws the frames: keep them; otherwise the model reads them as they are decoded
-        frames = anonymized(v.frames(), anonymize) if report_dir is not None else frames_of(v.source, anonymize)
-        results.append(m.score(frames, v.name))
-        if report_dir is not None:
-            shown = f"anonymized with {anonymize.method}, as scored" if anonymize else "raw, as scored"
-            write_video_report(Path(report_dir) / v.name / "report.html", f"privad evaluate: {dataset.name} {v.name}",
-                               results[-1], frames, m.fitted_.threshold, fps, shown, v.labels)
-        if progress:
-            progress(v.name)
-    score_seconds = time.perf_counter() - start
-    return build_result(dataset.name, m, anonymize, test, results, fit_seconds, score_seconds,
-                        _train_info(lengths, m))
+    groups = views(train, test)
+    fit_seconds = score_seconds = 0.0
+    scored, fitted = {}, []
+    for _, view_train, view_test in groups:
+        start = time.perf_counter()
+        lengths = training_plan([v.num_frames for v in view_train], view_budget(max_train_frames, len(groups)))
+        m = _fit_view(view_train, lengths, kind, config, anonymize, progress, on_epoch)
+        fit_seconds += time.perf_counter() - start
+        fitted.append((m, lengths))
+        start = time.perf_counter()
+        for v in view_test:
+            # a report draws the frames: keep them; otherwise the model reads them as they are decoded
+            frames = anonymized(v.frames(), anonymize) if report_dir is not None else frames_of(v.source, anonymize)
+            scored[v.name] = m.score(frames, v.name)
+            if report_dir is not None:
+                shown = f"anonymized with {anonymize.method}, as scored" if anonymize else "raw, as scored"
+                write_video_report(Path(report_dir) / v.name / "report.html",
+                                   f"privad evaluate: {dataset.name} {v.name}", scored[v.name], frames,
+                                   m.fitted_.threshold, fps, shown, v.labels)
+            if progress:
+                progress(v.name)
+        score_seconds += time.perf_counter() - start
+    return build_result(dataset.name, fitted[0][0], anonymize, test, [scored[v.name] for v in test], fit_seconds,
+                        score_seconds, _train_info(fitted, [view for view, _, _ in groups]))
 
 
-def _train_info(lengths: list[int], m: AnomalyModel) -> dict:
-    """What the fit read: videos, frames (the `training_plan`'s), regions."""
-    return {"train_videos": sum(1 for n in lengths if n), "train_frames": sum(lengths),
-            "train_regions": m.fitted_.info.get("train_regions")}
+def view_budget(budget: int | None, count: int) -> int | None:
+    """Each of `count` camera views' share of a fit's training frame `budget` (None: no limit)."""
+    return None if budget is None else max(1, budget // count)
+
+
+def _fit_view(train: list, lengths: list[int], kind: str, config: dict | None, anonymize: AnonymizeConfig | None,
+              progress: Callable[[str], None] | None, on_epoch: EpochCallback | None) -> AnomalyModel:
+    """A model fitted on one camera view's training videos, the first `lengths` frames of each."""
+    return fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
+                     on_epoch=on_epoch)
+
+
+def _train_info(fitted: list[tuple[AnomalyModel, list[int]]], names: list[str]) -> dict:
+    """What the fits read, over every camera view: videos, frames (the `training_plan`'s), regions; and the views'
+    names where there are several."""
+    regions = [m.fitted_.info.get("train_regions") for m, _ in fitted]
+    info = {"train_videos": sum(1 for _, lengths in fitted for n in lengths if n),
+            "train_frames": sum(sum(lengths) for _, lengths in fitted),
+            "train_regions": None if None in regions else sum(regions)}
+    return info | ({"views": names} if len(names) > 1 else {})
 
 
 @functools.lru_cache(maxsize=2)
@@ -123,29 +145,40 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     video is named in the error raised after the others have finished (the metrics need every video)."""
     train = dataset.train if train is None else train
     test = dataset.test if test is None else test
-    lengths = training_plan([v.num_frames for v in train], max_train_frames)
+    groups = views(train, test)
+    plans = [training_plan([v.num_frames for v in tr], view_budget(max_train_frames, len(groups)))
+             for _, tr, _ in groups]
+    names = [view for view, _, _ in groups]
     settings = {"dataset": dataset.name, "root": str(dataset.root), "kind": kind, "config": config or {},
                 "anonymize": anonymize.model_dump(mode="json") if anonymize else None,
-                "train": [v.name for v in train], "privad": __version__}
-    if any(n < v.num_frames for v, n in zip(train, lengths)):
-        settings["train_frames"] = lengths  # a fit that read only part of the training videos
+                "train": [v.name for _, tr, _ in groups for v in tr], "privad": __version__}
+    if len(groups) > 1:
+        settings["views"] = names
+    if any(n < v.num_frames for (_, tr, _), plan in zip(groups, plans) for v, n in zip(tr, plan)):
+        # a fit that read only part of the training videos
+        settings["train_frames"] = plans[0] if len(groups) == 1 else dict(zip(names, plans))
     root = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="privad-evaluate-"))
     work = WorkDir(root / settings_key(settings), settings)
     (work.folder / "scores").mkdir(exist_ok=True)
-    model_file, fit_file = work.folder / "model.privad", work.folder / "fit.json"
-    if work.done("fit", model_file):
-        m, _ = load_model(model_file)
-        fit_seconds = float(fit_file.read_text())
-    else:
-        start = time.perf_counter()
-        m = fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
-                      on_epoch=on_epoch)
-        fit_seconds = time.perf_counter() - start
-        save_model(m, anonymize, model_file)
-        write_text(fit_file, str(fit_seconds))
-        work.mark("fit")
+    fit_seconds, fitted, model_of = 0.0, [], {}
+    for (view, tr, te), lengths in zip(groups, plans):
+        suffix = f"-{view}" if len(groups) > 1 else ""  # one view: the names a work folder had before views
+        model_file, fit_file = work.folder / f"model{suffix}.privad", work.folder / f"fit{suffix}.json"
+        if work.done(f"fit{suffix}", model_file):
+            m, _ = load_model(model_file)
+            seconds = float(fit_file.read_text())
+        else:
+            start = time.perf_counter()
+            m = _fit_view(tr, lengths, kind, config, anonymize, progress, on_epoch)
+            seconds = time.perf_counter() - start
+            save_model(m, anonymize, model_file)
+            write_text(fit_file, str(seconds))
+            work.mark(f"fit{suffix}")
+        fit_seconds += seconds
+        fitted.append((m, lengths))
+        model_of |= {v.name: model_file for v in te}
     results = {v.name: work.folder / "scores" / f"{v.name}.npz" for v in test}
-    todo = work.pending({v.name: (model_file, v.source, v.name) for v in test}, results)
+    todo = work.pending({v.name: (model_of[v.name], v.source, v.name) for v in test}, results)
 
     def done(outcome) -> None:
         if outcome.ok:
@@ -159,8 +192,9 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
         raise PrivadError(f"scoring: {failed} (finished videos are kept in {work.folder}; rerun to resume)")
     loaded = [load_score(results[v.name], v.name) for v in test]
     score_seconds = sum(s for _, s in loaded)  # task time summed over videos: scoring fps per worker
-    return build_result(dataset.name, m, anonymize, test, [r for r, _ in loaded], fit_seconds, score_seconds,
-                        _train_info(lengths, m) | {"executor": executor.name, "resumed_videos": len(test) - len(todo)})
+    return build_result(dataset.name, fitted[0][0], anonymize, test, [r for r, _ in loaded], fit_seconds,
+                        score_seconds, _train_info(fitted, names) | {"executor": executor.name,
+                                                                     "resumed_videos": len(test) - len(todo)})
 
 
 def build_result(dataset: str, m: AnomalyModel, anonymize: AnonymizeConfig | None, test: list, results: list,
