@@ -310,6 +310,22 @@ def test_stream_scorer_never_scores_across_a_gap(ped2_model, ped2_clip):
     assert short.unscored == 12
 
 
+def test_the_service_holds_blas_at_one_thread_while_it_lives(tmp_path):
+    """As `privad run`: the blur's process-wide BLAS limit must not decide, by timing, how a scorer sums."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from privad.serve.service import Service
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        service = Service(ServeSettings(data_dir=tmp_path))
+        assert blas_threads() == {1}
+        service.close()
+        assert blas_threads() == {2}
+
+
 def test_serve_refuses_no_anonymization_and_bad_sources(tmp_path):
     from privad.errors import PrivadError
     from privad.serve import prepare

@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from privad.protect.config import AnonymizeConfig
 from privad.errors import PrivadError
 from privad.io.corpus import video_name
@@ -63,13 +65,16 @@ class ServeSettings:
 
 
 class Service:
-    """Sources by name and the event store; thread-safe."""
+    """Sources by name and the event store; thread-safe. BLAS runs on one thread while the service lives (as in
+    `privad run`): the blur limits it so while it runs, a process-wide setting, so a scorer beside it would otherwise
+    sum its products over one thread or two as the timing falls, and two runs' scores would differ."""
 
     def __init__(self, settings: ServeSettings):
         self.settings = settings
         self.store = EventStore(database_url(settings.db, Path(settings.data_dir)))
         self.sources: dict[str, LiveSource] = {}
         self._lock = threading.Lock()
+        self._blas = threadpool_limits(limits=1, user_api="blas")
 
     def check_allowed(self, uri: str) -> None:
         """Refuse what the API may not open: files outside the allowed folders, streams and devices unless allowed."""
@@ -143,3 +148,4 @@ class Service:
         with self._lock:
             self.sources = {}
         self.store.close()
+        self._blas.restore_original_limits()
