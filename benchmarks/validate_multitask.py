@@ -5,6 +5,8 @@ how failures are read (`failure`: probability or log-odds) is compared on one tr
     # per process (two share the 2 cores), then once:
     python benchmarks/validate_multitask.py fit --folds 0,2 --set '{"crop": "row"}' --tag row --out DIR
     python benchmarks/validate_multitask.py summarize --out DIR --base box:probability row:logit row:probability
+    python benchmarks/validate_multitask.py summarize --out DIR base:probability base:probability:5
+    python benchmarks/validate_multitask.py summarize --out DIR protocol10   # the base and PROTOCOL_10_CANDIDATES
 
 `fit` writes DIR/fold{F}_{TAG}.npz: per copy its regions' failures, frames and boxes, its labels, the pasted
 object's boxes and the pasted normal traffic's; per training video its regions' failures. `summarize` scores each
@@ -12,7 +14,9 @@ copy as the model does (each task z-scored by the training regions' failures, su
 sigma 3) and prints JSON: micro, macro, RBDC, TBDC, micro per kind, how often the top 10 % of normal frames' top
 region and any normal region lie on a pasted walker (IoU >= 0.1), and the paired 95 % interval of each against the
 first (`--base`). A tag's failures recorded as log-odds give the probabilities exactly (sigmoid); recorded as
-probabilities, log-odds are read back from them clipped at 1e-7 (approximate: marked "approx").
+probabilities, log-odds are read back from them clipped at 1e-7 (approximate: marked "approx"). A variant's third
+part, TAG:FAILURE:WINDOW, averages the region scores along their tracks over WINDOW frames either side first
+(`track_window`, exactly as the model does: the network's failures do not depend on it).
 """
 
 from __future__ import annotations
@@ -21,14 +25,22 @@ import argparse
 import glob
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
-from privad.vad.oneclass.multitask import combined, task_calibration
+from privad.vad.oneclass.multitask import along_track, combined, task_calibration
 from privad.vad.scoring import frame_maxima, top_regions
 from privad.vad.synthetic import KINDS
+
+# candidates under protocol 10 (2026-12-07, twenty-first session), fixed before their summary: the region scores
+# averaged along tracks over `objects`' window today (5, set 38) and before it (10), and the heads' failures read as
+# log-odds (approximate from recorded probabilities; the fifteenth session's candidate 2), against the current
+# settings; the rule is `privad.engine.validate.pick_change`'s. Track window 5 had been read once on the eighteenth
+# session's protocol-9 files, by a check of this script, before this list was fixed: 61.0 against 61.9.
+PROTOCOL_10_CANDIDATES = ("base:probability:5", "base:probability:10", "base:logit")
 
 
 def _fit(args: argparse.Namespace) -> None:
@@ -43,7 +55,8 @@ def _fit(args: argparse.Namespace) -> None:
             tubes = model._tubes(pasted.frames)
             fail = model._failures(tubes)
             if n == 0:  # the recorded failures give the model's own frame scores
-                region = combined(fail, model._calib, model.config.teacher)
+                region = along_track(tubes, combined(fail, model._calib, model.config.teacher), len(pasted.labels),
+                                     model.config.track_window)
                 again = frame_maxima(region, tubes.frame, len(pasted.labels), model.fitted_.floor,
                                      model.config.smoothing_sigma)
                 np.testing.assert_allclose(again, model.score(pasted.frames).frames, rtol=1e-6, atol=1e-6)
@@ -53,6 +66,13 @@ def _fit(args: argparse.Namespace) -> None:
                     key + "_walkers": walkers.get(i, np.zeros((0, len(pasted.labels), 4)))}
         np.savez_compressed(Path(args.out) / f"fold{f}_{args.tag}.npz", **out)
         print(json.dumps({"fold": f, "tag": args.tag, "fit_seconds": round(float(out["fit_seconds"]))}), flush=True)
+
+
+class Tracked(NamedTuple):
+    """Where recorded regions are (what `along_track` reads of a video's tubes)."""
+
+    frame: np.ndarray
+    boxes: np.ndarray
 
 
 def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
@@ -68,8 +88,9 @@ def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
     return fail
 
 
-def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
-    """Validation figures of the copies of every fold of `tag`, failures read as `failure`."""
+def _variant(out: Path, tag: str, failure: str, window: str = "0", sigma: float = 3.0) -> dict:
+    """Validation figures of the copies of every fold of `tag`, failures read as `failure`, region scores averaged
+    along their tracks over `window` frames either side."""
     scores, labels, made, detections, truth, per_kind = [], [], [], [], [], {k: ([], []) for k in KINDS}
     tops, on = [], []  # each normal frame's top region (score, on a pasted walker), and each normal region's
     approx = False
@@ -85,7 +106,8 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
         for key in sorted({k.rsplit("_", 1)[0] for k in d.files if k.endswith("_labels")}):
             video, kind = key.split("_")
             fail, frame, boxes, lab = (d[f"{key}_{x}"] for x in ("fail", "frame", "boxes", "labels"))
-            region = combined(_read(fail, recorded, failure), calib)
+            region = along_track(Tracked(frame, boxes), combined(_read(fail, recorded, failure), calib), len(lab),
+                                 int(window))
             s, copy = frame_maxima(region, frame, len(lab), floor, sigma), len(scores)
             detections += [(copy, int(t), *map(float, b), float(v)) for t, b, v in zip(frame, boxes, region)]
             if key + "_walkers" in d.files:  # where the normal traffic walks (recorded from 2026-12-07)
@@ -101,7 +123,7 @@ def _variant(out: Path, tag: str, failure: str, sigma: float = 3.0) -> dict:
             per_kind[kind][0].append(s)
             per_kind[kind][1].append(lab)
     rbdc, tbdc = rbdc_tbdc(detections, truth, sum(map(len, scores)))
-    return {"tag": tag, "failure": failure, "approx": approx, "folds": len(paths),
+    return {"tag": tag, "failure": failure, "track_window": int(window), "approx": approx, "folds": len(paths),
             "micro_auc": round(100 * frame_auc(scores, labels), 1),
             "macro_auc": round(100 * frame_auc(scores, labels, "macro"), 1),
             "rbdc": round(100 * rbdc, 1), "tbdc": round(100 * tbdc, 1),
@@ -119,7 +141,8 @@ def _on_walkers(tops: list, on: list) -> dict:
 
 
 def _summarize(args: argparse.Namespace) -> None:
-    results = [_variant(Path(args.out), *v.split(":")) for v in args.variants]
+    variants = ["base:probability", *PROTOCOL_10_CANDIDATES] if args.variants == ["protocol10"] else args.variants
+    results = [_variant(Path(args.out), *v.split(":")) for v in variants]
     base_made, base_scores, base_labels = results[0]["_copies"]
     for r in results:
         made, scores, labels = r.pop("_copies")
@@ -141,7 +164,9 @@ def main() -> None:
     fit.add_argument("--out", required=True)
     summarize = sub.add_parser("summarize")
     summarize.add_argument("--out", required=True)
-    summarize.add_argument("variants", nargs="+", help="TAG:FAILURE (probability or logit); the first is the base")
+    summarize.add_argument("variants", nargs="+", help="TAG:FAILURE[:WINDOW] (FAILURE probability or logit; WINDOW "
+                                                       "a track window, default 0); the first is the base; "
+                                                       "protocol10: the base and PROTOCOL_10_CANDIDATES")
     args = parser.parse_args()
     (_fit if args.command == "fit" else _summarize)(args)
 

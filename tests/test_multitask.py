@@ -145,6 +145,25 @@ def test_scores_and_round_trips(fitted, ped2_data, tmp_path):
     np.testing.assert_allclose(again.frames, fitted.score(video.frames()[:50]).frames, rtol=1e-5, atol=1e-6)
 
 
+def test_track_window_averages_region_scores_along_tracks(fitted, ped2_data):
+    from privad.vad.oneclass.multitask import along_track
+    from privad.vad.tracks import track_ids
+
+    frames = ped2_data.test[3].frames()[:60]
+    raw = np.array([r[5] for r in fitted.score(frames).regions])
+    tubes = fitted._tubes(frames)
+    assert along_track(tubes, raw, len(frames), 0) is raw
+    model = build_model("multitask", fitted.config.model_dump() | {"track_window": 5})
+    model.fitted_, model._net, model._pca, model._calib, model._frame_size = (
+        fitted.fitted_, fitted._net, fitted._pca, fitted._calib, fitted._frame_size)
+    averaged = np.array([r[5] for r in model.score(frames).regions])
+    ids = track_ids(tubes.frame, tubes.boxes, len(frames))
+    assert not np.allclose(averaged, raw) and len(np.unique(ids)) < len(ids)  # tracks of several sightings
+    for track in np.unique(ids):  # each region within its track's range of raw scores
+        mine = ids == track
+        assert raw[mine].min() - 1e-9 <= averaged[mine].min() and averaged[mine].max() <= raw[mine].max() + 1e-9
+
+
 def test_still_video_and_short_training(fitted, ped2_data):
     still = [ped2_data.test[0].frames()[0]] * 15
     assert np.isfinite(fitted.score(still).frames).all()

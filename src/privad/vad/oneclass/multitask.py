@@ -35,6 +35,7 @@ from privad.vad.oneclass.tubes import Sightings, Tubes, extract_tubes, sightings
 from privad.vad.regions import RegionExtractor
 from privad.vad.scoring import frame_maxima, row_heights, scored_regions, to_training_size
 from privad.vad.split import Split
+from privad.vad.tracks import along_tracks, track_ids
 
 log = logging.getLogger(__name__)
 TASKS = ("arrow", "irregular", "reconstruction", "distillation")
@@ -45,7 +46,7 @@ class MultitaskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # what a model file written before a setting existed had (privad.vad.persistence): the earlier behaviour
-    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "crop": "box", "failure": "probability"}
+    FILE_DEFAULTS: ClassVar[dict] = {"split": "none", "crop": "box", "failure": "probability", "track_window": 0}
 
     radius: int = Field(3, ge=1, description="Tube = frames t-radius..t+radius.")
     size: int = Field(32, ge=16, description="Tube crop side in pixels (gray).")
@@ -69,6 +70,9 @@ class MultitaskConfig(BaseModel):
     failure: Literal["probability", "logit"] = Field(
         "probability", description="How the arrow-of-time and irregularity heads fail: p(backward), p(irregular), "
                                    "or their log-odds (which do not saturate at 1).")
+    track_window: int = Field(
+        0, ge=0, description="Average each region's score along its object track (ByteTrack) over this many frames "
+                             "either side (privad.vad.tracks), as `objects` does; 0: each region on its own.")
     warmup: int = Field(30, ge=0)
     smoothing_sigma: float = Field(3.0, ge=0)
     seed: int = 0
@@ -85,6 +89,14 @@ def combined(failures: np.ndarray, calib: list, distillation: bool = True) -> np
     mean, std = (np.asarray(v) for v in calib)
     used = [i for i, t in enumerate(TASKS) if t != "distillation" or distillation]
     return ((failures - mean) / std)[:, used].sum(axis=1)
+
+
+def along_track(tubes: Tubes, region: np.ndarray, num_frames: int, window: int) -> np.ndarray:
+    """Region scores of one video's `tubes` averaged along their object tracks over `window` frames either side
+    (`track_window`; unchanged when 0)."""
+    if not window or not len(region):
+        return region
+    return along_tracks(tubes.frame, track_ids(tubes.frame, tubes.boxes, num_frames), region, window)
 
 
 def _network(config: MultitaskConfig):
@@ -219,7 +231,8 @@ class MultitaskModel:
         region = combined(failures, self._calib, c.teacher)
         floor = float(region.min())
         calib = calibration([
-            frame_maxima(region[offsets[i]:offsets[i + 1]], p.frame, n, floor, c.smoothing_sigma)
+            frame_maxima(along_track(p, region[offsets[i]:offsets[i + 1]], n, c.track_window), p.frame, n, floor,
+                         c.smoothing_sigma)
             for i, (p, n) in enumerate(zip(parts, lengths))], floor)
         self.fitted_ = Fitted(**calib, info=info, params=params, arrays=arrays)
         return self
@@ -328,7 +341,8 @@ class MultitaskModel:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._frame_size, source_size)
         tubes = self._tubes(frames)
-        region = combined(self._failures(tubes), self._calib, self._pca is not None)
+        region = along_track(tubes, combined(self._failures(tubes), self._calib, self._pca is not None), len(frames),
+                             self.config.track_window)
         return VideoScore(name, frame_maxima(region, tubes.frame, len(frames), f.floor,
                                              self.config.smoothing_sigma),
                           scored_regions(tubes.frame, tubes.boxes, region, sx, sy))
