@@ -166,7 +166,7 @@ def evaluate(
 ) -> None:
     """Fit on a dataset's training split (anonymized with --method, if given), score its test split, report
     AUC/AP/EER/RBDC/TBDC."""
-    from privad.data import load_dataset, of_view
+    from privad.data import load_dataset, of_view, views
     from privad.engine.evaluate import evaluate as run_evaluation
     from privad.engine.weak import evaluate_weak
     from privad.vad.registry import DEFAULT, is_weak
@@ -186,8 +186,10 @@ def evaluate(
     if weak and (executor or work_dir):
         raise PrivadError("--executor/--work-dir apply to the one-class models (weak models train on features: "
                           "use 'privad features extract --executor ray')")
-    n_train = min(max_train or len(data.train), len(data.train))
     n_test = min(max_test or len(data.test), len(data.test))
+    # the training videos read: those of the test videos' camera views
+    n_train = len(data.train) if weak else sum(len(tr) for _, tr, _ in views(data.train[:max_train or None],
+                                                                             data.test[:n_test]))
     tasks = executor is not None or work_dir is not None
     anon = anonymization(method, targets, weights, templates)
     with open_executor(executor or "local", address, workers) as runner, progress(unit="videos/s") as bar:
