@@ -60,13 +60,14 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
                               progress, on_epoch, max_train_frames)
     groups = views(train, test)
     fit_seconds = score_seconds = 0.0
-    scored, fitted = {}, []
+    scored, fitted, first = {}, [], None
     for _, view_train, view_test in groups:
         start = time.perf_counter()
         lengths = training_plan([v.num_frames for v in view_train], view_budget(max_train_frames, len(groups)))
         m = _fit_view(view_train, lengths, kind, config, anonymize, progress, on_epoch)
         fit_seconds += time.perf_counter() - start
-        fitted.append((m, lengths))
+        fitted.append(_fit_facts(m, lengths))  # a view's model is let go once its test videos are scored
+        first = m if first is None else first
         start = time.perf_counter()
         for v in view_test:
             # a report draws the frames: keep them; otherwise the model reads them as they are decoded
@@ -80,7 +81,7 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
             if progress:
                 progress(v.name)
         score_seconds += time.perf_counter() - start
-    return build_result(dataset.name, fitted[0][0], anonymize, test, [scored[v.name] for v in test], fit_seconds,
+    return build_result(dataset.name, first, anonymize, test, [scored[v.name] for v in test], fit_seconds,
                         score_seconds, _train_info(fitted, [view for view, _, _ in groups]))
 
 
@@ -96,10 +97,15 @@ def _fit_view(train: list, lengths: list[int], kind: str, config: dict | None, a
                      on_epoch=on_epoch)
 
 
-def _train_info(fitted: list[tuple[AnomalyModel, list[int]]], names: list[str]) -> dict:
-    """What the fits read, over every camera view: videos, frames (the `training_plan`'s), regions; and the views'
-    names where there are several."""
-    regions = [m.fitted_.info.get("train_regions") for m, _ in fitted]
+def _fit_facts(m: AnomalyModel, lengths: list[int]) -> tuple[int | None, list[int]]:
+    """What `_train_info` keeps of one view's fit: its training regions and the frames it read of each video."""
+    return m.fitted_.info.get("train_regions"), lengths
+
+
+def _train_info(fitted: list[tuple[int | None, list[int]]], names: list[str]) -> dict:
+    """What the fits read (`_fit_facts` of each), over every camera view: videos, frames (the `training_plan`'s),
+    regions; and the views' names where there are several."""
+    regions = [r for r, _ in fitted]
     info = {"train_videos": sum(1 for _, lengths in fitted for n in lengths if n),
             "train_frames": sum(sum(lengths) for _, lengths in fitted),
             "train_regions": None if None in regions else sum(regions)}
@@ -160,7 +166,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     root = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="privad-evaluate-"))
     work = WorkDir(root / settings_key(settings), settings)
     (work.folder / "scores").mkdir(exist_ok=True)
-    fit_seconds, fitted, model_of = 0.0, [], {}
+    fit_seconds, fitted, model_of, first = 0.0, [], {}, None
     for (view, tr, te), lengths in zip(groups, plans):
         suffix = f"-{view}" if len(groups) > 1 else ""  # one view: the names a work folder had before views
         model_file, fit_file = work.folder / f"model{suffix}.privad", work.folder / f"fit{suffix}.json"
@@ -175,7 +181,8 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
             write_text(fit_file, str(seconds))
             work.mark(f"fit{suffix}")
         fit_seconds += seconds
-        fitted.append((m, lengths))
+        fitted.append(_fit_facts(m, lengths))
+        first = m if first is None else first
         model_of |= {v.name: model_file for v in te}
     results = {v.name: work.folder / "scores" / f"{v.name}.npz" for v in test}
     todo = work.pending({v.name: (model_of[v.name], v.source, v.name) for v in test}, results)
@@ -192,7 +199,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
         raise PrivadError(f"scoring: {failed} (finished videos are kept in {work.folder}; rerun to resume)")
     loaded = [load_score(results[v.name], v.name) for v in test]
     score_seconds = sum(s for _, s in loaded)  # task time summed over videos: scoring fps per worker
-    return build_result(dataset.name, fitted[0][0], anonymize, test, [r for r, _ in loaded], fit_seconds,
+    return build_result(dataset.name, first, anonymize, test, [r for r, _ in loaded], fit_seconds,
                         score_seconds, _train_info(fitted, names) | {"executor": executor.name,
                                                                      "resumed_videos": len(test) - len(todo)})
 
