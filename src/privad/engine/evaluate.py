@@ -61,9 +61,8 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
     groups = views(train, test)
     fit_seconds = score_seconds = 0.0
     scored, fitted, first = {}, [], None
-    for _, view_train, view_test in groups:
+    for (_, view_train, view_test), lengths in zip(groups, view_plans(groups, max_train_frames)):
         start = time.perf_counter()
-        lengths = training_plan([v.num_frames for v in view_train], view_budget(max_train_frames, len(groups)))
         m = _fit_view(view_train, lengths, kind, config, anonymize, progress, on_epoch)
         fit_seconds += time.perf_counter() - start
         fitted.append(_fit_facts(m, lengths))  # a view's model is let go once its test videos are scored
@@ -88,6 +87,12 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
 def view_budget(budget: int | None, count: int) -> int | None:
     """Each of `count` camera views' share of a fit's training frame `budget` (None: no limit)."""
     return None if budget is None else max(1, budget // count)
+
+
+def view_plans(groups: list[tuple[str, list, list]], budget: int | None) -> list[list[int]]:
+    """The `training_plan` of each camera view of `views`, within its share of the training frame `budget`."""
+    share = view_budget(budget, len(groups))
+    return [training_plan([v.num_frames for v in train], share) for _, train, _ in groups]
 
 
 def _fit_view(train: list, lengths: list[int], kind: str, config: dict | None, anonymize: AnonymizeConfig | None,
@@ -152,8 +157,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
     train = dataset.train if train is None else train
     test = dataset.test if test is None else test
     groups = views(train, test)
-    plans = [training_plan([v.num_frames for v in tr], view_budget(max_train_frames, len(groups)))
-             for _, tr, _ in groups]
+    plans = view_plans(groups, max_train_frames)
     names = [view for view, _, _ in groups]
     settings = {"dataset": dataset.name, "root": str(dataset.root), "kind": kind, "config": config or {},
                 "anonymize": anonymize.model_dump(mode="json") if anonymize else None,
