@@ -25,7 +25,6 @@ import argparse
 import glob
 import json
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -55,8 +54,8 @@ def _fit(args: argparse.Namespace) -> None:
             tubes = model._tubes(pasted.frames)
             fail = model._failures(tubes)
             if n == 0:  # the recorded failures give the model's own frame scores
-                region = along_track(tubes, combined(fail, model._calib, model.config.teacher), len(pasted.labels),
-                                     model.config.track_window)
+                region = along_track(tubes.frame, tubes.boxes, combined(fail, model._calib, model.config.teacher),
+                                     len(pasted.labels), model.config.track_window)
                 again = frame_maxima(region, tubes.frame, len(pasted.labels), model.fitted_.floor,
                                      model.config.smoothing_sigma)
                 np.testing.assert_allclose(again, model.score(pasted.frames).frames, rtol=1e-6, atol=1e-6)
@@ -66,13 +65,6 @@ def _fit(args: argparse.Namespace) -> None:
                     key + "_walkers": walkers.get(i, np.zeros((0, len(pasted.labels), 4)))}
         np.savez_compressed(Path(args.out) / f"fold{f}_{args.tag}.npz", **out)
         print(json.dumps({"fold": f, "tag": args.tag, "fit_seconds": round(float(out["fit_seconds"]))}), flush=True)
-
-
-class Tracked(NamedTuple):
-    """Where recorded regions are (what `along_track` reads of a video's tubes)."""
-
-    frame: np.ndarray
-    boxes: np.ndarray
 
 
 def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
@@ -106,7 +98,7 @@ def _variant(out: Path, tag: str, failure: str, window: str = "0", sigma: float 
         for key in sorted({k.rsplit("_", 1)[0] for k in d.files if k.endswith("_labels")}):
             video, kind = key.split("_")
             fail, frame, boxes, lab = (d[f"{key}_{x}"] for x in ("fail", "frame", "boxes", "labels"))
-            region = along_track(Tracked(frame, boxes), combined(_read(fail, recorded, failure), calib), len(lab),
+            region = along_track(frame, boxes, combined(_read(fail, recorded, failure), calib), len(lab),
                                  int(window))
             s, copy = frame_maxima(region, frame, len(lab), floor, sigma), len(scores)
             detections += [(copy, int(t), *map(float, b), float(v)) for t, b, v in zip(frame, boxes, region)]

@@ -152,7 +152,7 @@ def test_track_window_averages_region_scores_along_tracks(fitted, ped2_data):
     frames = ped2_data.test[3].frames()[:60]
     raw = np.array([r[5] for r in fitted.score(frames).regions])
     tubes = fitted._tubes(frames)
-    assert along_track(tubes, raw, len(frames), 0) is raw
+    assert along_track(tubes.frame, tubes.boxes, raw, len(frames), 0) is raw
     model = build_model("multitask", fitted.config.model_dump() | {"track_window": 5})
     model.fitted_, model._net, model._pca, model._calib, model._frame_size = (
         fitted.fitted_, fitted._net, fitted._pca, fitted._calib, fitted._frame_size)

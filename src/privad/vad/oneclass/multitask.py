@@ -91,12 +91,13 @@ def combined(failures: np.ndarray, calib: list, distillation: bool = True) -> np
     return ((failures - mean) / std)[:, used].sum(axis=1)
 
 
-def along_track(tubes: Tubes, region: np.ndarray, num_frames: int, window: int) -> np.ndarray:
-    """Region scores of one video's `tubes` averaged along their object tracks over `window` frames either side
-    (`track_window`; unchanged when 0)."""
+def along_track(frame: np.ndarray, boxes: np.ndarray, region: np.ndarray, num_frames: int,
+                window: int) -> np.ndarray:
+    """Region scores of one video (each region's `frame` and box) averaged along their object tracks over `window`
+    frames either side (`track_window`; unchanged when 0)."""
     if not window or not len(region):
         return region
-    return along_tracks(tubes.frame, track_ids(tubes.frame, tubes.boxes, num_frames), region, window)
+    return along_tracks(frame, track_ids(frame, boxes, num_frames), region, window)
 
 
 def _network(config: MultitaskConfig):
@@ -231,8 +232,8 @@ class MultitaskModel:
         region = combined(failures, self._calib, c.teacher)
         floor = float(region.min())
         calib = calibration([
-            frame_maxima(along_track(p, region[offsets[i]:offsets[i + 1]], n, c.track_window), p.frame, n, floor,
-                         c.smoothing_sigma)
+            frame_maxima(along_track(p.frame, p.boxes, region[offsets[i]:offsets[i + 1]], n, c.track_window),
+                         p.frame, n, floor, c.smoothing_sigma)
             for i, (p, n) in enumerate(zip(parts, lengths))], floor)
         self.fitted_ = Fitted(**calib, info=info, params=params, arrays=arrays)
         return self
@@ -341,8 +342,8 @@ class MultitaskModel:
             self.check_fitted()
         frames, sx, sy = to_training_size(frames, self._frame_size, source_size)
         tubes = self._tubes(frames)
-        region = along_track(tubes, combined(self._failures(tubes), self._calib, self._pca is not None), len(frames),
-                             self.config.track_window)
+        region = combined(self._failures(tubes), self._calib, self._pca is not None)
+        region = along_track(tubes.frame, tubes.boxes, region, len(frames), self.config.track_window)
         return VideoScore(name, frame_maxima(region, tubes.frame, len(frames), f.floor,
                                              self.config.smoothing_sigma),
                           scored_regions(tubes.frame, tubes.boxes, region, sx, sy))
