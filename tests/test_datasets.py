@@ -164,3 +164,18 @@ def test_generic_folder(tmp_path):
     assert list(by["fight"].labels) == [0, 0, 1, 1, 0, 1] and by["quiet"].labels.sum() == 0
     assert by["unlabelled"].labels is None and by["unlabelled"].label == 1
     assert d.describe()["test_videos_abnormal"] == 2
+
+
+def test_a_folder_of_cameras_names_each_camera_a_view(tmp_path):
+    for camera in ("gate", "hall"):
+        write_frames(tmp_path / camera / "train" / "normal" / "day", frames(5), ext=".jpg")
+        write_frames(tmp_path / camera / "test" / "abnormal" / "fight", frames(6), ext=".jpg")
+        (tmp_path / camera / "test" / "abnormal" / "fight.csv").write_text("2,3\n")
+    d = load_dataset("folder", tmp_path)
+    assert [(v.name, v.view) for v in d.train] == [("gate_day", "gate"), ("hall_day", "hall")]
+    assert [(v.name, v.view) for v in d.test] == [("gate_fight", "gate"), ("hall_fight", "hall")]
+    assert list(d.test[1].labels) == [0, 0, 1, 1, 0, 0] and d.describe()["views"] == 2
+    (tmp_path / "notes").mkdir()  # a folder that is no camera is not read
+    assert len(load_dataset("folder", tmp_path).train) == 2
+    with pytest.raises(PrivadError, match="no training videos in"):
+        load_dataset("folder", tmp_path / "notes")

@@ -6,6 +6,10 @@
     ROOT/test/abnormal/NAME.csv  optional: abnormal frame ranges, one `start,end` (0-based, inclusive) per line
 
 An abnormal video without a CSV gets a video-level label only.
+
+Footage of several fixed cameras puts each camera's folder in this layout under ROOT (ROOT/CAMERA/train/normal/*,
+ROOT/CAMERA/test/...): each is a camera view (`privad.data.views`: a model per view), and its videos are named
+CAMERA_NAME.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from natsort import natsorted
 
-from privad.data.base import Dataset, Video, image_files, ranges_to_labels, require
+from privad.data.base import Dataset, Video, image_files, ranges_to_labels, require, subfolders
 from privad.errors import PrivadError
 from privad.io.images import VIDEO_EXTS
 from privad.io.sources import frame_count
@@ -53,6 +57,15 @@ def read_ranges(path: Path) -> list[tuple[int, int]]:
 
 def load_folder(root: Path) -> Dataset:
     root = require(Path(root), "dataset root")
+    cameras = [p for p in subfolders(root) if (p / "train").is_dir()] if not (root / "train").exists() else []
+    if cameras:
+        train, test = [], []
+        for camera in cameras:
+            one = load_folder(camera)
+            for v in one.train + one.test:
+                v.name, v.view = f"{camera.name}_{v.name}", camera.name
+            train, test = train + one.train, test + one.test
+        return Dataset("folder", root, train, test, layout="folder of cameras")
     train = _entries(root / "train" / "normal")
     if not train:
         raise PrivadError(f"no training videos in {root / 'train' / 'normal'}")
