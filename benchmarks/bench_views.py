@@ -12,6 +12,7 @@ import argparse
 import json
 import tempfile
 
+from privad.cli.options import key_values
 from privad.data.synthetic import as_one_view, two_views
 from privad.engine.evaluate import evaluate
 from privad.vad.registry import DEFAULT
@@ -20,9 +21,10 @@ from privad.vad.registry import DEFAULT
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", default=DEFAULT)
-    parser.add_argument("--set", action="append", default=[], help="a model setting KEY=JSON_VALUE")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="a model setting, as privad's --set takes it")
     args = parser.parse_args()
-    config = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    config = key_values(args.settings)
     rows = []
     with tempfile.TemporaryDirectory() as root:
         data = two_views(root)

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from privad.data.base import Dataset, Video
+from privad.io.sinks import FolderSink
 
 
 def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260), size: tuple[int, int] = (240, 320),
@@ -50,11 +51,10 @@ def two_views(root: Path, n_frames: int = 150) -> Dataset:
 
     def video(name: str, view: str, seed: int, pace: float = 1.0, abnormal=(0, 0), test: bool = False) -> Video:
         frames, labels = synthetic_scene(n_frames=n_frames, abnormal=abnormal, seed=seed, pace=pace)
-        folder = Path(root) / name
-        folder.mkdir(parents=True, exist_ok=True)
-        for i, image in enumerate(frames):
-            cv2.imwrite(str(folder / f"{i:03d}.png"), image)
-        return Video(name, len(frames), source=folder, labels=labels if test else None, view=view)
+        with FolderSink(Path(root) / name) as sink:
+            for image in frames:
+                sink.write(image)
+        return Video(name, len(frames), source=sink.path, labels=labels if test else None, view=view)
 
     train = [video(f"a{s}", "a", s) for s in range(2)] + [video(f"b{s}", "b", 10 + s, pace=6) for s in range(2)]
     middle = (n_frames * 8 // 15, n_frames * 13 // 15)

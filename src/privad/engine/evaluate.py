@@ -65,8 +65,8 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
         start = time.perf_counter()
         m = _fit_view(view_train, lengths, kind, config, anonymize, progress, on_epoch)
         fit_seconds += time.perf_counter() - start
-        fitted.append(_fit_facts(m, lengths))  # a view's model is let go once its test videos are scored
-        first = m if first is None else first
+        fitted.append(_fit_facts(m, lengths))
+        first = m if first is None else first  # what the result names; the others are let go once scored
         start = time.perf_counter()
         for v in view_test:
             # a report draws the frames: keep them; otherwise the model reads them as they are decoded
@@ -80,6 +80,7 @@ def evaluate(dataset: Dataset, kind: str = DEFAULT, anonymize: AnonymizeConfig |
             if progress:
                 progress(v.name)
         score_seconds += time.perf_counter() - start
+        del m  # before the next view's model is fitted
     return build_result(dataset.name, first, anonymize, test, [scored[v.name] for v in test], fit_seconds,
                         score_seconds, _train_info(fitted, [view for view, _, _ in groups]))
 
@@ -187,6 +188,7 @@ def evaluate_tasks(dataset: Dataset, executor: Executor, kind: str = DEFAULT,
         fit_seconds += seconds
         fitted.append(_fit_facts(m, lengths))
         first = m if first is None else first
+        del m  # before the next view's model is fitted
         model_of |= {v.name: model_file for v in te}
     results = {v.name: work.folder / "scores" / f"{v.name}.npz" for v in test}
     todo = work.pending({v.name: (model_of[v.name], v.source, v.name) for v in test}, results)
