@@ -32,7 +32,7 @@ from privad.engine.validate import fitted_folds, training_videos, walker_under
 from privad.metrics import frame_auc, paired_auc_bootstrap, rbdc_tbdc
 from privad.vad.oneclass.multitask import along_track, combined, task_calibration
 from privad.vad.scoring import frame_maxima, top_regions
-from privad.vad.synthetic import KINDS
+from privad.vad.synthetic import kinds
 
 # candidates under protocol 10 (2026-12-07, twenty-first session), fixed before their summary: the region scores
 # averaged along tracks over `objects`' window today (5, set 38) and before it (10), and the heads' failures read as
@@ -83,7 +83,7 @@ def _read(fail: np.ndarray, recorded: str, wanted: str) -> np.ndarray:
 def _variant(out: Path, tag: str, failure: str, window: str = "0", sigma: float = 3.0) -> dict:
     """Validation figures of the copies of every fold of `tag`, failures read as `failure`, region scores averaged
     along their tracks over `window` frames either side."""
-    scores, labels, made, detections, truth, per_kind = [], [], [], [], [], {k: ([], []) for k in KINDS}
+    scores, labels, made, detections, truth, per_kind = [], [], [], [], [], {k: ([], []) for k in kinds()}
     tops, on = [], []  # each normal frame's top region (score, on a pasted walker), and each normal region's
     approx = False
     paths = sorted(glob.glob(str(out / f"fold*_{tag}.npz")))
@@ -119,7 +119,7 @@ def _variant(out: Path, tag: str, failure: str, window: str = "0", sigma: float 
             "micro_auc": round(100 * frame_auc(scores, labels), 1),
             "macro_auc": round(100 * frame_auc(scores, labels, "macro"), 1),
             "rbdc": round(100 * rbdc, 1), "tbdc": round(100 * tbdc, 1),
-            **{f"{k}_micro_auc": round(100 * frame_auc(*per_kind[k]), 1) for k in KINDS if per_kind[k][0]},
+            **{f"{k}_micro_auc": round(100 * frame_auc(*per_kind[k]), 1) for k in per_kind if per_kind[k][0]},
             **_on_walkers(tops, on), "_copies": (made, scores, labels)}
 
 

@@ -14,10 +14,11 @@ from privad.io.sinks import FolderSink
 def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260), size: tuple[int, int] = (240, 320),
                     walkers: int = 5, seed: int = 0, anomaly: str = "fast",
                     pace: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
-    """Frames (BGR) and 0/1 frame labels. Walkers (upright ellipses) move ~`pace` px/frame. In `abnormal`, either one more
-    walker crosses at 7 px/frame (`anomaly="fast"`), or an object never seen otherwise moves at walking pace: a
-    walker's shape and size, but bright yellow where every walker is dark (`anomaly="object"`; only its appearance
-    tells it apart)."""
+    """Frames (BGR) and 0/1 frame labels. Walkers (upright ellipses) move ~`pace` px/frame along rows. In `abnormal`,
+    either one more walker crosses at 7 px/frame (`anomaly="fast"`), or an object never seen otherwise moves at
+    walking pace: a walker's shape and size, but bright yellow where every walker is dark (`anomaly="object"`; only
+    its appearance tells it apart), or one more walker goes down a column at the pace (`anomaly="across"`; only its
+    heading tells it apart)."""
     rng = np.random.default_rng(seed)
     h, w = size
     texture = cv2.GaussianBlur(rng.integers(90, 170, (h, w), dtype=np.uint8), (0, 0), 3)
@@ -34,6 +35,10 @@ def synthetic_scene(n_frames: int = 300, abnormal: tuple[int, int] = (210, 260),
         if abnormal[0] <= t < abnormal[1] and anomaly == "fast":
             x = -20 + 7 * (t - abnormal[0])
             cv2.ellipse(frame, (int(x), h // 2), (7, 15), 0, 0, 360, (30, 50, 40), -1)
+            labels[t] = 1
+        elif abnormal[0] <= t < abnormal[1] and anomaly == "across":
+            y = 20 + pace * (t - abnormal[0])
+            cv2.ellipse(frame, (w // 3, int(y)), (6, 14), 0, 0, 360, (40, 40, 60), -1)
             labels[t] = 1
         elif abnormal[0] <= t < abnormal[1]:
             x = w // 3 + (t - abnormal[0])

@@ -8,7 +8,10 @@ An object is cut from a moving region of a training frame (`donors`) and moves a
 - `turned`: at the pace, turned on its side (a shape the scene never shows),
 - `flipped`: at the pace, upside down (same box, fill and motion as a walker: only its look differs),
 - `walker`: upright at the pace, from the first frame (normal traffic, `traffic`),
-along a row where the video has moving objects, scaled to the height the video's objects have at that row.
+along a row where the video has moving objects, scaled to the height the video's objects have at that row; and, from
+protocol 11,
+- `across`: upright at the pace, up or down a column from where one of the video's objects is (across its rows, where
+  every other object goes along them), as tall at each row as the video's objects are there (`_across`).
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from privad.errors import PrivadError
 from privad.vad.regions import ORIENTATION_BINS, RegionExtractor
 from privad.vad.tracks import track_ids, track_speeds
 
-KINDS = ("fast", "brisk", "turned", "flipped")
+KINDS = ("fast", "brisk", "turned", "flipped")  # protocols 2-10
+ACROSS = "across"  # protocol 11's fifth kind
 # protocol 2: frames to cross a width; protocols 3-6: times the scene's pace
 CROSSING = {"fast": 20.0, "brisk": 60.0, "turned": 200.0, "flipped": 200.0, "walker": 200.0}
-PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0}
+PACE = {"fast": 4.0, "brisk": 2.0, "turned": 1.0, "flipped": 1.0, "walker": 1.0, ACROSS: 1.0}
 WALKER = "walker"  # protocol 5: a normal object, upright at the scene's pace, for the whole video (labelled 0)
-PROTOCOL = 10
-PROTOCOLS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
+PROTOCOL = 11
+PROTOCOLS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 STEPS = 24  # protocol 6: a donor's sightings along its track, at most (about two strides of a walker)
 AREA_SPAN = 1.5  # protocol 6: a sighting whose box is over 1.5x larger or smaller than the first's ends the track
 MIN_STEPS = 12  # protocol 9: a donor's track followed over at least this many frames (half of STEPS: about a stride)
@@ -73,6 +77,11 @@ class Scene:
         """Median height of the regions centred within a tenth of the frame's height of `row` (None: none there)."""
         near = np.abs(self.rows - row) <= 0.1 * frame_height
         return float(np.median(self.heights[near])) if near.any() else None
+
+
+def kinds(protocol: int = PROTOCOL) -> tuple[str, ...]:
+    """The kinds of anomaly `protocol` pastes, in the order it draws them."""
+    return KINDS + ((ACROSS,) if protocol >= 11 else ())
 
 
 def scene(frames: list[np.ndarray]) -> Scene:
@@ -252,9 +261,12 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     visible (`Pasted`). A `WALKER` (protocol 5's traffic) moves from the first frame to the last, or until it leaves
     the frame. Protocols 2-9 place the object at whole pixels (its position truncated each frame); protocol 10 places
     it where it is, its pixels and mask shifted by the fraction (`_placed`), so it moves as smoothly as it should."""
-    if kind not in KINDS + (WALKER,):
-        raise PrivadError(f"unknown synthetic anomaly '{kind}'; choose from {', '.join(KINDS)}")
+    if kind not in kinds(protocol) + (WALKER,):
+        raise PrivadError(f"unknown synthetic anomaly '{kind}' for protocol {protocol}; choose from "
+                          f"{', '.join(kinds(protocol))}")
     check_protocol(protocol)
+    if kind == ACROSS:
+        return _across(frames, donor, rng, scene)
     turn = {"turned": np.rot90, "flipped": lambda a: a[::-1]}.get(kind, lambda a: a)
     steps = donor.steps if protocol >= 6 and donor.steps else [(donor.patch, donor.mask)]
     steps = [(turn(p).copy(), turn(m).copy()) for p, m in steps] if kind in ("turned", "flipped") else steps
@@ -298,7 +310,7 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
         x = x_start + direction * speed * (t - start) + (pw - sw) / 2
         top = y if sh == ph else int(np.clip(y + (ph - sh) / 2, 0, max(0, h - sh)))
         if protocol >= 10:
-            x0, m = _placed(out[t], patch, mask, x, top)
+            x0, top, m = _placed(out[t], patch, mask, x, top)
         else:
             x0, x1 = max(0, int(x)), min(w, int(x) + sw)
             if x1 <= x0:
@@ -313,24 +325,67 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
     return Pasted(out, labels, boxes)
 
 
-def _placed(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, x: float, top: int) -> tuple[int, np.ndarray]:
-    """`patch` blended into `frame` (in place) with its left edge at column `x` (fractional) and its top at row `top`:
-    the patch and its mask are shifted right by x's fraction (bilinear), and the shifted mask is the blend's alpha.
-    Returns the first column written and where the alpha is above one half (the object's pixels), in that window."""
-    xi = int(np.floor(x))
-    shift = np.float32([[1, 0, x - xi], [0, 1, 0]])
+def _placed(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, x: float,
+            top: float) -> tuple[int, int, np.ndarray]:
+    """`patch` blended into `frame` (in place) with its left edge at column `x` and its top at row `top` (either
+    fractional): the patch and its mask are shifted right and down by the fractions (bilinear), and the shifted mask
+    is the blend's alpha; what falls outside the frame is cut. Returns the first column and row written and where the
+    alpha is above one half (the object's pixels), in that window."""
+    xi, yi = int(np.floor(x)), int(np.floor(top))
+    shift = np.float32([[1, 0, x - xi], [0, 1, top - yi]])
     sh, sw = patch.shape[:2]
-    moved = cv2.warpAffine(patch, shift, (sw + 1, sh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    alpha = cv2.warpAffine(mask.astype(np.float32), shift, (sw + 1, sh), flags=cv2.INTER_LINEAR,
+    size = (sw + 1, sh + (1 if top != yi else 0))  # a whole row: as tall as the patch
+    moved = cv2.warpAffine(patch, shift, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    alpha = cv2.warpAffine(mask.astype(np.float32), shift, size, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT)
-    x0, x1 = max(0, xi), min(frame.shape[1], xi + sw + 1)
-    if x1 <= x0:
-        return x0, np.zeros((0, 0), bool)
-    region = frame[top:top + sh, x0:x1]
-    a = alpha[:region.shape[0], x0 - xi:x1 - xi]
-    region[:] = np.round(a[..., None] * moved[:region.shape[0], x0 - xi:x1 - xi]
+    x0, x1 = max(0, xi), min(frame.shape[1], xi + size[0])
+    y0, y1 = max(0, yi), min(frame.shape[0], yi + size[1])
+    if x1 <= x0 or y1 <= y0:
+        return x0, y0, np.zeros((0, 0), bool)
+    region = frame[y0:y1, x0:x1]
+    a = alpha[y0 - yi:y1 - yi, x0 - xi:x1 - xi]
+    region[:] = np.round(a[..., None] * moved[y0 - yi:y1 - yi, x0 - xi:x1 - xi]
                          + (1 - a[..., None]) * region).astype(np.uint8)
-    return x0, a > 0.5
+    return x0, y0, a > 0.5
+
+
+def _across(frames: list[np.ndarray], donor: Donor, rng: np.random.Generator, scene: Scene | None) -> Pasted:
+    """Protocol 11's `across` object: `donor` upright, its sightings played forth and back, from the centre of one of
+    the scene's regions up or down its column (towards the farther edge) at the scene's stride, as tall at each row as
+    a straight line fitted to the scene's region heights by row has it (perspective, also where no object walked);
+    over a random span of at most half the video, until it leaves the frame. Placed at fractional rows and columns
+    (`_placed`), labelled and boxed as `paste`'s objects."""
+    if scene is None or len(scene.rows) < 2 or scene.stride <= 0:
+        raise PrivadError("an object going across needs a scene with moving regions and a stride")
+    h, w = frames[0].shape[:2]
+    boxes = np.concatenate([b for b in scene.boxes if len(b)])
+    start_box = boxes[int(rng.integers(len(boxes)))]
+    cx, y = 0.5 * (start_box[0] + start_box[2]), 0.5 * (start_box[1] + start_box[3])
+    line = np.polyfit(scene.rows, scene.heights, 1) if np.ptp(scene.rows) > 0 else [0.0, np.median(scene.heights)]
+    lowest = float(np.min(scene.heights))
+
+    def height(row: float) -> float:  # never below the scene's shortest region, never taller than half the frame
+        return float(np.clip(np.polyval(line, row), lowest, h / 2))
+
+    direction = 1.0 if y < h / 2 else -1.0
+    centres = [y]  # the object's centre row, frame by frame, while some of it is in view
+    while len(centres) < len(frames) // 2 and -height(centres[-1]) / 2 < centres[-1] < h + height(centres[-1]) / 2:
+        centres.append(centres[-1] + direction * PACE[ACROSS] * scene.stride * height(centres[-1]))
+    start = int(rng.integers(0, max(1, len(frames) - len(centres))))
+    steps = donor.steps or [(donor.patch, donor.mask)]
+    out, labels = [f.copy() for f in frames], np.zeros(len(frames), np.int8)
+    placed = np.full((len(frames), 4), np.nan)
+    for k, row in enumerate(centres[: len(frames) - start]):
+        t = start + k
+        patch, mask = steps[_bounce(k, len(steps))]
+        patch, mask = _resize(patch, mask, height(row) / steps[0][0].shape[0])
+        sh, sw = patch.shape[:2]
+        x0, y0, m = _placed(out[t], patch, mask, cx - sw / 2, row - sh / 2)
+        if m.any():
+            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+            labels[t] = 1
+            placed[t] = (x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1)
+    return Pasted(out, labels, placed)
 
 
 def _bounce(t: int, n: int) -> int:

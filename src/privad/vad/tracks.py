@@ -3,8 +3,8 @@
 Regions of consecutive frames are linked into tracks by ByteTrack (the `trackers` package; IoU association with a
 Kalman box model). A region's score becomes the mean of its track's scores within `window` frames either side, so a
 one-frame flow glitch on a walker is diluted while an object that is anomalous all along keeps its score. A region
-ByteTrack leaves unmatched is a track of its own. Tracks also give each region its object's speed (`track_speeds`)
-and let a costly descriptor be computed for every k-th sighting only (`track_samples`).
+ByteTrack leaves unmatched is a track of its own. Tracks also give each region its object's speed (`track_speeds`) and
+velocity (`track_velocities`), and let a costly descriptor be computed for every k-th sighting only (`track_samples`).
 """
 
 from __future__ import annotations
@@ -75,26 +75,46 @@ def along_tracks(index: np.ndarray, ids: np.ndarray, scores: np.ndarray, window:
     return out
 
 
-def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int) -> np.ndarray:
-    """Per region the speed of its track within `window` frames either side: the box centre's displacement from the
-    track's earliest to its latest sighting there, per frame between them, in the track's mean box height there, x 10
-    (the unit of the velocity descriptor's p90 / height column). NaN for a region its track has no other sighting of
-    in the window."""
+def _displacements(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per region its track's box-centre displacement (dx, dy) from the earliest to the latest sighting within
+    `window` frames either side, the frames between them (0: no other sighting there) and the track's mean box height
+    there."""
     index = np.asarray(index, int)
     boxes = np.asarray(boxes, float)
-    out = np.full(len(index), np.nan)
+    shift, span, mean_h = np.zeros((len(index), 2)), np.zeros(len(index), int), np.ones(len(index))
     centre = 0.5 * (boxes[:, :2] + boxes[:, 2:])
     height = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
     for rows in _tracks(index, ids):
         t = index[rows]
         lo = np.searchsorted(t, t - window, "left")
         hi = np.searchsorted(t, t + window, "right") - 1
-        span = t[hi] - t[lo]
-        ok = span > 0
-        shift = np.hypot(*(centre[rows][hi] - centre[rows][lo]).T)
+        span[rows] = t[hi] - t[lo]
+        shift[rows] = centre[rows][hi] - centre[rows][lo]
         total = np.r_[0.0, np.cumsum(height[rows])]
-        mean_h = (total[hi + 1] - total[lo]) / (hi - lo + 1)
-        out[rows[ok]] = 10 * shift[ok] / span[ok] / mean_h[ok]
+        mean_h[rows] = (total[hi + 1] - total[lo]) / (hi - lo + 1)
+    return shift, span, mean_h
+
+
+def track_speeds(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int) -> np.ndarray:
+    """Per region the speed of its track within `window` frames either side: the box centre's displacement from the
+    track's earliest to its latest sighting there, per frame between them, in the track's mean box height there, x 10
+    (the unit of the velocity descriptor's p90 / height column). NaN for a region its track has no other sighting of
+    in the window."""
+    shift, span, mean_h = _displacements(index, boxes, ids, window)
+    out = np.full(len(span), np.nan)
+    ok = span > 0
+    out[ok] = 10 * np.hypot(*shift[ok].T) / span[ok] / mean_h[ok]
+    return out
+
+
+def track_velocities(index: np.ndarray, boxes: np.ndarray, ids: np.ndarray, window: int) -> np.ndarray:
+    """Per region its track's velocity (x, y) within `window` frames either side, in the unit of `track_speeds`
+    (whose figure is its length); NaN rows where the track has no other sighting in the window."""
+    shift, span, mean_h = _displacements(index, boxes, ids, window)
+    out = np.full((len(span), 2), np.nan)
+    ok = span > 0
+    out[ok] = 10 * shift[ok] / span[ok, None] / mean_h[ok, None]
     return out
 
 

@@ -30,6 +30,7 @@ from privad.backbones.appearance import AppearanceEncoder
 from privad.errors import PrivadError
 from privad.io.cache import file_digest
 from privad.types import VideoScore
+from privad.vad import heading as headings
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
 from privad.vad.oneclass.patches import PartMemory, PatchConfig, embed, fit_memory, memory_from
@@ -40,7 +41,7 @@ from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragment
                                 to_training_size)
 from privad.vad.split import Split
 from privad.vad.synthetic import crowded
-from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds
+from privad.vad.tracks import along_tracks, track_ids, track_samples, track_speeds, track_velocities
 
 if TYPE_CHECKING:
     from privad.backbones.vit import CropEncoder
@@ -64,7 +65,7 @@ class AttributeConfig(BaseModel):
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
                                      "patches": None, "knn_calibration": "self", "appearance_checkpoint": None,
-                                     "speed_scale": "box", "slow": "density"}
+                                     "speed_scale": "box", "slow": "density", "heading": False}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -172,6 +173,11 @@ class AttributeConfig(BaseModel):
                                "moving at their typical pace (usual: each speed feature is raised to its training "
                                "median before the density is read, so a slow region scores by its shape alone; the "
                                "density is fitted on the speeds as they are; privad.vad.oneclass.attribute.floored).")
+    heading: bool = Field(
+        False, description="Add a cue of which way a region goes for its place: its track's direction (one of 8) "
+                            "against the training regions' directions in its cell of a 4x6 grid of the frame, as "
+                            "-log p(direction | cell) (privad.vad.heading): an object crossing or going against a "
+                            "walkway; regions slower than half the training median track speed add nothing.")
     fragments: float = Field(
         0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
                                      "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
@@ -240,6 +246,7 @@ class VideoRegions:
     app: np.ndarray | None = None
     slot: np.ndarray | None = None
     parts: np.ndarray | None = None
+    heading: np.ndarray | None = None  # each region's track velocity (x, y), when the model reads headings
     at_edge: int = 0  # regions left out because they touch the frame's edge (`border: skip`)
 
     def subset(self, keep: np.ndarray) -> VideoRegions:
@@ -271,8 +278,10 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, he
     if heights is not None:
         regions = regions.subset(~fragments(regions.boxes, heights, config.fragments))
     sampled = encoder is not None and config.appearance_every > 1
-    if config.track_window or config.track_speed or sampled:
+    if config.track_window or config.track_speed or sampled or config.heading:
         regions.ids = track_ids(regions.index, regions.boxes, num_frames)
+    if config.heading:
+        regions.heading = track_velocities(regions.index, regions.boxes, regions.ids, headings.WINDOW)
     if config.track_speed:
         regions.vel = np.c_[regions.vel, track_speeds(regions.index, regions.boxes, regions.ids, config.track_speed)]
     if encoder is not None:
@@ -340,7 +349,7 @@ def _along_tracks(regions: VideoRegions, scores: np.ndarray, window: int) -> np.
 
 # the estimator that each cue of `AttributeModel.cue_scores` needs, and the cue's name, in the order they are added
 _CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance"), ("sil_knn", "silhouette"),
-              ("predictor", "predictor"), ("patches", "patches"))
+              ("predictor", "predictor"), ("patches", "patches"), ("heading", "heading"))
 
 
 def _combined(cues: dict[str, np.ndarray], count: int, how: str = "sum") -> np.ndarray:
@@ -555,6 +564,17 @@ class AttributeModel:
             params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
             est["patches"] = memory
             train_cues["patches"] = _calibrated(raw, est["patch_calib"], edge)
+        if c.heading:
+            video_of = np.repeat(origin, [len(r.index) for r in videos])
+            counts, threshold, raw = headings.fit(np.concatenate([r.heading for r in videos]), boxes, size, video_of)
+            arrays["heading_counts"] = counts
+            params["heading_threshold"] = threshold
+            finite = np.isfinite(raw)
+            params["heading_calib"] = est["heading_calib"] = (  # no moving region: the raw cue as it is
+                _calibration(raw[finite], c.calibration, None if edge is None else edge[finite]) if finite.any()
+                else [0.0, 1.0])
+            est["heading"] = (counts, threshold)
+            train_cues["heading"] = np.nan_to_num(_calibrated(raw, est["heading_calib"], edge), nan=0.0)  # as scoring
         train_scores = _combined(train_cues, len(vel), c.combine)
         for v, regions in enumerate(videos):
             train_scores[of[v]] = _along_tracks(regions, train_scores[of[v]], c.track_window)
@@ -603,6 +623,9 @@ class AttributeModel:
             predictor.fitted_ = Fitted(**f.params["predictor"], arrays=own)
             predictor.check_fitted()
             est["predictor"], est["pred_calib"] = predictor, f.params["pred_calib"]
+        if self.config.heading:
+            est["heading"] = (f.arrays["heading_counts"], f.params["heading_threshold"])
+            est["heading_calib"] = f.params["heading_calib"]
         if self.config.patches is not None:
             est["patches"] = memory_from(self.config.patches, f.arrays["patch_bank"])
             est["patch_calib"] = f.params["patch_calib"]
@@ -685,7 +708,7 @@ class AttributeModel:
                 raise PrivadError("this model has the silhouette cue: scoring needs the regions' silhouettes")
             dist, _ = s["sil_knn"].kneighbors(np.asarray(sil, np.float32), n_neighbors=self.config.knn_k)
             cues["silhouette"] = _calibrated(dist.mean(axis=1), s["sil_calib"], edge)
-        for name, calib in (("predictor", "pred_calib"), ("patches", "patch_calib")):
+        for name, calib in (("predictor", "pred_calib"), ("patches", "patch_calib"), ("heading", "heading_calib")):
             if name in s:
                 if cue is None or name not in cue:
                     raise PrivadError(f"this model has the {name} cue: scoring needs its raw scores from the frames")
@@ -741,6 +764,9 @@ class AttributeModel:
         index, boxes = regions.index, regions.boxes
         if self._crop_parts:
             cue = (cue or {}) | {"patches": self._estimators["patches"].crop_cue(regions.parts)[regions.slot]}
+        if (memory := self._estimators.get("heading")) is not None:
+            cue = (cue or {}) | {"heading": headings.score(*memory, regions.heading, boxes,
+                                                           self._estimators["frame_size"])}
         cues = self.cue_scores(regions.vel, regions.app, cue or None, regions.sil, regions.slot, regions.boxes)
         scores = _along_tracks(regions, _combined(cues, len(index), self.config.combine), self.config.track_window)
         return (VideoScore(name, self._frames(scores, index, num_frames, self.fitted_.floor, self._estimators),
