@@ -354,23 +354,30 @@ def _across(frames: list[np.ndarray], donor: Donor, rng: np.random.Generator, sc
     the scene's regions up or down its column (towards the farther edge) at the scene's stride, as tall at each row as
     a straight line fitted to the scene's region heights by row has it (perspective, also where no object walked);
     over a random span of at most half the video, until it leaves the frame. Placed at fractional rows and columns
-    (`_placed`), labelled and boxed as `paste`'s objects."""
-    if scene is None or len(scene.rows) < 2 or scene.stride <= 0:
-        raise PrivadError("an object going across needs a scene with moving regions and a stride")
+    (`_placed`), labelled and boxed as `paste`'s objects. A video without moving regions (or stride): from a random
+    column's top, the donor's own height, down a height in `CROSSING["walker"]` frames (protocol 2's way)."""
     h, w = frames[0].shape[:2]
-    boxes = np.concatenate([b for b in scene.boxes if len(b)])
-    start_box = boxes[int(rng.integers(len(boxes)))]
-    cx, y = 0.5 * (start_box[0] + start_box[2]), 0.5 * (start_box[1] + start_box[3])
-    line = np.polyfit(scene.rows, scene.heights, 1) if np.ptp(scene.rows) > 0 else [0.0, np.median(scene.heights)]
-    lowest = float(np.min(scene.heights))
+    boxes = [b for b in scene.boxes if len(b)] if scene is not None else []
+    if boxes and len(scene.rows) and scene.stride > 0:
+        boxes = np.concatenate(boxes)
+        start_box = boxes[int(rng.integers(len(boxes)))]
+        cx, y = 0.5 * (start_box[0] + start_box[2]), 0.5 * (start_box[1] + start_box[3])
+        line = np.polyfit(scene.rows, scene.heights, 1) if np.ptp(scene.rows) > 0 else [0.0, np.median(scene.heights)]
+        lowest, pace, unit = float(np.min(scene.heights)), PACE[ACROSS] * scene.stride, None
+    else:
+        cx, y = float(rng.uniform(0, w)), 0.0
+        line, lowest, pace, unit = [0.0, float(donor.patch.shape[0])], 1.0, 1.0 / CROSSING[WALKER], float(h)
 
     def height(row: float) -> float:  # never below the scene's shortest region, never taller than half the frame
         return float(np.clip(np.polyval(line, row), lowest, h / 2))
 
+    def step(row: float) -> float:  # px a frame: `pace` object heights at the row (no scene: frame heights)
+        return pace * (height(row) if unit is None else unit)
+
     direction = 1.0 if y < h / 2 else -1.0
     centres = [y]  # the object's centre row, frame by frame, while some of it is in view
     while len(centres) < len(frames) // 2 and -height(centres[-1]) / 2 < centres[-1] < h + height(centres[-1]) / 2:
-        centres.append(centres[-1] + direction * PACE[ACROSS] * scene.stride * height(centres[-1]))
+        centres.append(centres[-1] + direction * step(centres[-1]))
     start = int(rng.integers(0, max(1, len(frames) - len(centres))))
     steps = donor.steps or [(donor.patch, donor.mask)]
     out, labels = [f.copy() for f in frames], np.zeros(len(frames), np.int8)
