@@ -551,11 +551,22 @@ CANDIDATES_51 = [  # run: nothing taken; the first +1.4, paired [-0.11, 3.25] (d
 # (set 51's part memory with every 4th sighting's appearance; its cost gate was met in set 51). One round, set 39's
 # rule. Caveat written before the run: the `across` kind and the heading cue were built in the same session, the cue
 # for that kind of anomaly; the other four kinds, and the test figures, say what it costs elsewhere.
-CANDIDATES_52 = [
-    ("heading by place (new)", {"heading": True}),
+CANDIDATES_52 = [  # run: the part memory taken, +2.8, paired [0.8, 5.4] (docs/benchmarks.md, set 52)
+    ("heading by place (new)", {"heading": "track"}),  # {"heading": True} when run (aa18c71): the only heading then
     ("orientation histogram in the motion density (set 44)", {"orientation": True}),
     ("part memory cue, every 4th sighting's appearance (set 51)",
      {"patches": {"place": "objects"}, "appearance_every": 4}),
+]
+# Set 53 (2026-12-07, twenty-second session; written before its run): protocol 11, from set 52's default (the part
+# memory cue, every 4th sighting's appearance). Set 52's heading cue (from each region's track) lost 2.0 and read
+# the `across` objects at 50.8, no better than the start (51.9). Why, read on training copies only (three held-out
+# copies of Ped2's training videos with an `across` object pasted, no model fitted): the pasted object's region
+# merges with the walkers it passes, so its track's box centre moved along the rows (angles of 10-60 degrees where
+# the object went at 90), while the resultant of the flow inside its region pointed across (60-100 degrees). The
+# candidate: the same cue, its direction taken from the region's mean optical flow (`heading: flow`; every constant
+# of privad.vad.heading as in set 52). One round, set 39's rule.
+CANDIDATES_53 = [
+    ("heading by place, from the flow (new)", {"heading": "flow"}),
 ]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)

@@ -2,9 +2,11 @@
 against them (UCSD Ped1's walking across the grass, Avenue's wrong direction) is unusual even at a normal pace and
 with a normal look.
 
-A region's heading is its track's velocity (`privad.vad.tracks.track_velocities`, over `WINDOW` frames either side)
-in one of `BINS` directions, read only when the track moves at least `MOVING` times the training regions' median
-track speed (a standing or shuffling object has no heading worth reading: NaN). The frame is cut into a `GRID` of
+A region's heading is one of `BINS` directions of a velocity: its track's (`track`: the box centre's displacement,
+`privad.vad.tracks.track_velocities`, over `WINDOW` frames either side) or its optical flow's (`flow`: the resultant
+of its flow orientation histogram, `flow_velocity`, which follows the object's own pixels where a box merged with a
+neighbour's follows the group), read only when it is at least `MOVING` times the training regions' median (a standing
+or shuffling object has no heading worth reading: NaN). The frame is cut into a `GRID` of
 cells by the box's centre; each cell holds the training regions' headings as smoothed votes (a quarter to each
 neighbouring direction), shrunk towards the whole frame's headings by `PRIOR` pseudo-regions, so a cell few objects
 crossed in training reads like the frame as a whole, not like a blank. The cue is -log p(heading | cell). A training
@@ -16,12 +18,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from privad.vad.regions import ORIENTATION_BINS
+
 WINDOW = 5  # frames either side over which a track's velocity is measured (the validation's stride window)
 BINS = 8
 GRID = (4, 6)  # cells: rows, columns of the analysed frame
 PRIOR = 5.0  # pseudo-regions of the frame's headings in each cell
 MOVING = 0.5  # a region slower than this share of the training median track speed has no heading
 _SPREAD = (0.25, 0.5, 0.25)  # a heading's vote to the direction before, its own, the one after
+
+
+def flow_velocity(descriptor: np.ndarray) -> np.ndarray:
+    """The mean flow vector (x, y) of regions, in px a frame, from their motion descriptors' orientation histogram
+    (`privad.vad.regions.velocity_descriptor`: each bin's summed flow magnitude over the region's area), each bin at
+    its centre angle."""
+    centre = (np.arange(ORIENTATION_BINS) + 0.5) * 2 * np.pi / ORIENTATION_BINS - np.pi
+    hist = np.asarray(descriptor, float)[:, :ORIENTATION_BINS]
+    return np.c_[hist @ np.cos(centre), hist @ np.sin(centre)]
 
 
 def directions(velocity: np.ndarray) -> np.ndarray:

@@ -65,7 +65,7 @@ class AttributeConfig(BaseModel):
                                      "background": "clip", "track_speed": 0,
                                      "fragments": 0.0, "silhouette": False, "appearance_every": 1, "crowd": 0.0,
                                      "patches": None, "knn_calibration": "self", "appearance_checkpoint": None,
-                                     "speed_scale": "box", "slow": "density", "heading": False}
+                                     "speed_scale": "box", "slow": "density", "heading": "none"}
 
     gmm_components: int = Field(8, ge=1)
     knn_k: int = Field(3, ge=1, description="Neighbours of the appearance and silhouette cues (a region scores its "
@@ -173,11 +173,12 @@ class AttributeConfig(BaseModel):
                                "moving at their typical pace (usual: each speed feature is raised to its training "
                                "median before the density is read, so a slow region scores by its shape alone; the "
                                "density is fitted on the speeds as they are; privad.vad.oneclass.attribute.floored).")
-    heading: bool = Field(
-        False, description="Add a cue of which way a region goes for its place: its track's direction (one of 8) "
-                            "against the training regions' directions in its cell of a 4x6 grid of the frame, as "
-                            "-log p(direction | cell) (privad.vad.heading): an object crossing or going against a "
-                            "walkway; regions slower than half the training median track speed add nothing.")
+    heading: Literal["none", "track", "flow"] = Field(
+        "none", description="Add a cue of which way a region goes for its place: the direction (one of 8) of its "
+                            "track's displacement (track) or of its mean optical flow (flow), against the training "
+                            "regions' directions in its cell of a 4x6 grid of the frame, as -log p(direction | cell) "
+                            "(privad.vad.heading): an object crossing or going against a walkway; regions slower "
+                            "than half the training median add nothing; none: off.")
     fragments: float = Field(
         0.0, ge=0, lt=1, description="Regions shorter than this share of the typical height of the training regions "
                                      "at their row (privad.vad.scoring.row_heights) are fragments of objects (a "
@@ -278,10 +279,12 @@ def _tracked(regions: VideoRegions, config: AttributeConfig, num_frames: int, he
     if heights is not None:
         regions = regions.subset(~fragments(regions.boxes, heights, config.fragments))
     sampled = encoder is not None and config.appearance_every > 1
-    if config.track_window or config.track_speed or sampled or config.heading:
+    if config.track_window or config.track_speed or sampled or config.heading == "track":
         regions.ids = track_ids(regions.index, regions.boxes, num_frames)
-    if config.heading:
+    if config.heading == "track":
         regions.heading = track_velocities(regions.index, regions.boxes, regions.ids, headings.WINDOW)
+    elif config.heading == "flow":
+        regions.heading = headings.flow_velocity(regions.vel)
     if config.track_speed:
         regions.vel = np.c_[regions.vel, track_speeds(regions.index, regions.boxes, regions.ids, config.track_speed)]
     if encoder is not None:
@@ -564,7 +567,7 @@ class AttributeModel:
             params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
             est["patches"] = memory
             train_cues["patches"] = _calibrated(raw, est["patch_calib"], edge)
-        if c.heading:
+        if c.heading != "none":
             video_of = np.repeat(origin, [len(r.index) for r in videos])
             counts, threshold, raw = headings.fit(np.concatenate([r.heading for r in videos]), boxes, size, video_of)
             arrays["heading_counts"] = counts
@@ -623,7 +626,7 @@ class AttributeModel:
             predictor.fitted_ = Fitted(**f.params["predictor"], arrays=own)
             predictor.check_fitted()
             est["predictor"], est["pred_calib"] = predictor, f.params["pred_calib"]
-        if self.config.heading:
+        if self.config.heading != "none":
             est["heading"] = (f.arrays["heading_counts"], f.params["heading_threshold"])
             est["heading_calib"] = f.params["heading_calib"]
         if self.config.patches is not None:
@@ -798,8 +801,10 @@ class ObjectsConfig(AttributeConfig):
     kept again, each cue calibrated apart for them; then (set 38) tracks over 5 frames either side; then (set 45) every
     2nd sighting embedded, the rate the same cost rule allows today (docs/benchmarks.md, set 45); then (protocol 9,
     set 48) a region slower than the training median read as moving at it, the highest firm gain of those that keep
-    the issue's scoring speed (docs/benchmarks.md, set 48). Frames are analysed at most 360 px on their longer side
-    (a fixed rule)."""
+    the issue's scoring speed (docs/benchmarks.md, set 48); then (protocol 11, set 52) the part memory cue (how the
+    cells under a region look against the cells under the training regions) with every 4th sighting's appearance,
+    which met the cost gate of set 51 (docs/benchmarks.md, set 52). Frames are analysed at most 360 px on their
+    longer side (a fixed rule)."""
 
     split: Split = _default("split", "all")
     frame_score: FrameScore = _default("frame_score", "corrected")
@@ -811,7 +816,8 @@ class ObjectsConfig(AttributeConfig):
     whiten: bool = _default("whiten", False)
     knn_k: int = _default("knn_k", 1)
     crop_size: int = _default("crop_size", 128)
-    appearance_every: int = _default("appearance_every", 2)
+    appearance_every: int = _default("appearance_every", 4)
+    patches: PatchConfig | None = _default("patches", PatchConfig(place="objects"))
     flow_preset: Literal["fast", "medium"] = _default("flow_preset", "medium")
     orientation: bool = _default("orientation", False)
     shape: bool = _default("shape", True)
