@@ -628,7 +628,7 @@ def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
     assert 120 <= scores.regions[top][0] < 170 + 6
     # explain: the cues add up to each region's score, and at the top regions of the frames showing the object the
     # largest part is the cue that sets it apart (its speed, or its look)
-    assert set(cues) == {"motion", "appearance", "silhouette"}
+    assert set(cues) == {"motion", "appearance", "silhouette", "patches"}
     index, total = np.array([r[0] for r in scores.regions]), np.array([r[-1] for r in scores.regions])
     np.testing.assert_allclose(sum(cues.values()), total, atol=1e-9)
     first = top_regions(index, total)
