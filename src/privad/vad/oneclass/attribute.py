@@ -6,7 +6,9 @@ Per region: a motion descriptor (dense-flow speeds: mean, 90th percentile, 90th 
 an orientation histogram, the box's place in the frame and its shape) and, optionally, an appearance descriptor
 (MobileNetV2). Fitted on normal video only: a Gaussian mixture on the motion descriptor (negative log-likelihood),
 optionally a one-sided speed cue (the 90th-percentile speed itself: only *fast* is unusual, where the density also
-flags slow objects) and a kNN on PCA-reduced appearance (mean distance to the k nearest training regions). Each cue
+flags slow objects), a kNN on PCA-reduced appearance (mean distance to the k nearest training regions) and the
+other optional cues: silhouette, predictor, patch memory (privad.vad.oneclass.patches) and heading by place
+(privad.vad.heading). Each cue
 is calibrated by the training regions' own scores (z-score, or AI-VAD's min / 99.9th percentile; kNN training scores
 leave the region itself out), the cues are summed (and optionally averaged along object tracks), a frame scores the
 maximum over its regions, and frame scores are smoothed in time (Gaussian, sigma in frames).
@@ -247,7 +249,7 @@ class VideoRegions:
     app: np.ndarray | None = None
     slot: np.ndarray | None = None
     parts: np.ndarray | None = None
-    heading: np.ndarray | None = None  # each region's track velocity (x, y), when the model reads headings
+    heading: np.ndarray | None = None  # each region's velocity (x, y) its heading is read from (`heading`)
     at_edge: int = 0  # regions left out because they touch the frame's edge (`border: skip`)
 
     def subset(self, keep: np.ndarray) -> VideoRegions:
@@ -828,7 +830,7 @@ class ObjectsConfig(AttributeConfig):
 
 
 class ObjectsModel(AttributeModel):
-    """The default one-class model: per-object motion, shape, silhouette and appearance, calibrated per cue
+    """The default one-class model: per-object motion, shape, silhouette, appearance and parts, calibrated per cue
     on the training regions, maximum over objects per frame, smoothed in time."""
 
     name = "objects"
