@@ -57,7 +57,7 @@ def test_the_heading_cue_finds_a_walker_going_across_the_walkers_rows_and_round_
 
     train = [synthetic_scene(n_frames=200, abnormal=(0, 0), seed=s)[0] for s in (1, 2)]
     frames, labels = synthetic_scene(n_frames=200, abnormal=(100, 180), seed=3, anomaly=ACROSS)
-    settings = {"use_appearance": False}
+    settings = {"use_appearance": False, "patches": None}
     with_heading = build_model("objects", {**settings, "heading": source}).fit(train)
     scores, cues = with_heading.explain(frames)
     blind = build_model("objects", settings).fit(train).score(frames)

@@ -65,7 +65,8 @@ def test_the_patches_cue_alone_finds_an_object_no_training_frame_shows_and_round
     """The anomaly walks at a walker's pace with a walker's shape, bright where walkers are dark: motion cannot
     tell (the motion-only model's AUC is near chance), the look of the place it crosses can."""
     frames, labels = synthetic_scene(n_frames=200, abnormal=(120, 170), seed=7, anomaly="object")
-    motion = build_model("objects", {"use_appearance": False, "silhouette": False}).fit(train).score(frames)
+    motion = build_model("objects", {"use_appearance": False, "silhouette": False, "patches": None}).fit(train).score(
+        frames)
     assert roc_auc_score(labels, motion.frames) < 0.8
     model = build_model("objects", ONLY_PATCHES).fit(train)
     assert model.fitted_.arrays["patch_bank"].shape == (30, 40, 32, 128)

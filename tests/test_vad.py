@@ -16,7 +16,7 @@ from privad.engine.views import anonymized
 from privad.vad.scoring import top_regions
 from privad.vad.synthetic import KINDS, kinds
 
-FAST = {"use_appearance": False}
+FAST = {"use_appearance": False, "patches": None}  # the quick cues only: motion and silhouette
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_cli_fit_score(monkeypatch, capsys, ped2, tmp_path):
     lines = (tmp_path / "scores" / "02" / "scores.csv").read_text().splitlines()
     assert lines[0] == "frame,score" and len(lines) == 181
     regions = (tmp_path / "scores" / "02" / "regions.csv").read_text().splitlines()
-    assert regions[0] == "frame,x1,y1,x2,y2,score,motion,appearance,silhouette"
+    assert regions[0] == "frame,x1,y1,x2,y2,score,motion,appearance,silhouette,patches"
     rows = np.array([line.split(",") for line in regions[1:]], float)
     assert len(rows) > 100
     np.testing.assert_allclose(rows[:, 6:].sum(1), rows[:, 5], atol=1e-5)  # the cues' parts add up to the score
@@ -575,9 +575,9 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
 
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7)
-    speed = build_model("objects", {"speed_cue": "pixels", "use_velocity": False, "silhouette": False,
-                                    "use_appearance": False}).fit(train)
-    density = build_model("objects", {"silhouette": False, "use_appearance": False, "slow": "density"}).fit(train)
+    alone = {"silhouette": False, "use_appearance": False, "patches": None}
+    speed = build_model("objects", {**alone, "speed_cue": "pixels", "use_velocity": False}).fit(train)
+    density = build_model("objects", {**alone, "slow": "density"}).fit(train)
     assert roc_auc_score(labels, speed.score(frames).frames) > 0.95
     # one walker-like region at three speeds: still, the training median, 5x the median
     typical = np.median(_train_descriptors(speed, train), axis=0)
@@ -596,7 +596,7 @@ def test_speed_cue_is_one_sided_where_the_density_is_not(tmp_path):
     np.testing.assert_array_equal(loaded.region_scores(regions, none, boxes=inner),
                                   speed.region_scores(regions, none, boxes=inner))
     with pytest.raises(PrivadError, match="needs a cue"):
-        build_model("objects", {"use_velocity": False, "silhouette": False, "use_appearance": False}).fit(train)
+        build_model("objects", {**alone, "use_velocity": False}).fit(train)
 
 
 def _train_descriptors(model, videos) -> np.ndarray:
@@ -607,8 +607,8 @@ def _train_descriptors(model, videos) -> np.ndarray:
 @pytest.mark.parametrize("anomaly", ["fast", "object"])
 def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
     """A fast walker, and an object that moves and is shaped like a walker but looks like none, with the default
-    settings (which have AI-VAD's appearance cue); without appearance, that object is found far less well.
-    `explain` names the cue that found each."""
+    settings (which have AI-VAD's appearance cue and the part memory); without them, that object is found far less
+    well. `explain` names the cue that found each."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -634,9 +634,10 @@ def test_objects_model_finds_planted_motion_and_appearance_anomalies(anomaly):
     first = top_regions(index, total)
     shown = np.asarray(labels, bool)[index[first]]
     part = {name: np.median(value[first][shown]) for name, value in cues.items()}
-    assert max(part, key=part.get) == ("motion" if anomaly == "fast" else "appearance")
+    # its look: the crop's appearance or the part memory's cells (both see the look, not the motion)
+    assert max(part, key=part.get) in ({"motion"} if anomaly == "fast" else {"appearance", "patches"})
     if anomaly == "object":
-        blind = build_model(DEFAULT, {"use_appearance": False}).fit(train).score(frames)
+        blind = build_model(DEFAULT, {"use_appearance": False, "patches": None}).fit(train).score(frames)
         assert roc_auc_score(labels, blind.frames) < auc - 0.05
 
 
@@ -652,17 +653,21 @@ def test_evaluate_writes_a_report_per_test_video_with_its_labelled_spans(ped2_da
 
 def test_fit_score_gives_what_fit_then_score_give(ped2_data, monkeypatch):
     """The default fitted on two Ped2 training clips and scoring them as it fits gives the frame scores and regions
-    that fitting and then scoring each clip gives, and the same fitted model, with each clip's regions found once."""
+    that fitting and then scoring each clip gives, and the same fitted model, with each clip's regions found once and
+    its frames embedded once for the part memory."""
     from privad.vad.oneclass import attribute
 
     clips = [v.frames()[:60] for v in ped2_data.train[:2]]
     model = build_model("objects")
-    found = attribute._features
+    found, embedded = attribute._features, attribute.embed
     calls: list[int] = []
+    embeds: list[int] = []
     monkeypatch.setattr(attribute, "_features", lambda *a, **k: calls.append(1) or found(*a, **k))
+    monkeypatch.setattr(attribute, "embed", lambda *a, **k: embeds.append(1) or embedded(*a, **k))
     together = model.fit_score(clips, ["a", "b"])
-    assert len(calls) == 2  # once per clip, not once to fit and once to score
+    assert len(calls) == 2 and len(embeds) == 2  # once per clip, not once to fit and once to score
     monkeypatch.setattr(attribute, "_features", found)
+    monkeypatch.setattr(attribute, "embed", embedded)
     apart = build_model("objects").fit(clips)
     assert model.fitted_.threshold == apart.fitted_.threshold
     for got, clip, name in zip(together, clips, ["a", "b"]):

@@ -385,11 +385,6 @@ class AttributeModel:
         return self.config.patches is not None and self.config.patches.place == "crops"
 
     @property
-    def _frame_cues(self) -> bool:
-        """Whether a cue needs the frames again after the regions (the predictor's, the frame patch memory's)."""
-        return self.config.predictor is not None or (self.config.patches is not None and not self._crop_parts)
-
-    @property
     def encoder(self) -> AppearanceEncoder | CropEncoder | None:
         """The crops' encoder, when the appearance cue or the crops' part memory needs it."""
         if not (self.config.use_appearance or self._crop_parts):
@@ -422,20 +417,24 @@ class AttributeModel:
     def fit_score(self, X: list[list[np.ndarray]], names: list[str] | None = None,
                   source_size: tuple[int, int] | None = None) -> list[VideoScore]:
         """Fit on the normal videos X and score each of them: what `fit(X)` and then `score` of each would give, with
-        each video's regions found once, not twice (`privad run` scores the frames it calibrated on).
-        `source_size`: the input's size, when the frames were already `resized` to `analysed_size` (the regions'
-        boxes map back to it)."""
+        each video's regions found once, not twice, and its frames embedded once for the patch memory (`privad run`
+        scores the frames it calibrated on; the predictor's cue still fits, then scores). `source_size`: the input's
+        size, when the frames were already `resized` to `analysed_size` (the regions' boxes map back to it)."""
         names = names or [f"video{i}" for i in range(len(X))]
-        if self._frame_cues:
+        if self.config.predictor is not None:
             self.fit(X)
             return [self.score(frames, name, source_size) for frames, name in zip(X, names)]
-        videos, lengths, (sx, sy) = self._fit(X, source_size)
-        return [self._scored(regions, None, n, sx, sy, name)[0] for regions, n, name in zip(videos, lengths, names)]
+        videos, lengths, (sx, sy), maps = self._fit(X, source_size, keep_maps=True)
+        memory, size = self._estimators.get("patches"), self._estimators["frame_size"]
+        cues = [{"patches": memory.region_cue(m, n, r.index, r.boxes, size)} if m is not None else None
+                for r, n, m in zip(videos, lengths, maps)]
+        return [self._scored(regions, cue, n, sx, sy, name)[0]
+                for regions, cue, n, name in zip(videos, cues, lengths, names)]
 
-    def _fit(self, X: Iterable[list[np.ndarray]], source_size: tuple[int, int] | None = None
-             ) -> tuple[list[VideoRegions], list[int], tuple[float, float]]:
-        """`fit`; returns each training video's regions, its length, and the scale from the analysed frames back to
-        the input's pixels."""
+    def _fit(self, X: Iterable[list[np.ndarray]], source_size: tuple[int, int] | None = None, keep_maps: bool = False
+             ) -> tuple[list[VideoRegions], list[int], tuple[float, float], list[np.ndarray | None]]:
+        """`fit`; returns each training video's regions, its length, the scale from the analysed frames back to the
+        input's pixels and (`keep_maps`, with the frame patch memory) its embedded frames' features, else Nones."""
         c = self.config
         if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None
                 or c.patches is not None):
@@ -563,7 +562,8 @@ class AttributeModel:
             raw = np.empty(len(vel))
             for v, maps in enumerate(patch_maps):  # each video against the others' features, as an unseen one
                 raw[of[v]] = memory.region_cue(maps, lengths[v], frame_of[of[v], 1], boxes[of[v]], size, leave_out=v)
-            del patch_maps
+            if not keep_maps:
+                patch_maps = []  # the memory holds what it needs
         if c.patches is not None:
             arrays["patch_bank"] = memory.bank.astype(np.float16)  # exact: the features are float16
             params["patch_calib"] = est["patch_calib"] = _calibration(raw, c.calibration, edge)
@@ -596,7 +596,8 @@ class AttributeModel:
                                                 "edge_regions_left_out": at_edge},
                               params=params, arrays=arrays)
         self._estimators = est
-        return [videos[i] for i in own], [lengths[i] for i in own], (sx, sy)
+        maps = [patch_maps[i] if patch_maps else None for i in own]
+        return [videos[i] for i in own], [lengths[i] for i in own], (sx, sy), maps
 
     def check_fitted(self) -> None:
         """Rebuild the estimators from the fitted arrays (a loaded file missing some is a KeyError)."""
