@@ -42,8 +42,9 @@ def test_a_heading_is_read_against_its_cell_and_a_cell_nobody_crossed_reads_like
     hist = np.zeros((2, heading.ORIENTATION_BINS + 7))
     hist[0, 5] = 2.0  # all of the first region's flow in the bin of 45-90 degrees (down and right, y down)
     hist[1, [0, 7]] = 1.0  # the second's half at -180..-135, half at 135..180: going left
-    np.testing.assert_allclose(heading.flow_velocity(hist), [[2 * np.cos(np.radians(67.5)), 2 * np.sin(np.radians(67.5))],
-                                                             [-2 * np.cos(np.radians(22.5)), 0.0]], atol=1e-12)
+    down_right, left = np.radians(67.5), np.radians(22.5)  # the bins' centres
+    np.testing.assert_allclose(heading.flow_velocity(hist), [[2 * np.cos(down_right), 2 * np.sin(down_right)],
+                                                             [-2 * np.cos(left), 0.0]], atol=1e-12)
 
 
 @pytest.mark.parametrize("source", ["track", "flow"])

@@ -38,7 +38,8 @@ def _with_odd_shape(frames: list[np.ndarray], span: tuple[int, int]) -> tuple[li
 def test_silhouette_finds_an_object_of_another_shape_and_round_trips(tmp_path):
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = _with_odd_shape(synthetic_scene(n_frames=150, abnormal=(0, 0), seed=7)[0], (90, 130))
-    model = build_model("objects", {"silhouette": True, "use_velocity": False, "use_appearance": False, "patches": None}).fit(train)
+    alone = {"silhouette": True, "use_velocity": False, "use_appearance": False, "patches": None}
+    model = build_model("objects", alone).fit(train)
     assert model.fitted_.arrays["sil_bank"].shape[1] == SILHOUETTE[0] * SILHOUETTE[1]
     scores = model.score(frames)
     assert roc_auc_score(labels, scores.frames) > 0.9

@@ -8,10 +8,10 @@ after pasting into a span of its frames an object cut from another training vide
 - `turned`: moves at the pace but turned on its side (a shape the scene never shows), or
 - `flipped`: moves at the pace upside down (same box, fill and motion as a walker: only its look differs), or
 - (protocol 11) `across`: an upright walker at the pace going up or down a column (only its heading differs).
-Every other object moves along a row where the held-out video has moving objects (the walkways), so it often touches them,
-scaled to the height the video's objects have at that row (perspective). The pace is the video's own: the median over
-its moving regions of how far their boxes move along their tracks, per frame, in box heights (protocol 4; protocol 3
-took the mean optical-flow speed inside the regions, which is about half of that on Ped2's walkers).
+Every other object moves along a row where the held-out video has moving objects (the walkways), so it often touches
+them, scaled to the height the video's objects have at that row (perspective). The pace is the video's own: the
+median over its moving regions of how far their boxes move along their tracks, per frame, in box heights (protocol
+4; protocol 3 took the mean optical-flow speed inside the regions, which is about half of that on Ped2's walkers).
 Frames where the pasted object is visible are labelled 1. The micro and macro AUC over all held-out copies is a
 validation score that needs no test label; the rule (kinds, factors, rows, spans) is fixed here, for every dataset
 alike.
@@ -172,7 +172,8 @@ def validate(train: list, kind: str = DEFAULT, config: dict | None = None,
     videos = [v if isinstance(v, list) else read_all(v)[0] for v in train]
     if len(videos) < 2:
         raise PrivadError("validation needs at least 2 training videos")
-    scores, labels, per_kind, made = [], [], {k: ([], []) for k in kinds(protocol)}, []  # made: (video, kind) of each copy
+    scores, labels, made = [], [], []  # made: (video, kind) of each copy
+    per_kind = {k: ([], []) for k in kinds(protocol)}
     detections, truth = [], []  # (copy, frame, box, score) and (copy, track, frame, box): RBDC/TBDC
     folds = min(folds, len(videos))
     for f, held, drawn in held_out_copies(videos, folds, seed, protocol):

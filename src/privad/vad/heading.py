@@ -24,7 +24,7 @@ WINDOW = 5  # frames either side over which a track's velocity is measured (the 
 BINS = 8
 GRID = (4, 6)  # cells: rows, columns of the analysed frame
 PRIOR = 5.0  # pseudo-regions of the frame's headings in each cell
-MOVING = 0.5  # a region slower than this share of the training median track speed has no heading
+MOVING = 0.5  # a region slower than this share of the training regions' median speed has no heading
 _SPREAD = (0.25, 0.5, 0.25)  # a heading's vote to the direction before, its own, the one after
 
 
@@ -75,9 +75,9 @@ def moving(velocity: np.ndarray, threshold: float) -> np.ndarray:
 
 def fit(velocity: np.ndarray, boxes: np.ndarray, size: tuple[int, int], video: np.ndarray
         ) -> tuple[np.ndarray, float, np.ndarray]:
-    """The heading memory of training regions (track `velocity`, `boxes`, each one's training `video`): the cells'
-    votes, the speed under which a heading is not read, and each training region's cue against the other videos'
-    votes (NaN where it has no heading)."""
+    """The heading memory of training regions (their `velocity`, track's or flow's, `boxes`, each one's training
+    `video`): the cells' votes, the speed under which a heading is not read, and each training region's cue against
+    the other videos' votes (NaN where it has no heading)."""
     speed = np.hypot(velocity[:, 0], velocity[:, 1])
     finite = np.isfinite(speed)
     threshold = MOVING * float(np.median(speed[finite])) if finite.any() else 0.0  # no track moved: none will

@@ -319,10 +319,14 @@ def paste(frames: list[np.ndarray], donor: Donor, kind: str, rng: np.random.Gene
             m = mask[:region.shape[0], x0 - int(x):x1 - int(x)]
             region[m] = patch[:region.shape[0], x0 - int(x):x1 - int(x)][m]
         if m.any():
-            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-            labels[t] = 1
-            boxes[t] = (x0 + cols[0], top + rows[0], x0 + cols[-1] + 1, top + rows[-1] + 1)
+            labels[t], boxes[t] = 1, _box_of(m, x0, top)
     return Pasted(out, labels, boxes)
+
+
+def _box_of(m: np.ndarray, x0: int, y0: int) -> tuple[int, int, int, int]:
+    """The box (x1, y1, x2, y2; x2, y2 exclusive) of the true pixels of mask `m`, whose top-left is at (x0, y0)."""
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    return x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1
 
 
 def _placed(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, x: float,
@@ -357,9 +361,9 @@ def _across(frames: list[np.ndarray], donor: Donor, rng: np.random.Generator, sc
     (`_placed`), labelled and boxed as `paste`'s objects. A video without moving regions (or stride): from a random
     column's top, the donor's own height, down a height in `CROSSING["walker"]` frames (protocol 2's way)."""
     h, w = frames[0].shape[:2]
-    boxes = [b for b in scene.boxes if len(b)] if scene is not None else []
-    if boxes and len(scene.rows) and scene.stride > 0:
-        boxes = np.concatenate(boxes)
+    seen = [b for b in scene.boxes if len(b)] if scene is not None else []
+    if seen and len(scene.rows) and scene.stride > 0:
+        boxes = np.concatenate(seen)
         start_box = boxes[int(rng.integers(len(boxes)))]
         cx, y = 0.5 * (start_box[0] + start_box[2]), 0.5 * (start_box[1] + start_box[3])
         line = np.polyfit(scene.rows, scene.heights, 1) if np.ptp(scene.rows) > 0 else [0.0, np.median(scene.heights)]
@@ -389,9 +393,7 @@ def _across(frames: list[np.ndarray], donor: Donor, rng: np.random.Generator, sc
         sh, sw = patch.shape[:2]
         x0, y0, m = _placed(out[t], patch, mask, cx - sw / 2, row - sh / 2)
         if m.any():
-            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-            labels[t] = 1
-            placed[t] = (x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1)
+            labels[t], placed[t] = 1, _box_of(m, x0, y0)
     return Pasted(out, labels, placed)
 
 

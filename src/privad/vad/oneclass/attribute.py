@@ -486,6 +486,7 @@ class AttributeModel:
             videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
         vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
+        region_origin = np.asarray(origin)[frame_of[:, 0]]  # each region's training video (a crowded copy: its own)
         at_edge = sum(r.at_edge for r in videos)
         if len(vel) < max(50, c.gmm_components * 5):
             why = (f"; {at_edge} more touch the frame's edge and are left out (border: skip; --set border=apart, the "
@@ -533,8 +534,8 @@ class AttributeModel:
             train_cues["appearance"] = _calibrated(knn, est["app_calib"], edge)
         if c.silhouette:
             idx = np.random.default_rng(c.seed + 1).permutation(len(sil))[: c.max_train_regions]
-            video_out = np.repeat(origin, [len(r.index) for r in videos]) if c.knn_calibration == "video" else None
-            bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim, video_out)
+            bank, nn, knn = _bank(sil, idx, c.knn_k, c.bank_trim,
+                                  region_origin if c.knn_calibration == "video" else None)
             arrays["sil_bank"] = bank
             params["sil_calib"] = est["sil_calib"] = _calibration(knn, c.calibration, edge)
             est["sil_knn"] = nn
@@ -570,8 +571,8 @@ class AttributeModel:
             est["patches"] = memory
             train_cues["patches"] = _calibrated(raw, est["patch_calib"], edge)
         if c.heading != "none":
-            video_of = np.repeat(origin, [len(r.index) for r in videos])
-            counts, threshold, raw = headings.fit(np.concatenate([r.heading for r in videos]), boxes, size, video_of)
+            counts, threshold, raw = headings.fit(np.concatenate([r.heading for r in videos]), boxes, size,
+                                                  region_origin)
             arrays["heading_counts"] = counts
             params["heading_threshold"] = threshold
             finite = np.isfinite(raw)
