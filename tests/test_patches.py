@@ -11,7 +11,8 @@ from privad.data.synthetic import synthetic_scene
 from privad.errors import PrivadError
 from privad.vad import build_model, load_model, save_model
 from privad.backbones.appearance import AppearanceEncoder, crop_parts
-from privad.vad.oneclass.patches import CELLS_PER_PX, PartMemory, PatchConfig, PatchMemory, coreset, patch_features
+from privad.vad.oneclass.patches import (CELLS_PER_PX, PartMemory, PatchConfig, PatchMemory, RegionCells, coreset,
+                                        patch_features, video_features)
 from privad.vad.scoring import box_cells
 
 ONLY_PATCHES = {"patches": {}, "use_velocity": False, "use_appearance": False, "silhouette": False}
@@ -96,16 +97,33 @@ def test_part_memory_scores_a_region_by_its_farthest_cell_from_any_training_cell
     maps[0, 0, 0, 0] = [1, 0]
     maps[1, 0, 1, 2] = [0, 1]
     regions = [(np.array([0]), np.array([[0, 0, 8, 8]])), (np.array([0]), np.array([[16, 8, 24, 16]]))]
-    memory = PartMemory.fit(list(maps), regions, PatchConfig(place="objects", every=1))
+    config = PatchConfig(place="objects", every=1)
+    memory = PartMemory.fit([video_features(m, 1, *r, config) for m, r in zip(maps, regions)], config)
     assert sorted(map(tuple, memory.bank.tolist())) == [(0.0, 1.0), (1.0, 0.0)]
     query = np.zeros((1, 2, 3, 2), np.float16)
     query[0, 0, 2] = [1, 0]  # the first video's look, in another place: not new
     query[0, 1, 0] = [4, 0]  # 3 from [1, 0]
     boxes = np.array([[16, 0, 24, 8], [0, 8, 8, 16], [0, 0, 24, 16]], float)
-    np.testing.assert_allclose(memory.region_cue(query, 1, np.zeros(3, int), boxes, (16, 24)), [0.0, 3.0, 3.0])
+    cells = video_features(query, 1, np.zeros(3, int), boxes, config)
+    assert len(cells.features) == 6  # the third box covers the others' cells: each cell is kept once
+    np.testing.assert_allclose(memory.region_cue(cells), [0.0, 3.0, 3.0])
     # video 0 left out: [1, 0] is matched by video 1's [0, 1] only
-    np.testing.assert_allclose(memory.region_cue(query, 1, np.zeros(1, int), boxes[:1], (16, 24), leave_out=0),
-                               [np.sqrt(2)], rtol=1e-6)
+    np.testing.assert_allclose(memory.region_cue(video_features(query, 1, np.zeros(1, int), boxes[:1], config),
+                                                 leave_out=0), [np.sqrt(2)], rtol=1e-6)
+
+
+def test_region_cells_keep_each_cell_under_a_region_once_from_its_nearest_embedded_frame():
+    maps = np.arange(2 * 3 * 4 * 2, dtype=np.float16).reshape(2, 3, 4, 2)  # frames 0 and 2 of 4 embedded (every 2)
+    boxes = np.array([[0, 0, 16, 8], [8, 0, 24, 16], [0, 0, 8, 8]], float)
+    cells = RegionCells.of(maps, 4, np.array([1, 2, 0]), boxes, every=2)
+    # frame 1 rounds to embedded frame 0 (rint(0.5) = 0), frame 2 is embedded frame 1; region 2 repeats region 0's
+    # first cell, which is kept once
+    expected = [maps[0, 0:1, 0:2], maps[1, 0:2, 1:3], maps[0, 0:1, 0:1]]
+    for k, want in enumerate(expected):
+        got = cells.features[cells.cells[cells.start[k]:cells.start[k + 1]]]
+        np.testing.assert_array_equal(got, want.reshape(-1, 2))
+    assert len(cells.features) == 2 + 4 and len(cells) == 3
+    np.testing.assert_array_equal(cells.owners(), [0, 0, 1, 1, 1, 1, 2])
 
 
 def test_the_part_memory_cue_alone_finds_an_object_no_training_frame_shows(train):

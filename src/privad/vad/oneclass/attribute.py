@@ -35,7 +35,8 @@ from privad.types import VideoScore
 from privad.vad import heading as headings
 from privad.vad.estimators import gmm_arrays, gmm_from, pca_arrays, pca_from
 from privad.vad.model import Fitted, calibration, require_fitted
-from privad.vad.oneclass.patches import PartMemory, PatchConfig, embed, fit_memory, memory_from
+from privad.vad.oneclass.patches import (PartMemory, PatchConfig, RegionCells, RegionMaps, embed, fit_memory,
+                                        memory_from, video_features)
 from privad.vad.oneclass.predictor import PredictorConfig, PredictorModel
 from privad.vad.regions import MIN_SIDE, ORIENTATION_BINS, RegionExtractor, scene_background
 from privad.vad.scoring import (FrameScore, analysis_size, crowd_slope, fragments, frame_maxima, frame_peaks,
@@ -425,16 +426,16 @@ class AttributeModel:
             self.fit(X)
             return [self.score(frames, name, source_size) for frames, name in zip(X, names)]
         videos, lengths, (sx, sy), maps = self._fit(X, source_size, keep_maps=True)
-        memory, size = self._estimators.get("patches"), self._estimators["frame_size"]
-        cues = [{"patches": memory.region_cue(m, n, r.index, r.boxes, size)} if m is not None else None
-                for r, n, m in zip(videos, lengths, maps)]
+        memory = self._estimators.get("patches")
+        cues = [{"patches": memory.region_cue(m)} if m is not None else None for m in maps]
         return [self._scored(regions, cue, n, sx, sy, name)[0]
                 for regions, cue, n, name in zip(videos, cues, lengths, names)]
 
     def _fit(self, X: Iterable[list[np.ndarray]], source_size: tuple[int, int] | None = None, keep_maps: bool = False
-             ) -> tuple[list[VideoRegions], list[int], tuple[float, float], list[np.ndarray | None]]:
+             ) -> tuple[list[VideoRegions], list[int], tuple[float, float], list[RegionCells | RegionMaps | None]]:
         """`fit`; returns each training video's regions, its length, the scale from the analysed frames back to the
-        input's pixels and (`keep_maps`, with the frame patch memory) its embedded frames' features, else Nones."""
+        input's pixels and (`keep_maps`, with the frame patch memory) what the memory needs of its embedded frames'
+        features (`video_features`), else Nones."""
         c = self.config
         if not (c.use_velocity or c.use_appearance or c.silhouette or c.speed_cue != "none" or c.predictor is not None
                 or c.patches is not None):
@@ -457,10 +458,16 @@ class AttributeModel:
                 regions.crops = [np.array(crop) for crop in regions.crops]
             else:
                 regions = _tracked(regions, c, len(frames), None, self.encoder)
+                kept(len(videos), regions, len(frames))
             videos.append(regions)
             origin.append(len(own) - 1)  # a crowded copy is its video's
             lengths.append(len(frames))
             return regions
+
+        def kept(v: int, regions: VideoRegions, num_frames: int) -> None:
+            # of its embedded frames' features, what the memory needs once the video's regions are final
+            if patch_maps and patch_maps[v] is not None:
+                patch_maps[v] = video_features(patch_maps[v], num_frames, regions.index, regions.boxes, c.patches)
 
         for frames in X:
             if size is None:
@@ -484,6 +491,8 @@ class AttributeModel:
             heights = row_heights(np.concatenate([r.boxes for r in videos]), size[0])
         if c.fragments:
             videos = [_tracked(r, c, n, heights, self.encoder) for r, n in zip(videos, lengths)]
+            for v, (r, n) in enumerate(zip(videos, lengths)):
+                kept(v, r, n)
         vel, sil, boxes = (np.concatenate([getattr(r, k) for r in videos]) for k in ("vel", "sil", "boxes"))
         frame_of = np.concatenate([np.c_[np.full(len(r.index), v), r.index] for v, r in enumerate(videos)]).astype(int)
         region_origin = np.asarray(origin)[frame_of[:, 0]]  # each region's training video (a crowded copy: its own)
@@ -559,10 +568,10 @@ class AttributeModel:
             memory = PartMemory.fit_crops([r.parts for r in videos], c.patches)
             raw = np.concatenate([memory.crop_cue(r.parts, leave_out=v)[r.slot] for v, r in enumerate(videos)])
         elif c.patches is not None:
-            memory = fit_memory(patch_maps, [(frame_of[o, 1], boxes[o]) for o in of], c.patches)
+            memory = fit_memory(patch_maps, c.patches)
             raw = np.empty(len(vel))
-            for v, maps in enumerate(patch_maps):  # each video against the others' features, as an unseen one
-                raw[of[v]] = memory.region_cue(maps, lengths[v], frame_of[of[v], 1], boxes[of[v]], size, leave_out=v)
+            for v, features in enumerate(patch_maps):  # each video against the others' features, as an unseen one
+                raw[of[v]] = memory.region_cue(features, leave_out=v)
             if not keep_maps:
                 patch_maps = []  # the memory holds what it needs
         if c.patches is not None:
@@ -760,8 +769,8 @@ class AttributeModel:
         if (predictor := self._estimators.get("predictor")) is not None:
             cue["predictor"] = self._cue(predictor, frames, regions.index, regions.boxes)
         if (memory := self._estimators.get("patches")) is not None and not self._crop_parts:
-            cue["patches"] = memory.region_cue(embed(frames, memory.config), len(frames), regions.index, regions.boxes,
-                                               size)
+            cue["patches"] = memory.region_cue(video_features(embed(frames, memory.config), len(frames), regions.index,
+                                                              regions.boxes, memory.config))
         return self._scored(regions, cue, len(frames), sx, sy, name)
 
     def _scored(self, regions: VideoRegions, cue: dict[str, np.ndarray] | None, num_frames: int, sx: float,

@@ -23,6 +23,7 @@ range, since a region covers only a few cells); `place: crops` keeps as many, of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -122,8 +123,9 @@ class PatchMemory:
         self.config, self.bank, self.source = config, np.asarray(bank, np.float32), source
 
     @classmethod
-    def fit(cls, maps: list[np.ndarray], config: PatchConfig) -> PatchMemory:
+    def fit(cls, videos: list[RegionMaps], config: PatchConfig) -> PatchMemory:
         """The memory of training videos' feature maps (`patch_features` of each one's embedded frames)."""
+        maps = [v.maps for v in videos]
         sizes = {m.shape[1:] for m in maps}
         if len(sizes) != 1:
             raise PrivadError(f"patch features of differing sizes {sorted(sizes)}: one model per camera view")
@@ -161,10 +163,58 @@ class PatchMemory:
         features `maps` (`embed`): the embedded frames' own, the others their nearest embedded frame's."""
         return self.distances(maps, leave_out)[_nearest_embedded(num_frames, self.config.every, len(maps))]
 
-    def region_cue(self, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
-                   size: tuple[int, int], leave_out: int | None = None) -> np.ndarray:
-        """Per region (frame index, box in analysed px of frames of `size`), its highest cell distance."""
-        return region_cue(self.cell_scores(maps, num_frames, leave_out), frame_index, boxes, size, STRIDE, size)
+    def region_cue(self, video: RegionMaps, leave_out: int | None = None) -> np.ndarray:
+        """Per region of `video`, its highest cell distance."""
+        size = (1, 1)  # the boxes are in px of the frames the maps were made from: one cell per STRIDE px
+        return region_cue(self.cell_scores(video.maps, video.num_frames, leave_out), video.index, video.boxes, size,
+                          STRIDE, size)
+
+
+@dataclass
+class RegionMaps:
+    """A video's embedded frames' features (`maps`, `embed`) and its regions (frame `index`, `boxes` in analysed px):
+    what the per-cell memory fits on and scores a video by."""
+
+    maps: np.ndarray
+    num_frames: int
+    index: np.ndarray
+    boxes: np.ndarray
+
+
+@dataclass
+class RegionCells:
+    """The patch features under a video's regions' boxes, each cell of each embedded frame once: all that the part
+    memory fits on and scores a video by (on Ped2 the whole maps of the embedded frames are ~8x larger).
+    `features` (U, D): the cells' features; region k's cells, in row-major order of its box in its nearest embedded
+    frame, are `features[cells[start[k]:start[k + 1]]]`; `index`: each region's frame."""
+
+    features: np.ndarray
+    cells: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
+           every: int) -> RegionCells:
+        """The cells under `boxes` (analysed px; one per region, in frame `frame_index`) of a video of `num_frames`
+        whose embedded frames have the features `maps` (`embed`)."""
+        index = np.asarray(frame_index, int)
+        grid = maps.shape[1:3]
+        at = _nearest_embedded(num_frames, every, len(maps))[index]
+        flat = [np.zeros(0, int)]
+        for t, (r0, r1, c0, c1) in zip(at, box_cells(boxes, grid, CELLS_PER_PX)):
+            rows, cols = np.mgrid[r0:r1, c0:c1]
+            flat.append((t * grid[0] + rows.ravel()) * grid[1] + cols.ravel())
+        start = np.cumsum([0] + [len(f) for f in flat[1:]])
+        unique, back = np.unique(np.concatenate(flat), return_inverse=True)
+        return cls(maps.reshape(-1, maps.shape[-1])[unique], back.ravel(), start, index)
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def owners(self) -> np.ndarray:
+        """Each entry of `cells`: its region."""
+        return np.repeat(np.arange(len(self)), np.diff(self.start))
 
 
 class PartMemory:
@@ -179,26 +229,28 @@ class PartMemory:
     def from_cells(cls, features: np.ndarray, source: np.ndarray, config: PatchConfig, seed: int = 0) -> PartMemory:
         """The memory of training cells' `features` (N, D) from the training videos `source` (N,): a coreset of
         `config.size` of at most `config.sample` drawn at random."""
-        if len(features) == 0:
-            raise PrivadError("no training regions: the part memory has nothing to keep")
-        drawn = np.sort(np.random.default_rng(seed).permutation(len(features))[:config.sample])
-        picks = coreset(features[drawn][None], config.size)[0]
-        return cls(config, features[drawn][picks], source[drawn][picks])
+        drawn = _drawn(len(features), config, seed)
+        return cls._of_drawn(features[drawn], source[drawn], config)
 
     @classmethod
-    def fit(cls, maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
-            config: PatchConfig, seed: int = 0) -> PartMemory:
-        """The memory of the cells under the boxes of training `regions` ((frame index, boxes) of each video) in
-        the embedded frames (`maps`, `embed`'s features of each video)."""
-        features, source = [np.zeros((0, maps[0].shape[-1]), np.float16)], [np.zeros(0, int)]
-        for v, (m, (index, boxes)) in enumerate(zip(maps, regions)):
-            on = np.asarray(index, int) % config.every == 0
-            for t, (r0, r1, c0, c1) in zip(np.asarray(index, int)[on] // config.every,
-                                           box_cells(boxes[on], m.shape[1:3], CELLS_PER_PX)):
-                cells = m[t, r0:r1, c0:c1].reshape(-1, m.shape[-1])
-                features.append(cells)
-                source.append(np.full(len(cells), v))
-        return cls.from_cells(np.concatenate(features), np.concatenate(source), config, seed)
+    def _of_drawn(cls, features: np.ndarray, source: np.ndarray, config: PatchConfig) -> PartMemory:
+        picks = coreset(features[None], config.size)[0]
+        return cls(config, features[picks], source[picks])
+
+    @classmethod
+    def fit(cls, videos: list[RegionCells], config: PatchConfig, seed: int = 0) -> PartMemory:
+        """The memory of the cells under the training regions' boxes in the embedded frames (each video's
+        `RegionCells`; a region in a frame between embedded ones is not fitted on): `from_cells` of them all, drawn
+        before they are gathered (a long corpus has millions)."""
+        entries = [cells.cells[(cells.index % config.every == 0)[cells.owners()]] for cells in videos]
+        first = np.cumsum([0] + [len(e) for e in entries])
+        drawn = _drawn(first[-1], config, seed)
+        features, source = [], []
+        for v, (cells, e) in enumerate(zip(videos, entries)):
+            mine = drawn[(drawn >= first[v]) & (drawn < first[v + 1])] - first[v]
+            features.append(cells.features[e[mine]])
+            source.append(np.full(len(mine), v))
+        return cls._of_drawn(np.concatenate(features), np.concatenate(source), config)
 
     @classmethod
     def fit_crops(cls, parts: list[np.ndarray], config: PatchConfig, seed: int = 0) -> PartMemory:
@@ -220,33 +272,38 @@ class PartMemory:
             return np.zeros(0)
         return self.cell_distances(parts.reshape(-1, parts.shape[-1]), leave_out).reshape(parts.shape[:2]).max(axis=1)
 
-    def region_cue(self, maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
-                   size: tuple[int, int], leave_out: int | None = None) -> np.ndarray:
-        """Per region (frame index, box in analysed px), the highest distance of the cells under its box in its
-        nearest embedded frame to their nearest kept feature (with `leave_out`, that video's own skipped)."""
-        if len(boxes) == 0:
+    def region_cue(self, cells: RegionCells, leave_out: int | None = None) -> np.ndarray:
+        """Per region of `cells`, the highest distance of the cells under its box in its nearest embedded frame to
+        their nearest kept feature (with `leave_out`, that video's own skipped)."""
+        if len(cells) == 0:
             return np.zeros(0)
-        grid = maps.shape[1:3]
-        at = _nearest_embedded(num_frames, self.config.every, len(maps))[np.asarray(frame_index, int)]
-        spans = box_cells(boxes, grid, CELLS_PER_PX)
-        owner, flat = [], []
-        for k, (t, (r0, r1, c0, c1)) in enumerate(zip(at, spans)):
-            rows, cols = np.mgrid[r0:r1, c0:c1]
-            flat.append((t * grid[0] + rows.ravel()) * grid[1] + cols.ravel())
-            owner.append(np.full(rows.size, k))
-        flat, owner = np.concatenate(flat), np.concatenate(owner)
-        cells, back = np.unique(flat, return_inverse=True)  # each cell once, however many boxes cover it
-        dist = self.cell_distances(maps.reshape(-1, maps.shape[-1])[cells], leave_out)
-        out = np.full(len(boxes), -np.inf)
-        np.maximum.at(out, owner, dist[back])
+        dist = self.cell_distances(cells.features, leave_out)
+        out = np.full(len(cells), -np.inf)
+        np.maximum.at(out, cells.owners(), dist[cells.cells])
         return out
 
 
-def fit_memory(maps: list[np.ndarray], regions: list[tuple[np.ndarray, np.ndarray]],
-               config: PatchConfig) -> PatchMemory | PartMemory:
-    """The memory `config.place` asks for (cell or objects), from training videos' embedded features and regions
-    (place crops: `PartMemory.fit_crops`)."""
-    return PartMemory.fit(maps, regions, config) if config.place == "objects" else PatchMemory.fit(maps, config)
+def _drawn(count: int, config: PatchConfig, seed: int) -> np.ndarray:
+    """At most `config.sample` of `count` training cells drawn at random (seeded), in order."""
+    if count == 0:
+        raise PrivadError("no training regions: the part memory has nothing to keep")
+    return np.sort(np.random.default_rng(seed).permutation(count)[:config.sample])
+
+
+def video_features(maps: np.ndarray, num_frames: int, frame_index: np.ndarray, boxes: np.ndarray,
+                   config: PatchConfig) -> RegionCells | RegionMaps:
+    """What the memory `config.place` asks for (cell or objects) fits on and scores of a video of `num_frames` whose
+    embedded frames have the features `maps` (`embed`) and whose regions are in frames `frame_index` with `boxes`
+    (analysed px): the cells under the regions (objects), or the whole maps (cell)."""
+    if config.place == "objects":
+        return RegionCells.of(maps, num_frames, frame_index, boxes, config.every)
+    return RegionMaps(maps, num_frames, np.asarray(frame_index, int), np.asarray(boxes))
+
+
+def fit_memory(videos: list[RegionCells | RegionMaps], config: PatchConfig) -> PatchMemory | PartMemory:
+    """The memory `config.place` asks for (cell or objects), from training videos' `video_features` (place crops:
+    `PartMemory.fit_crops`)."""
+    return PartMemory.fit(videos, config) if config.place == "objects" else PatchMemory.fit(videos, config)
 
 
 def memory_from(config: PatchConfig, bank: np.ndarray) -> PatchMemory | PartMemory:
