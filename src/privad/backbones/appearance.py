@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
@@ -155,10 +157,10 @@ class AppearanceEncoder:
     own, or "max", over each cell of a `grid` of rows and columns, so (2, 1) tells a crop's top from its bottom);
     `size` = side or (h, w). With `parts`, `embed` also gives each crop's part features (`crop_parts`) from the
     same network call. `batch`: crops per network call; onnxruntime's memory arena keeps what the largest call
-    needed (64 crops at 128 px held ~260 MB more at a Ped2 fit's peak than 16, at the same speed and with the same
-    features to the bit)."""
+    needed (64 crops at 128 px held ~260 MB more at a Ped2 fit's peak than 16, with the same features to the bit;
+    `with_batch`)."""
 
-    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 16, pool: str = "avg",
+    def __init__(self, size: int | tuple[int, int] = 64, batch: int = 64, pool: str = "avg",
                  grid: tuple[int, int] = (1, 1), parts: bool = False):
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
         self.pool, self.grid = pool, tuple(grid)
@@ -168,6 +170,12 @@ class AppearanceEncoder:
 
     def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         return self.embed(crops)[0]
+
+    def with_batch(self, batch: int) -> AppearanceEncoder:
+        """This encoder (the same network session) taking `batch` crops a call."""
+        other = copy.copy(self)
+        other.batch = batch
+        return other
 
     def embed(self, crops: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
         """The crops' pooled features (N, 1280 * grid cells) and, with `parts`, their part features (N, cells,
