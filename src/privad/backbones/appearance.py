@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
