@@ -13,6 +13,7 @@ from privad.vad import build_model, load_model, save_model
 from privad.backbones.appearance import AppearanceEncoder, crop_parts
 from privad.vad.oneclass.patches import (CELLS_PER_PX, PartMemory, PatchConfig, PatchMemory, RegionCells, coreset,
                                         patch_features, video_features)
+from privad.vad.oneclass.attribute import FIT_BATCH
 from privad.vad.scoring import box_cells
 
 ONLY_PATCHES = {"patches": {}, "use_velocity": False, "use_appearance": False, "silhouette": False}
@@ -154,6 +155,15 @@ def test_the_encoder_gives_parts_from_the_same_call_as_its_pooled_features():
     assert parts.shape == (3, 64, 128)  # a cell per 16 px of the 128 px crop
     assert AppearanceEncoder(size=128, parts=True).embed([])[1].shape == (0, 64, 128)
     assert AppearanceEncoder(size=128).embed(crops)[1] is None
+
+
+def test_the_encoder_gives_the_same_features_however_many_crops_go_in_one_call():
+    """The fit embeds 16 crops a call and scoring 64 (FIT_BATCH): a crop's features must not depend on its batch."""
+    crops = [(np.random.default_rng(i).random((30 + i, 15 + i // 2, 3)) * 255).astype(np.uint8) for i in range(40)]
+    encoder = AppearanceEncoder(size=64, batch=64)
+    fitting = encoder.with_batch(FIT_BATCH)
+    assert fitting.batch == FIT_BATCH < 40 and fitting._session is encoder._session and encoder.batch == 64
+    np.testing.assert_array_equal(fitting(crops), encoder(crops))
 
 
 def test_the_crop_part_memory_scores_a_crop_by_its_farthest_cell():

@@ -472,7 +472,7 @@ class AttributeModel:
 
         def kept(v: int, regions: VideoRegions, num_frames: int) -> None:
             # of its embedded frames' features, what the memory needs once the video's regions are final
-            if patch_maps and patch_maps[v] is not None:
+            if patch_maps:  # one entry per video whenever the frame patch memory is on
                 patch_maps[v] = video_features(patch_maps[v], num_frames, regions.index, regions.boxes, c.patches)
 
         for frames in X:
