@@ -8,7 +8,10 @@ as H.264 videos in a temporary folder:
   rest links to them (the fit reads each file like any other).
 `privad fit` runs in a child process; its peak RSS is the kernel's (ru_maxrss). Prints JSON.
 
-    python benchmarks/bench_fit_memory.py [--shape avenue|shanghaitech] [--max-train-frames N]
+`--length N` makes every video N frames long instead (e.g. 1250: Avenue's frame budget spent on 16 videos as long
+as its longer ones, each read whole).
+
+    python benchmarks/bench_fit_memory.py [--shape avenue|shanghaitech] [--length N] [--max-train-frames N]
 """
 
 from __future__ import annotations
@@ -47,9 +50,11 @@ def write_video(frames: list, length: int, size: tuple[int, int], path: Path) ->
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shape", choices=sorted(SHAPES), default="avenue")
+    parser.add_argument("--length", type=int, default=None, help="frames per video (default: the shape's)")
     parser.add_argument("--max-train-frames", type=int, default=None, help="passed to privad fit (0: all)")
     args = parser.parse_args()
     count, length, size = SHAPES[args.shape]
+    length = args.length or length
     ped2 = load_dataset("ucsd_ped2", data_path("ucsd_ped2"))
     with tempfile.TemporaryDirectory(prefix="privad-corpus-") as tmp:
         folder = Path(tmp) / "train"

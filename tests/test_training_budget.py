@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from functools import partial
 import weakref
 
 import numpy as np
@@ -122,3 +123,35 @@ def test_scoring_reads_a_stream_without_holding_its_full_size_frames(ped2):
     assert streamed.regions == whole.regions and len(whole.regions) > 0
     shrunk, sx, sy = to_training_size(iter(big[:3]), (240, 360))
     assert (sx, sy) == (2.0, 2.0) and [f.shape for f in shrunk] == [(240, 360, 3)] * 3
+
+
+def test_a_fit_from_files_reads_each_frame_at_the_size_the_model_analyses_and_fits_the_same_model(ped2, tmp_path):
+    """Training videos larger than the model reads are shrunk as they are decoded (never held whole at full size),
+    and the model fitted so is the one fitted on the whole full-size frames."""
+    import cv2
+
+    from privad.engine.fit import fit_model, fit_sources, new_model
+    from privad.io.sources import read_all
+    from privad.vad.model import analysed_size
+
+    data = load_dataset("ucsd_ped2", ped2)
+    sources = []
+    for k, video in enumerate(data.train[:2]):
+        folder = tmp_path / f"{k:02d}"
+        folder.mkdir()
+        for i, frame in enumerate(video.frames()[:70]):
+            cv2.imwrite(str(folder / f"{i:03d}.png"), cv2.resize(frame, (720, 480)))
+        sources.append(folder)
+    config = {"use_appearance": False}
+    shrunk = list(read_videos(sources, None, lengths=[70, 60],
+                              size=partial(analysed_size, new_model("objects", config))))
+    assert [len(v) for v in shrunk] == [70, 60] and {f.shape for v in shrunk for f in v} == {(240, 360, 3)}
+    read = fit_sources("objects", config, sources, None, None)
+    whole = fit_model("objects", config, [read_all(s)[0] for s in sources])
+    assert read.fitted_.threshold == whole.fitted_.threshold
+    assert read.fitted_.arrays.keys() == whole.fitted_.arrays.keys()
+    for name, array in whole.fitted_.arrays.items():
+        np.testing.assert_array_equal(read.fitted_.arrays[name], array, err_msg=name)
+    # the frames' size passed to the model is the one it analyses at: unchanged for a model that reads any size
+    assert [f.shape for f in next(read_videos(sources[:1], None, lengths=[3], size=partial(
+        analysed_size, new_model("attribute", config))))] == [(480, 720, 3)] * 3

@@ -16,9 +16,9 @@ import numpy as np
 
 from privad.data import Dataset, views
 from privad.engine.executor import Executor, LocalExecutor, failures_line
-from privad.engine.fit import EpochCallback, fit_model
+from privad.engine.fit import EpochCallback, fit_sources
 from privad.engine.outputs import write_video_report
-from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, frames_of, read_videos, training_plan
+from privad.engine.views import MAX_TRAIN_FRAMES, anonymized, frames_of, training_plan
 from privad.engine.workdir import WorkDir, settings_key
 from privad.io.atomic import write_text
 from privad.errors import PrivadError
@@ -99,8 +99,7 @@ def view_plans(groups: list[tuple[str, list, list]], budget: int | None) -> list
 def _fit_view(train: list, lengths: list[int], kind: str, config: dict | None, anonymize: AnonymizeConfig | None,
               progress: Callable[[str], None] | None, on_epoch: EpochCallback | None) -> AnomalyModel:
     """A model fitted on one camera view's training videos, the first `lengths` frames of each."""
-    return fit_model(kind, config, read_videos([v.source for v in train], anonymize, progress, lengths),
-                     on_epoch=on_epoch)
+    return fit_sources(kind, config, [v.source for v in train], anonymize, lengths, progress, on_epoch)
 
 
 def _fit_facts(m: AnomalyModel, lengths: list[int]) -> tuple[int | None, list[int]]:

@@ -10,6 +10,7 @@ from privad.errors import PrivadError
 from privad.io.sources import iter_images, read_all
 from privad.protect.config import DEFAULT_METHOD, AnonymizeConfig
 from privad.protect.pipeline import Anonymizer
+from privad.vad.scoring import resized
 
 # What `run` and `serve` write or show when the model was fitted on raw footage (never raw frames).
 DEFAULT_ANONYMIZATION = AnonymizeConfig(method=DEFAULT_METHOD, targets=["motion"])
@@ -45,15 +46,34 @@ def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterable[np.ndarray]
 
 
 def read_videos(sources: list, anonymize: AnonymizeConfig | None,
-                progress: Callable[[str], None] | None = None,
-                lengths: list[int] | None = None) -> Iterator[list[np.ndarray]]:
+                progress: Callable[[str], None] | None = None, lengths: list[int] | None = None,
+                size: Callable[[tuple[int, int]], tuple[int, int] | None] | None = None
+                ) -> Iterator[list[np.ndarray]]:
     """Each source's frames as the model sees them, one video at a time; `lengths` (a `training_plan`): only the
-    first N frames of each (0: skipped); None: every frame of every video."""
+    first N frames of each (0: skipped); None: every frame of every video. `size`: the (height, width) frames of a
+    given size are analysed at (`privad.vad.model.analysed_size`; None: as they are); each frame is `resized` to it
+    as it is decoded (after the anonymizer, which sees the source's frames), so a long video is never held whole at
+    a larger size than the model reads."""
     for s, n in zip(sources, lengths or [None] * len(sources)):
         if n != 0:
-            yield anonymized(read_all(s, max_frames=n)[0], anonymize)
+            yield _video(s, anonymize, n, size)
         if progress:
             progress(str(s))
+
+
+def _video(source, anonymize: AnonymizeConfig | None, max_frames: int | None,
+           size: Callable[[tuple[int, int]], tuple[int, int] | None] | None) -> list[np.ndarray]:
+    """One training video's first `max_frames` as `read_videos` gives them."""
+    def shrunk(frame: np.ndarray) -> np.ndarray:
+        to = size(frame.shape[:2]) if size is not None else None
+        return frame if to is None else resized(frame, to)
+
+    if anonymize is None:
+        return [shrunk(f) for f in iter_images(source, max_frames=max_frames)]
+    frames = anonymized(read_all(source, max_frames=max_frames)[0], anonymize)  # it primes on the whole video
+    for i, f in enumerate(frames):  # each full-size frame let go as its small copy is made
+        frames[i] = shrunk(f)
+    return frames
 
 
 # A fit reads at most this many training frames (a fixed rule, 2026-12-05, not tuned on any dataset): what the

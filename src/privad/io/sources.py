@@ -247,10 +247,10 @@ def read_all(spec: str | Path, fps: float = 25.0, max_frames: int | None = None)
     return frames, src.info
 
 
-def iter_images(spec: str | Path, fps: float = 25.0) -> Iterator[np.ndarray]:
-    """Every frame of a source, decoded as it is asked for (so they are never all held at once); the same errors as
-    `read_all`."""
-    src = open_source(spec, fps=fps)
+def iter_images(spec: str | Path, fps: float = 25.0, max_frames: int | None = None) -> Iterator[np.ndarray]:
+    """Every frame of a source (or its first `max_frames`), decoded as it is asked for (so they are never all held
+    at once); the same errors as `read_all`."""
+    src = open_source(spec, max_frames=max_frames, fps=fps)
     try:
         yield from _images(src, spec)
     finally:
