@@ -490,6 +490,7 @@ class AttributeModel:
                 copy = crowded(frames, regions.index, regions.boxes, regions.vel[:, ORIENTATION_BINS], c.crowd, rng)
                 if copy is not None:
                     add(copy)
+        frames = copy = None  # the last video's frames go before the cues are fitted (a long video's are ~300 MB)
         if size is None:
             raise PrivadError("no training videos")
         heights = None
@@ -533,11 +534,16 @@ class AttributeModel:
             params["speed_calib"] = est["speed_calib"] = _calibration(speed, c.calibration, edge)
             train_cues["speed"] = _calibrated(speed, est["speed_calib"], edge)
         if c.use_appearance:
-            app = self._appearance(np.concatenate([r.app for r in videos]))  # the sampled sightings
-            first = np.cumsum([0] + [len(r.app) for r in videos[:-1]])
+            first = np.cumsum([0] + [len(r.app) for r in videos])
+            app = np.concatenate([r.app for r in videos])  # the sampled sightings
+            for r, f, to in zip(videos, first, first[1:]):  # each video's rows now a view: held once
+                r.app = app[f:to]
+            app = self._appearance(app)
             slot = np.concatenate([r.slot + f for r, f in zip(videos, first)])
             idx = np.random.default_rng(c.seed).permutation(len(app))[: c.max_train_regions]
-            pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed).fit(app[idx])
+            # app[idx] is a copy of its own: the PCA centres it in place rather than copying it again
+            pca = PCA(min(c.pca_dim, len(idx) - 1, app.shape[1]), whiten=c.whiten, random_state=c.seed,
+                      copy=False).fit(app[idx])
             video_out = np.repeat(origin, [len(r.app) for r in videos]) if c.knn_calibration == "video" else None
             bank, nn, knn = _bank(pca.transform(app).astype(np.float32), idx, c.knn_k, c.bank_trim, video_out)
             knn = knn[slot]
