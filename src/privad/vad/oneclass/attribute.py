@@ -29,6 +29,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
 from privad.backbones.appearance import AppearanceEncoder
+from privad.device import release_memory
 from privad.errors import PrivadError
 from privad.io.cache import file_digest
 from privad.types import VideoScore
@@ -490,6 +491,7 @@ class AttributeModel:
                 copy = crowded(frames, regions.index, regions.boxes, regions.vel[:, ORIENTATION_BINS], c.crowd, rng)
                 if copy is not None:
                     add(copy)
+            release_memory()  # what this video's arrays held, given back before the next one
         frames = copy = None  # the last video's frames go before the cues are fitted (a long video's are ~300 MB)
         if size is None:
             raise PrivadError("no training videos")
