@@ -6,6 +6,10 @@ torch's `meta` device (tensors without data): a part that leaves one tensor on t
 copies the result back to numpy ("Cannot copy out of meta tensor").
 """
 
+import os
+import platform
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -207,3 +211,20 @@ def test_clip_i3d_and_dino_feature_extraction_follow_the_device(meta, monkeypatc
     monkeypatch.setattr(selective, "_dino", lambda path, device: dino)
     with pytest.raises(NotImplementedError, match=ON_META):
         _dino_map(np.zeros((40, 40, 3), np.uint8), "unused")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_release_memory_gives_freed_heap_pages_back():
+    """Blocks freed between blocks still held stay mapped (glibc keeps them for reuse) until `release_memory`."""
+    from privad.device import release_memory
+
+    def rss_mib() -> float:
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    blocks = [bytearray(b"x" * 16384) for _ in range(12_800)]  # 200 MiB of heap blocks, every page touched
+    held = blocks[::4]
+    del blocks
+    before = rss_mib()
+    release_memory()
+    assert before - rss_mib() > 100  # most of the 150 MiB freed between the held quarter
+    assert len(held) == 3_200
