@@ -9,9 +9,11 @@ as H.264 videos in a temporary folder:
 `privad fit` runs in a child process; its peak RSS is the kernel's (ru_maxrss). Prints JSON.
 
 `--length N` makes every video N frames long instead (e.g. 1250: Avenue's frame budget spent on 16 videos as long
-as its longer ones, each read whole).
+as its longer ones, each read whole). `--count N` fits on N videos; `--method M` fits on frames anonymized by M
+(`privad fit --method`).
 
-    python benchmarks/bench_fit_memory.py [--shape avenue|shanghaitech] [--length N] [--max-train-frames N]
+    python benchmarks/bench_fit_memory.py [--shape avenue|shanghaitech] [--length N] [--count N] [--method M]
+                                          [--max-train-frames N]
 """
 
 from __future__ import annotations
@@ -52,8 +54,11 @@ def main() -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), default="avenue")
     parser.add_argument("--length", type=int, default=None, help="frames per video (default: the shape's)")
     parser.add_argument("--max-train-frames", type=int, default=None, help="passed to privad fit (0: all)")
+    parser.add_argument("--count", type=int, default=None, help="training videos (default: the shape's)")
+    parser.add_argument("--method", default=None, help="passed to privad fit: fitted on frames anonymized so")
     args = parser.parse_args()
     count, length, size = SHAPES[args.shape]
+    count = args.count or count
     length = args.length or length
     ped2 = load_dataset("ucsd_ped2", data_path("ucsd_ped2"))
     with tempfile.TemporaryDirectory(prefix="privad-corpus-") as tmp:
@@ -71,11 +76,13 @@ def main() -> None:
         command = [sys.executable, "-m", "privad", "fit", *files, "-o", str(Path(tmp) / "m.privad")]
         if args.max_train_frames is not None:
             command += ["--max-train-frames", str(args.max_train_frames)]
+        if args.method is not None:
+            command += ["--method", args.method]
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"shape": args.shape, "videos": count, "frames_per_video": length, "size": list(size),
+    print(json.dumps({"shape": args.shape, "method": args.method, "videos": count, "frames_per_video": length, "size": list(size),
                       "corpus_frames": count * length, "corpus_seconds_to_make": round(made, 1),
                       "returncode": done.returncode, "fit_wall_s": round(seconds, 1), "peak_rss_mib": round(peak),
                       "stdout": done.stdout.strip()[-300:], "stderr": done.stderr.strip()[-300:]}, indent=2))

@@ -228,3 +228,13 @@ def test_release_memory_gives_freed_heap_pages_back():
     release_memory()
     assert before - rss_mib() > 100  # most of the 150 MiB freed between the held quarter
     assert len(held) == 3_200
+
+
+def test_onnx_batches_cover_every_input_once_and_release_the_arena_on_the_last_call_only():
+    from privad.device import onnx_batches, onnx_release
+
+    calls = list(onnx_batches(10, 4))
+    assert [list(range(10))[part] for part, _ in calls] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [options for _, options in calls[:-1]] == [None, None] and calls[-1][1] is onnx_release("cpu")
+    assert [part for part, _ in onnx_batches(8, 4)] == [slice(0, 4), slice(4, 8)]
+    assert list(onnx_batches(0, 4)) == []

@@ -56,6 +56,18 @@ def test_read_videos_reads_only_the_planned_frames(ped2):
     assert [len(v) for v in videos] == [5, 150] and len(seen) == 3  # 03 has 150 frames; 02 skipped, still counted
 
 
+def test_read_videos_gives_the_heap_back_once_each_video_is_used(ped2, monkeypatch):
+    """`release_memory` runs after the model is done with each video (the last one too), never before it is used."""
+    import privad.engine.views as views
+
+    events = []
+    monkeypatch.setattr(views, "release_memory", lambda: events.append("trim"))
+    sources = [ped2 / "training" / "frames" / name for name in ("01", "02", "03")]
+    for frames in read_videos(sources, None, lengths=[5, 0, 4]):
+        events.append(len(frames))
+    assert events == [5, "trim", 4, "trim"]
+
+
 def test_fit_holds_one_training_video_at_a_time(ped2):
     """The objects model reads its training videos from a generator and lets each one's frames go once its regions
     are described: a video two behind the current one is no longer alive."""

@@ -108,6 +108,23 @@ def test_anonymized_frames_keep_count(ped2_data):
     assert len(out) == 40 and any((o != f).any() for o, f in zip(out, frames))
 
 
+@pytest.mark.parametrize("method", ["mask", "adaptive_blur"])
+def test_a_video_anonymized_as_it_is_read_is_the_video_anonymized_whole(ped2_data, method):
+    """`frames_of` / a fit's reads anonymize frame by frame as they are decoded; the frames are those of the
+    anonymizer given the whole video (primed on its first frames, then frame by frame)."""
+    from privad.engine.views import anonymized_stream, frames_of
+
+    config = AnonymizeConfig(method=method, targets=["motion"])
+    video = ped2_data.test[0]
+    whole = anonymized(video.frames()[:60], config)
+    streamed = anonymized_stream(iter(video.frames()[:60]), config)
+    assert not isinstance(streamed, list)
+    assert all((a == b).all() for a, b in zip(whole, streamed, strict=True))
+    read = frames_of(video.source, config)
+    assert all((a == b).all() for a, b in zip(whole, read))  # the first 60 of the whole video's
+    assert any((a != f).any() for a, f in zip(whole, video.frames()))
+
+
 def test_evaluate_writes_valid_results(ped2_data, tmp_path):
     result = evaluate(ped2_data, config=FAST, max_train=3, max_test=2)
     path = tmp_path / "r.json"

@@ -13,6 +13,7 @@ import ctypes
 import os
 import re
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 
 from privad.errors import PrivadError
@@ -119,11 +120,18 @@ def onnx_release(device: str | None = None):
     return options
 
 
+def onnx_batches(count: int, batch: int, device: str | None = None) -> Iterator[tuple[slice, object]]:
+    """The calls over `count` inputs `batch` at a time: each call's slice and its run options (`onnx_release` on the
+    last call, so the arena of a video's or window's largest call is given back once it is done; None before)."""
+    for start in range(0, count, batch):
+        yield slice(start, start + batch), onnx_release(resolve(device)) if start + batch >= count else None
+
+
 def release_memory() -> None:
     """Give the heap's free pages back to the system (glibc's `malloc_trim`; nothing where there is none). glibc
     keeps freed blocks under 32 MB mapped for reuse, so a fit whose every training video makes and frees hundreds
-    of MB of them grows by what it once held; called after each training video (on 16 Avenue-sized videos at
-    640x360 the fit's peak fell from 2.4 to 1.9 GiB, docs/benchmarks.md)."""
+    of MB of them grows by what it once held; called after each training video is used (on 16 Avenue-sized videos
+    at 640x360 the fit's peak fell from 2.4 to 1.9 GiB, docs/benchmarks.md)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from privad.device import onnx_release, onnx_session, resolve
+from privad.device import onnx_batches, onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
 
@@ -181,10 +181,9 @@ class AppearanceEncoder:
         128); else None."""
         h, w = self.size
         out, parts = [np.zeros((0, 1280 * self.grid[0] * self.grid[1]), np.float32)], []
-        for i in range(0, len(crops), self.batch):  # resized a batch at a time: memory stays flat
-            x = network_input([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA) for c in crops[i:i + self.batch]])
-            last = i + self.batch >= len(crops)  # the arena given back after the last call
-            features, *levels = self._session.run(None, {"image": x}, onnx_release(resolve()) if last else None)
+        for part, options in onnx_batches(len(crops), self.batch):  # resized a batch at a time: memory stays flat
+            x = network_input([cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA) for c in crops[part]])
+            features, *levels = self._session.run(None, {"image": x}, options)
             out.append(pooled(features, self.pool, self.grid))
             if self.parts:
                 parts.append(crop_parts(*levels))

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from privad.engine.executor import Executor, LocalExecutor, failures_line
-from privad.engine.views import anonymized
+from privad.engine.views import anonymized_stream
 from privad.engine.workdir import WorkDir
 from privad.errors import PrivadError
 from privad.io.atomic import commit, temp_path_for
 from privad.io.corpus import video_name
-from privad.io.sources import read_all
+from privad.io.sources import iter_images
 from privad.protect.config import AnonymizeConfig
 from privad.vad.weak.clips import ClipFeatures, FeatureConfig
 
@@ -27,7 +27,7 @@ def extract_one(source: str | Path, path: Path, config: FeatureConfig, anonymize
     key = config.model_dump_json()
     if key not in _EXTRACTORS:
         _EXTRACTORS[key] = ClipFeatures(config)
-    feats = _EXTRACTORS[key](anonymized(read_all(source)[0], anonymize))
+    feats = _EXTRACTORS[key](list(anonymized_stream(iter_images(source), anonymize)))  # never held twice
     temp = temp_path_for(path)
     with temp.open("wb") as fh:
         np.save(fh, feats.astype(np.float32))

@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from privad.device import release_memory
 from privad.errors import PrivadError
 from privad.types import Event, VideoScore
 from privad.vad import AnomalyModel, build_model
@@ -224,6 +225,7 @@ class StreamScorer:
             if (event := self.events.push(index, float(s))) is not None:
                 out.events.append(event)
         self._context = frames[-self.context_frames:] if self.context_frames else []  # held already
+        release_memory()  # what scoring the window made and let go, given back before the next one
 
 
 class EventThumbnails:

@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
+from privad.device import release_memory
 from privad.errors import PrivadError
-from privad.io.sources import iter_images, read_all
+from privad.io.sources import iter_images
 from privad.protect.config import DEFAULT_METHOD, AnonymizeConfig
 from privad.protect.pipeline import Anonymizer
+from privad.types import Frame
 from privad.vad.scoring import resized
 
 # What `run` and `serve` write or show when the model was fitted on raw footage (never raw frames).
@@ -37,12 +39,24 @@ def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list
     return AnonymizedView(config)(frames)
 
 
-def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterable[np.ndarray]:
-    """One video's frames as the model sees them: anonymized (a list: the anonymizer primes itself on them), or as
-    they are, decoded as the model reads them (a model that shrinks frames never holds them all at full size)."""
+def anonymized_stream(frames: Iterable[np.ndarray], config: AnonymizeConfig | None) -> Iterator[np.ndarray]:
+    """The frames `anonymized` gives (a fresh anonymizer, primed on the first frames), one at a time as they come:
+    a long video is never held whole, neither as it is nor anonymized. Detection runs a few frames ahead on a
+    thread of its own (`Anonymizer.stream`; the same frames as one by one)."""
+    anonymizer = AnonymizedView(config).anonymizer
+    if anonymizer is None:
+        yield from frames
+        return
+    for _, result in anonymizer.stream(Frame(i, f) for i, f in enumerate(frames)):
+        yield result.image
+
+
+def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterator[np.ndarray]:
+    """One video's frames as the model sees them (anonymized, or as they are), decoded as the model reads them: a
+    model that shrinks frames never holds them all at full size."""
     if source is None:
         raise PrivadError("this video has clip features only, no frames to score")
-    return anonymized(read_all(source)[0], anonymize) if anonymize is not None else iter_images(source)
+    return anonymized_stream(iter_images(source), anonymize)
 
 
 def read_videos(sources: list, anonymize: AnonymizeConfig | None,
@@ -53,10 +67,13 @@ def read_videos(sources: list, anonymize: AnonymizeConfig | None,
     first N frames of each (0: skipped); None: every frame of every video. `size`: the (height, width) frames of a
     given size are analysed at (`privad.vad.model.analysed_size`; None: as they are); each frame is `resized` to it
     as it is decoded (after the anonymizer, which sees the source's frames), so a long video is never held whole at
-    a larger size than the model reads."""
+    a larger size than the model reads. The heap's free pages are given back once the model is done with each
+    video (`release_memory`; the last one's too, before the model fits its cues): a fit's every video makes and
+    frees hundreds of MB that glibc would otherwise keep mapped."""
     for s, n in zip(sources, lengths or [None] * len(sources)):
         if n != 0:
             yield _video(s, anonymize, n, size)
+            release_memory()  # what the model made of this video and let go
         if progress:
             progress(str(s))
 
@@ -68,12 +85,7 @@ def _video(source, anonymize: AnonymizeConfig | None, max_frames: int | None,
         to = size(frame.shape[:2]) if size is not None else None
         return frame if to is None else resized(frame, to)
 
-    if anonymize is None:
-        return [shrunk(f) for f in iter_images(source, max_frames=max_frames)]
-    frames = anonymized(read_all(source, max_frames=max_frames)[0], anonymize)  # it primes on the whole video
-    for i, f in enumerate(frames):  # each full-size frame let go as its small copy is made
-        frames[i] = shrunk(f)
-    return frames
+    return [shrunk(f) for f in anonymized_stream(iter_images(source, max_frames=max_frames), anonymize)]
 
 
 # A fit reads at most this many training frames (a fixed rule, 2026-12-05, not tuned on any dataset): what the

@@ -29,7 +29,6 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
 from privad.backbones.appearance import AppearanceEncoder
-from privad.device import release_memory
 from privad.errors import PrivadError
 from privad.io.cache import file_digest
 from privad.types import VideoScore
@@ -204,7 +203,8 @@ class AttributeConfig(BaseModel):
 
 
 # appearance crops a network call while fitting (scoring: the encoder's 64, ~4 % faster in `privad run`):
-# onnxruntime's arena keeps what the largest call needed, ~260 MB more at a Ped2 fit's peak with 64, same features
+# onnxruntime's arena keeps what the largest call needed until a video's last call: ~140 MB more at a Ped2 fit's
+# peak with 64 (2026-12-08, the arena given back after each video; 260 MB before), as fast, same features
 FIT_BATCH = 16
 MIN_EDGE_REGIONS = 50  # `border: apart`: fewer training regions at the edge than this take the inner calibration
 
@@ -491,7 +491,6 @@ class AttributeModel:
                 copy = crowded(frames, regions.index, regions.boxes, regions.vel[:, ORIENTATION_BINS], c.crowd, rng)
                 if copy is not None:
                     add(copy)
-            release_memory()  # what this video's arrays held, given back before the next one
         frames = copy = None  # the last video's frames go before the cues are fitted (a long video's are ~300 MB)
         if size is None:
             raise PrivadError("no training videos")

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.neighbors import NearestNeighbors
 
 from privad.backbones.appearance import joined_levels, levels_onnx, mobilenet_weights, network_input
-from privad.device import onnx_release, onnx_session, resolve
+from privad.device import onnx_batches, onnx_session, resolve
 from privad.errors import PrivadError
 from privad.io.cache import derived
 from privad.vad.scoring import box_cells, region_cue
@@ -74,10 +74,8 @@ def patch_features(frames: list[np.ndarray], batch: int = 8) -> np.ndarray:
     if not frames:
         raise PrivadError("no frames to embed")
     session, out = _session(resolve()), []
-    for i in range(0, len(frames), batch):
-        last = i + batch >= len(frames)  # the arena given back after the last call
-        low, high = session.run(None, {"image": network_input(frames[i:i + batch])},
-                                onnx_release(resolve()) if last else None)
+    for part, options in onnx_batches(len(frames), batch):
+        low, high = session.run(None, {"image": network_input(frames[part])}, options)
         # each stride-16 cell over the 2x2 stride-8 cells it spans (a stride-2 layer rounds up: 2x covers all)
         high = high.repeat(2, axis=2).repeat(2, axis=3)[:, :, :low.shape[2], :low.shape[3]]
         joined = joined_levels(low, high)
