@@ -568,6 +568,18 @@ CANDIDATES_52 = [  # run: the part memory taken, +2.8, paired [0.8, 5.4] (docs/b
 CANDIDATES_53 = [
     ("heading by place, from the flow (new)", {"heading": "flow"}),
 ]
+# Set 54 (protocol 11, from set 52's default; written before its run, 2026-12-08, twenty-fifth session): how a
+# region's calibrated cues make its score, again. Set 29 (protocol 4, four cues) kept the sum over `combine: max`:
+# the turned kind is told by several cues at once. Since then the part memory was added (set 52) and cost the brisk
+# kind 5.5 while gaining on turned and flipped ones, and the heading from the flow (set 53) gained on `across`
+# objects (+5.6) while costing brisk (-3.3) and turned (-2.7) ones: each cue added to the sum widens the spread of
+# normal regions' totals, so one cue far out (a brisk walker's speed, an across walker's heading) counts for less.
+# Candidates: the largest cue under protocol 11 with today's cues; and the same with the heading from the flow,
+# which the largest cue would not dilute. One round, set 39's rule.
+CANDIDATES_54 = [
+    ("cues combined by their largest (set 29's, again)", {"combine": "max"}),
+    ("the largest cue, with the heading from the flow", {"combine": "max", "heading": "flow"}),
+]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()
