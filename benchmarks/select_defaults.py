@@ -580,6 +580,16 @@ CANDIDATES_54 = [
     ("cues combined by their largest (set 29's, again)", {"combine": "max"}),
     ("the largest cue, with the heading from the flow", {"combine": "max", "heading": "flow"}),
 ]
+# Set 55 (protocol 11, from set 52's default; written before its run, 2026-12-08, twenty-fifth session), after set
+# 54: the largest cue gave the brisk kind back what the sum takes (+3.0) and lost on turned and flipped objects, which
+# several cues tell at once (as in set 29). What dilutes a single cue far out in the sum is mostly the others below
+# their training mean (a brisk walker's parts and look more typical than usual cancel part of its speed); the new
+# `combine: excess` adds up only what each cue lies above its training mean, so cues far out together still add up.
+# Candidates: excess; and excess with the heading from the flow (set 53's near miss). One round, set 39's rule.
+CANDIDATES_55 = [
+    ("cues added up above their training means (new)", {"combine": "excess"}),
+    ("cues added up above their means, with the heading from the flow", {"combine": "excess", "heading": "flow"}),
+]
 REGION_RULE_FROM = 36  # the first set whose changes must also keep validation RBDC and TBDC (module docstring)
 PAIRED_RULE_FROM = 39  # the first set whose gains must also be firm by a paired bootstrap (module docstring)
 CANDIDATE_SETS = {int(name.rpartition("_")[2]): value for name, value in dict(globals()).items()

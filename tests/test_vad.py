@@ -694,9 +694,11 @@ def test_fit_score_gives_what_fit_then_score_give(ped2_data, monkeypatch):
         assert got.regions == want.regions
 
 
-def test_cues_combined_by_their_largest():
-    """`combine: max`: a region's score is its largest calibrated cue (without the track average, cue by cue), fit and
-    score alike, and the planted object is still found."""
+@pytest.mark.parametrize("combine", ["max", "excess"])
+def test_cues_combined_by_their_largest_or_their_excess(combine):
+    """`combine: max`: a region's score is its largest calibrated cue; `excess`: the sum of its cues above 0 (without
+    the track average, cue by cue), fit and score alike; neither is the plain sum, and the planted object is still
+    found."""
     from sklearn.metrics import roc_auc_score
 
     from privad.data.synthetic import synthetic_scene
@@ -704,11 +706,13 @@ def test_cues_combined_by_their_largest():
 
     train = [synthetic_scene(n_frames=150, abnormal=(0, 0), seed=s)[0] for s in range(3)]
     frames, labels = synthetic_scene(n_frames=150, abnormal=(90, 130), seed=7, anomaly="object")
-    model = build_model(DEFAULT, {"combine": "max", "track_window": 0}).fit(train)
+    model = build_model(DEFAULT, {"combine": combine, "track_window": 0}).fit(train)
     scores, cues = model.explain(frames)
     total = np.array([r[-1] for r in scores.regions])
-    np.testing.assert_allclose(np.max(list(cues.values()), axis=0), total, atol=1e-9)
-    assert (np.sum(list(cues.values()), axis=0) > total + 1e-6).any()  # not the sum
+    parts = np.array(list(cues.values()))
+    want = parts.max(axis=0) if combine == "max" else np.maximum(parts, 0).sum(axis=0)
+    np.testing.assert_allclose(want, total, atol=1e-9)
+    assert (np.abs(parts.sum(axis=0) - total) > 1e-6).any()  # not the sum
     assert roc_auc_score(labels, scores.frames) > 0.9
 
 

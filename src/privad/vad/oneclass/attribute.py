@@ -86,9 +86,11 @@ class AttributeConfig(BaseModel):
                             "object's other sightings a few frames away).")
     crop_size: int = Field(64, ge=32)
     smoothing_sigma: float = Field(3.0, ge=0)
-    combine: Literal["sum", "max"] = Field(
-        "sum", description="How a region's calibrated cues make its score: added up (AI-VAD), or the largest of them "
-                           "(one cue far out is not diluted by the others' spread).")
+    combine: Literal["sum", "max", "excess"] = Field(
+        "sum", description="How a region's calibrated cues make its score: added up (AI-VAD), the largest of them "
+                           "(one cue far out is not diluted by the others' spread), or what each lies above its "
+                           "training mean, added up (excess: a cue more typical than usual does not cancel another "
+                           "far out, and cues far out together still add up).")
     frame_score: FrameScore = Field(
         "max", description="A frame's score: its highest region score (max); how unlikely that highest score is "
                            "among as many normal regions as the frame has (corrected: -log of the Sidak-corrected "
@@ -363,8 +365,14 @@ _CUE_NAMES = (("gmm", "motion"), ("speed_calib", "speed"), ("knn", "appearance")
 
 
 def _combined(cues: dict[str, np.ndarray], count: int, how: str = "sum") -> np.ndarray:
-    """The cues of `count` regions added up (in `cue_scores`' order) or, `how` "max", their largest."""
-    return (np.max if how == "max" else np.sum)(list(cues.values()), axis=0) if cues else np.zeros(count)
+    """The calibrated cues of `count` regions added up (in `cue_scores`' order); `how` "max": their largest;
+    "excess": each above 0 (its training mean, on the z-score scale) added up."""
+    if not cues:
+        return np.zeros(count)
+    stacked = np.array(list(cues.values()))
+    if how == "max":
+        return stacked.max(axis=0)
+    return (np.maximum(stacked, 0) if how == "excess" else stacked).sum(axis=0)
 
 
 class AttributeModel:
@@ -752,7 +760,8 @@ class AttributeModel:
 
     def explain(self, frames: Iterable[np.ndarray], name: str = "video") -> tuple[VideoScore, dict[str, np.ndarray]]:
         """`score`, and each cue's part of every scored region's score (in `VideoScore.regions`' order, averaged
-        along tracks as the total is; with `combine` max, the score is the largest cue before that average): which
+        along tracks as the total is; with `combine` max or excess, the score is the largest cue or the sum of
+        those above 0 before that average): which
         cue made a frame score high."""
         score, regions, cues = self._score(frames, name)
         return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
