@@ -82,8 +82,8 @@ def main() -> None:
         done = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"shape": args.shape, "method": args.method, "videos": count, "frames_per_video": length, "size": list(size),
-                      "corpus_frames": count * length, "corpus_seconds_to_make": round(made, 1),
+    print(json.dumps({"shape": args.shape, "method": args.method, "videos": count, "frames_per_video": length,
+                      "size": list(size), "corpus_frames": count * length, "corpus_seconds_to_make": round(made, 1),
                       "returncode": done.returncode, "fit_wall_s": round(seconds, 1), "peak_rss_mib": round(peak),
                       "stdout": done.stdout.strip()[-300:], "stderr": done.stderr.strip()[-300:]}, indent=2))
 

@@ -227,7 +227,7 @@ def test_release_memory_gives_freed_heap_pages_back():
     before = rss_mib()
     release_memory()
     assert before - rss_mib() > 100  # most of the 150 MiB freed between the held quarter
-    assert len(held) == 3_200
+    del held  # held until here, so the freed blocks lay between live ones
 
 
 def test_onnx_batches_cover_every_input_once_and_release_the_arena_on_the_last_call_only():

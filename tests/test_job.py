@@ -226,12 +226,12 @@ def test_stream_scorer_holds_frames_at_the_models_size_and_scores_as_with_whole_
     import cv2
 
     from privad.engine import stream
-    from privad.engine.views import AnonymizedView
+    from privad.engine.views import anonymized
     from privad.io.sources import read_all
     from privad.vad import load_model
 
     model, view = load_model(ped2_model)
-    frames = AnonymizedView(view)(read_all(ped2 / "testing" / "frames" / "02")[0][:120])
+    frames = anonymized(read_all(ped2 / "testing" / "frames" / "02")[0][:120], view)
     big = [cv2.resize(f, (2 * f.shape[1], 2 * f.shape[0]), interpolation=cv2.INTER_LINEAR) for f in frames]
     size = frames[0].shape[:2]  # Ped2's 360x240: what either model analyses
 

@@ -21,7 +21,7 @@ from privad.io.sources import read_all  # noqa: E402
 from privad.serve import BackgroundServer, ServeSettings  # noqa: E402
 from privad.serve.live import LiveSource, SourceSpec  # noqa: E402
 from privad.serve.store import EventStore, database_url  # noqa: E402
-from privad.engine.views import AnonymizedView  # noqa: E402
+from privad.engine.views import anonymized  # noqa: E402
 from privad.vad.events import OnlineEvents, find_events  # noqa: E402
 
 SHOWN = AnonymizeConfig(method="adaptive_blur", targets=["motion"])
@@ -121,7 +121,7 @@ def test_mjpeg_frames_are_the_anonymized_output(finished, ped2_clip):
     assert len(parts) == 5
     frames = read_all(ped2_clip)[0]
     wanted = {i for i, _ in parts}
-    shown = AnonymizedView(SHOWN)(frames)  # as `privad anonymize` would write them (background primed ahead)
+    shown = anonymized(frames, SHOWN)  # as `privad anonymize` would write them (background primed ahead)
     expected = {i: shown[i] for i in wanted}
     for index, jpeg in parts:
         got = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
@@ -289,7 +289,7 @@ def test_stream_scorer_never_scores_across_a_gap(ped2_model, ped2_clip):
     from privad.vad import load_model
 
     model, view = load_model(ped2_model)
-    frames = AnonymizedView(view)(read_all(ped2_clip)[0])
+    frames = anonymized(read_all(ped2_clip)[0], view)
     gapped = StreamScorer(model, 25.0, window=20)
     scores = {}
     for i, f in enumerate(frames):

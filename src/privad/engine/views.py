@@ -18,37 +18,22 @@ from privad.vad.scoring import resized
 DEFAULT_ANONYMIZATION = AnonymizeConfig(method=DEFAULT_METHOD, targets=["motion"])
 
 
-class AnonymizedView:
-    """Frames through one persistent anonymizer (tracks and background models carry over between calls, so a long
-    video can be passed chunk by chunk; the anonymizer primes itself on the first frames it gets). Frame count kept;
-    `None`/`no-an` = the frames as they are."""
-
-    def __init__(self, config: AnonymizeConfig | None, fps: float = 30.0):
-        active = config is not None and config.method != "no-an"
-        self.anonymizer = Anonymizer(config.model_copy(update={"on_error": "obfuscate"}), fps=fps) if active else None
-
-    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
-        if self.anonymizer is None:
-            return frames
-        self.anonymizer.prime(frames)
-        return [self.anonymizer.process(f).image for f in frames]
+def anonymized_stream(frames: Iterable[np.ndarray], config: AnonymizeConfig | None) -> Iterator[np.ndarray]:
+    """The frames as the model sees them, one at a time as they come: through a fresh anonymizer (primed on the
+    first frames, then frame by frame; it fails closed) or, `None`/`no-an`, as they are. A long video is never held
+    whole, neither as it is nor anonymized. Detection runs a few frames ahead on a thread of its own
+    (`Anonymizer.stream`: the same frames as one by one)."""
+    if config is None or config.method == "no-an":
+        yield from frames
+        return
+    anonymizer = Anonymizer(config.model_copy(update={"on_error": "obfuscate"}), fps=30.0)
+    for _, result in anonymizer.stream(Frame(i, f) for i, f in enumerate(frames)):
+        yield result.image
 
 
 def anonymized(frames: list[np.ndarray], config: AnonymizeConfig | None) -> list[np.ndarray]:
-    """The frames as the model sees them: through the anonymizer (frame count kept) or as they are."""
-    return AnonymizedView(config)(frames)
-
-
-def anonymized_stream(frames: Iterable[np.ndarray], config: AnonymizeConfig | None) -> Iterator[np.ndarray]:
-    """The frames `anonymized` gives (a fresh anonymizer, primed on the first frames), one at a time as they come:
-    a long video is never held whole, neither as it is nor anonymized. Detection runs a few frames ahead on a
-    thread of its own (`Anonymizer.stream`; the same frames as one by one)."""
-    anonymizer = AnonymizedView(config).anonymizer
-    if anonymizer is None:
-        yield from frames
-        return
-    for _, result in anonymizer.stream(Frame(i, f) for i, f in enumerate(frames)):
-        yield result.image
+    """`anonymized_stream` of frames at hand, as a list (frame count kept)."""
+    return list(anonymized_stream(frames, config))
 
 
 def frames_of(source, anonymize: AnonymizeConfig | None) -> Iterator[np.ndarray]:

@@ -761,8 +761,7 @@ class AttributeModel:
     def explain(self, frames: Iterable[np.ndarray], name: str = "video") -> tuple[VideoScore, dict[str, np.ndarray]]:
         """`score`, and each cue's part of every scored region's score (in `VideoScore.regions`' order, averaged
         along tracks as the total is; with `combine` max or excess, the score is the largest cue or the sum of
-        those above 0 before that average): which
-        cue made a frame score high."""
+        those above 0 before that average): which cue made a frame score high."""
         score, regions, cues = self._score(frames, name)
         return score, {k: _along_tracks(regions, v, self.config.track_window) for k, v in cues.items()}
 
